@@ -1,0 +1,677 @@
+//===- OnnxImporter.cpp - ONNX model -> graph dialect ---------------------===//
+//
+// Four steps, each failing with a message that names what is wrong:
+//   1. load: binary protobuf or ONNX text;
+//   2. validate: opset range, structure (missing values, cycles, unknown ops),
+//      then the ONNX checker where the installed ONNX library knows the opset;
+//   3. normalise: ONNX shape inference and version converter up to opset 17,
+//      then our own adapters for the changes from 17 to the canonical opset;
+//   4. build: one func.func whose ops are created generically from the op
+//      table, typed by each op's shape rule, refined by ONNX value_info.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/import/OnnxImporter.h"
+
+#include "compiler/import/ImportDiagnostics.h"
+#include "compiler/import/OpTable.h"
+#include "compiler/import/TensorConversion.h"
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/checker.h"
+#include "onnx/defs/parser.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+#include "onnx/version_converter/convert.h"
+
+#include <deque>
+
+using namespace mlir;
+
+namespace ingot {
+namespace {
+
+/// The newest opset the installed ONNX C++ library (checker, shape inference,
+/// version converter) knows.
+constexpr int64_t kOnnxLibraryOpset = 17;
+constexpr int64_t kOnnxLibraryIrVersion = 8;
+
+/// ReduceX ops whose axes moved from an attribute to an input at opset 18.
+bool axesBecameInputAt18(StringRef opType) {
+  return opType.starts_with("Reduce") && opType != "ReduceSum";
+}
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, StringRef path, const ImportOptions &options)
+      : ctx(ctx), path(path.str()), options(options), builder(&ctx) {
+    tensorOptions.baseDirectory = llvm::sys::path::parent_path(path).str();
+    if (tensorOptions.baseDirectory.empty())
+      tensorOptions.baseDirectory = ".";
+    tensorOptions.inlineBytes = options.inlineConstantBytes;
+  }
+
+  OwningOpRef<ModuleOp> run(onnx::ModelProto &model);
+
+private:
+  InFlightDiagnostic fileError() {
+    return mlir::emitError(FileLineColLoc::get(&ctx, path, 0, 0));
+  }
+  InFlightDiagnostic nodeError(const onnx::NodeProto &node) {
+    return mlir::emitError(locationOf(node));
+  }
+  Location locationOf(const onnx::NodeProto &node) {
+    // Unnamed nodes are known by their first output, as ONNX Runtime does.
+    std::string name = node.name();
+    if (name.empty() && node.output_size() > 0)
+      name = node.output(0);
+    return nodeLocation(&ctx, path, name, node.op_type());
+  }
+
+  LogicalResult checkOpset(const onnx::ModelProto &model);
+  LogicalResult checkStructure(const onnx::GraphProto &graph);
+  LogicalResult normalise(onnx::ModelProto &model);
+  Type convertType(const onnx::TypeProto &type, StringRef what, SmallVector<Attribute> *dimNames);
+  LogicalResult buildFunction(const onnx::GraphProto &graph, ModuleOp module);
+  Value lookupValue(const std::string &name);
+  LogicalResult buildNode(const onnx::NodeProto &node);
+  LogicalResult convertAttributes(const onnx::NodeProto &node, const OpInfo &info,
+                                  SmallVectorImpl<NamedAttribute> &attrs);
+  Attribute convertConstantValue(const onnx::NodeProto &node);
+
+  MLIRContext &ctx;
+  std::string path;
+  ImportOptions options;
+  TensorConversionOptions tensorOptions;
+  OpBuilder builder;
+  int64_t sourceOpset = 0;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<const onnx::TensorProto *> initializers;
+  llvm::StringMap<Type> valueInfoTypes;
+  /// Names read by some node or graph output.
+  llvm::StringSet<> consumed;
+};
+
+//===----------------------------------------------------------------------===//
+// Validation and normalisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::checkOpset(const onnx::ModelProto &model) {
+  if (!model.has_graph())
+    return fileError() << "model has no graph", failure();
+  for (const auto &opset : model.opset_import()) {
+    if (opset.domain().empty() || opset.domain() == "ai.onnx")
+      sourceOpset = opset.version();
+  }
+  if (sourceOpset == 0)
+    return fileError() << "model imports no opset of the default ONNX domain", failure();
+  if (sourceOpset < graph::kMinimumOpset || sourceOpset > graph::kCanonicalOpset)
+    return fileError() << "opset " << sourceOpset << " is outside the supported range "
+                       << graph::kMinimumOpset << "-" << graph::kCanonicalOpset,
+           failure();
+  return success();
+}
+
+LogicalResult Importer::checkStructure(const onnx::GraphProto &graph) {
+  llvm::StringSet<> known;
+  for (const auto &input : graph.input())
+    known.insert(input.name());
+  for (const auto &init : graph.initializer())
+    known.insert(init.name());
+  if (graph.sparse_initializer_size() > 0)
+    return fileError() << "sparse initializer '" << graph.sparse_initializer(0).values().name()
+                       << "' is not supported",
+           failure();
+  llvm::StringMap<const onnx::NodeProto *> producers;
+  for (const auto &node : graph.node()) {
+    for (const auto &output : node.output()) {
+      if (output.empty())
+        continue;
+      if (known.contains(output) || producers.count(output))
+        return nodeError(node) << "output '" << output
+                               << "' is already defined by another node, input or initializer",
+               failure();
+      producers[output] = &node;
+    }
+  }
+  for (const auto &node : graph.node()) {
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return nodeError(node) << "operators of domain '" << node.domain()
+                             << "' are not supported",
+             failure();
+    if (!lookupOp(node.op_type()))
+      return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
+    for (const auto &input : node.input())
+      if (!input.empty() && !known.contains(input) && !producers.count(input))
+        return nodeError(node) << "input '" << input
+                               << "' is not produced by any node, graph input or initializer",
+               failure();
+  }
+  for (const auto &output : graph.output())
+    if (!known.contains(output.name()) && !producers.count(output.name()))
+      return fileError() << "graph output '" << output.name() << "' is never produced",
+             failure();
+  return success();
+}
+
+LogicalResult Importer::normalise(onnx::ModelProto &model) {
+  // The ONNX library only knows opsets and IR versions up to its own; newer
+  // models rely on our verifiers alone (it must not refuse what ONNX accepts).
+  if (sourceOpset > kOnnxLibraryOpset || model.ir_version() > kOnnxLibraryIrVersion)
+    return success();
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    return fileError() << "invalid model: " << e.what(), failure();
+  }
+  try {
+    onnx::ShapeInferenceOptions inference{/*check_type=*/false, /*error_mode=*/0,
+                                          /*enable_data_propagation=*/true};
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), inference);
+  } catch (const std::exception &e) {
+    return fileError() << "shape inference failed: " << e.what(), failure();
+  }
+  if (sourceOpset < kOnnxLibraryOpset) {
+    try {
+      model = onnx::version_conversion::ConvertVersion(model, kOnnxLibraryOpset);
+    } catch (const std::exception &e) {
+      return fileError() << "cannot upgrade opset " << sourceOpset << " to "
+                         << kOnnxLibraryOpset << ": " << e.what(),
+             failure();
+    }
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Types and values
+//===----------------------------------------------------------------------===//
+
+Type Importer::convertType(const onnx::TypeProto &type, StringRef what,
+                           SmallVector<Attribute> *dimNames) {
+  if (!type.has_tensor_type()) {
+    fileError() << what << ": only tensor values are supported";
+    return {};
+  }
+  const auto &tensor = type.tensor_type();
+  Type element = graph::getElementTypeForOnnx(&ctx, tensor.elem_type());
+  if (!element) {
+    fileError() << what << ": element type " << tensor.elem_type() << " is not supported";
+    return {};
+  }
+  if (!tensor.has_shape())
+    return UnrankedTensorType::get(element);
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensor.shape().dim()) {
+    bool known = dim.has_dim_value() && dim.dim_value() >= 0;
+    shape.push_back(known ? dim.dim_value() : ShapedType::kDynamic);
+    if (dimNames)
+      dimNames->push_back(StringAttr::get(&ctx, dim.has_dim_param() ? dim.dim_param() : ""));
+  }
+  return RankedTensorType::get(shape, element);
+}
+
+Value Importer::lookupValue(const std::string &name) {
+  auto it = values.find(name);
+  if (it != values.end())
+    return it->second;
+  auto init = initializers.find(name);
+  if (init == initializers.end())
+    return {};
+  // Initializers become constants where first used.
+  std::string error;
+  ElementsAttr attr = convertTensor(&ctx, *init->second, tensorOptions, error);
+  if (!attr) {
+    fileError() << "initializer '" << name << "': " << error;
+    return {};
+  }
+  auto loc = NameLoc::get(StringAttr::get(&ctx, name), FileLineColLoc::get(&ctx, path, 0, 0));
+  Value constant = builder.create<graph::ConstantOp>(loc, attr.getType(), attr);
+  values[name] = constant;
+  return constant;
+}
+
+//===----------------------------------------------------------------------===//
+// Nodes
+//===----------------------------------------------------------------------===//
+
+static bool attrKindMatches(onnx::AttributeProto::AttributeType type, AttrKind kind) {
+  switch (kind) {
+  case AttrKind::INT: return type == onnx::AttributeProto::INT;
+  case AttrKind::FLOAT: return type == onnx::AttributeProto::FLOAT;
+  case AttrKind::STRING: return type == onnx::AttributeProto::STRING;
+  case AttrKind::INTS: return type == onnx::AttributeProto::INTS;
+  case AttrKind::FLOATS: return type == onnx::AttributeProto::FLOATS;
+  case AttrKind::STRINGS: return type == onnx::AttributeProto::STRINGS;
+  case AttrKind::TENSOR: return type == onnx::AttributeProto::TENSOR;
+  }
+  return false;
+}
+
+static const char *onnxAttrTypeName(onnx::AttributeProto::AttributeType type) {
+  switch (type) {
+  case onnx::AttributeProto::INT: return "INT";
+  case onnx::AttributeProto::FLOAT: return "FLOAT";
+  case onnx::AttributeProto::STRING: return "STRING";
+  case onnx::AttributeProto::INTS: return "INTS";
+  case onnx::AttributeProto::FLOATS: return "FLOATS";
+  case onnx::AttributeProto::STRINGS: return "STRINGS";
+  case onnx::AttributeProto::TENSOR: return "TENSOR";
+  case onnx::AttributeProto::GRAPH: return "GRAPH";
+  default: return "an unsupported kind";
+  }
+}
+
+/// The value of a Constant node, from whichever value_* attribute it uses.
+Attribute Importer::convertConstantValue(const onnx::NodeProto &node) {
+  if (node.attribute_size() != 1) {
+    nodeError(node) << "expected exactly one value attribute, got " << node.attribute_size();
+    return {};
+  }
+  const auto &attr = node.attribute(0);
+  const std::string &name = attr.name();
+  auto scalarOrList = [&](Type element, auto values, bool scalar) -> Attribute {
+    SmallVector<int64_t> shape;
+    if (!scalar)
+      shape.push_back(values.size());
+    return DenseElementsAttr::get(RankedTensorType::get(shape, element),
+                                  ArrayRef(values.data(), values.size()));
+  };
+  if (name == "value") {
+    std::string error;
+    ElementsAttr value = convertTensor(&ctx, attr.t(), tensorOptions, error);
+    if (!value)
+      nodeError(node) << "attribute 'value': " << error;
+    return value;
+  }
+  if (name == "value_float")
+    return scalarOrList(builder.getF32Type(), std::vector<float>{attr.f()}, true);
+  if (name == "value_floats")
+    return scalarOrList(builder.getF32Type(),
+                        std::vector<float>(attr.floats().begin(), attr.floats().end()), false);
+  if (name == "value_int")
+    return scalarOrList(builder.getI64Type(), std::vector<int64_t>{attr.i()}, true);
+  if (name == "value_ints")
+    return scalarOrList(builder.getI64Type(),
+                        std::vector<int64_t>(attr.ints().begin(), attr.ints().end()), false);
+  nodeError(node) << "attribute '" << name << "' is not supported";
+  return {};
+}
+
+LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpInfo &info,
+                                          SmallVectorImpl<NamedAttribute> &attrs) {
+  llvm::StringSet<> seen;
+  for (const auto &attr : node.attribute()) {
+    // Adapted below: axes of ReduceX before opset 18 become an input.
+    if (attr.name() == "axes" && sourceOpset < 18 && axesBecameInputAt18(node.op_type()))
+      continue;
+    const AttrInfo *schema = nullptr;
+    for (const AttrInfo &a : info.attributes)
+      if (attr.name() == a.name)
+        schema = &a;
+    if (!schema)
+      return nodeError(node) << "unknown attribute '" << attr.name() << "'", failure();
+    if (!attr.ref_attr_name().empty())
+      return nodeError(node) << "attribute '" << attr.name()
+                             << "' refers to a function attribute, which is not supported",
+             failure();
+    if (!attrKindMatches(attr.type(), schema->kind))
+      return nodeError(node) << "attribute '" << attr.name() << "' must be "
+                             << attrKindName(schema->kind) << ", got "
+                             << onnxAttrTypeName(attr.type()),
+             failure();
+    seen.insert(attr.name());
+    Attribute value;
+    switch (schema->kind) {
+    case AttrKind::INT: value = builder.getI64IntegerAttr(attr.i()); break;
+    case AttrKind::FLOAT: value = builder.getF32FloatAttr(attr.f()); break;
+    case AttrKind::STRING: value = builder.getStringAttr(attr.s()); break;
+    case AttrKind::INTS:
+      value = builder.getDenseI64ArrayAttr(
+          SmallVector<int64_t>(attr.ints().begin(), attr.ints().end()));
+      break;
+    case AttrKind::FLOATS:
+      value = builder.getDenseF32ArrayAttr(
+          SmallVector<float>(attr.floats().begin(), attr.floats().end()));
+      break;
+    case AttrKind::STRINGS:
+      value = builder.getStrArrayAttr(
+          SmallVector<StringRef>(attr.strings().begin(), attr.strings().end()));
+      break;
+    case AttrKind::TENSOR: {
+      std::string error;
+      value = convertTensor(&ctx, attr.t(), tensorOptions, error);
+      if (!value)
+        return nodeError(node) << "attribute '" << attr.name() << "': " << error, failure();
+      break;
+    }
+    }
+    attrs.push_back(builder.getNamedAttr(attr.name(), value));
+  }
+  for (const AttrInfo &a : info.attributes)
+    if (a.required && !seen.contains(a.name))
+      return nodeError(node) << "missing required attribute '" << a.name << "'", failure();
+  return success();
+}
+
+LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
+  const OpInfo &info = *lookupOp(node.op_type());
+  Location loc = locationOf(node);
+  OperationState state(loc, info.mlirName);
+  SmallVector<NamedAttribute> attrs;
+
+  // Operands, grouped by the schema's inputs (an optional one may be "").
+  SmallVector<std::string> inputs(node.input().begin(), node.input().end());
+  if (sourceOpset < 18 && axesBecameInputAt18(node.op_type())) {
+    for (const auto &attr : node.attribute()) {
+      if (attr.name() != "axes")
+        continue;
+      // Adapter 17 -> 18: the axes attribute becomes a constant input.
+      auto type = RankedTensorType::get({attr.ints_size()}, builder.getI64Type());
+      auto axes = DenseElementsAttr::get(
+          type, ArrayRef<int64_t>(SmallVector<int64_t>(attr.ints().begin(), attr.ints().end())));
+      std::string name = "__axes_of_" + std::to_string(values.size());
+      values[name] = builder.create<graph::ConstantOp>(loc, type, axes);
+      inputs.resize(1);
+      inputs.push_back(name);
+    }
+  }
+  SmallVector<int32_t> segments;
+  size_t next = 0;
+  for (const ParamInfo &param : info.inputs) {
+    int32_t count = 0;
+    auto take = [&]() -> LogicalResult {
+      const std::string &name = inputs[next++];
+      if (name.empty()) {
+        if (param.kind == ParamKind::Single)
+          return nodeError(node) << "missing required input '" << param.name << "'", failure();
+        return success();
+      }
+      Value value = lookupValue(name);
+      if (!value)
+        return failure();
+      state.operands.push_back(value);
+      ++count;
+      return success();
+    };
+    if (param.kind == ParamKind::Variadic) {
+      while (next < inputs.size())
+        if (failed(take()))
+          return failure();
+    } else if (next < inputs.size()) {
+      if (failed(take()))
+        return failure();
+    } else if (param.kind == ParamKind::Single) {
+      return nodeError(node) << "missing required input '" << param.name << "'", failure();
+    }
+    segments.push_back(count);
+  }
+  if (next < inputs.size())
+    return nodeError(node) << "expected at most " << info.inputs.size() << " inputs, got "
+                           << inputs.size(),
+           failure();
+  if (state.name.hasTrait<OpTrait::AttrSizedOperandSegments>())
+    attrs.push_back(builder.getNamedAttr("operandSegmentSizes",
+                                         builder.getDenseI32ArrayAttr(segments)));
+
+  if (node.op_type() == "Constant") {
+    Attribute value = convertConstantValue(node);
+    if (!value)
+      return failure();
+    attrs.push_back(builder.getNamedAttr("value", value));
+  } else if (failed(convertAttributes(node, info, attrs))) {
+    return failure();
+  }
+  // Adapter 17 -> 18: an even Split gets num_outputs from its output count.
+  if (node.op_type() == "Split" && sourceOpset < 18 &&
+      (inputs.size() < 2 || inputs[1].empty()))
+    attrs.push_back(builder.getNamedAttr(
+        "num_outputs", builder.getI64IntegerAttr(node.output_size())));
+
+  // Results: all named outputs must be ones the dialect op has.
+  size_t numResults = node.output_size();
+  bool variadicResults = info.outputs.size() == 1 &&
+                         info.outputs[0].kind == ParamKind::Variadic;
+  if (!variadicResults) {
+    // Training-only outputs nobody reads (Dropout's mask in many exports) are dropped.
+    while (numResults > 0 && (node.output(numResults - 1).empty() ||
+                              (numResults > info.outputs.size() &&
+                               !consumed.contains(node.output(numResults - 1)))))
+      --numResults;
+    if (numResults > info.outputs.size())
+      return nodeError(node) << "output " << info.outputs.size() << " ('"
+                             << node.output(info.outputs.size())
+                             << "') is only produced in training and is not supported; "
+                              "remove its uses or export the model for inference",
+             failure();
+    numResults = info.outputs.size();
+  }
+  state.types.assign(numResults, UnrankedTensorType::get(builder.getF32Type()));
+  state.attributes.append(attrs.begin(), attrs.end());
+  Operation *op = builder.create(state);
+
+  // Type the results by the op's shape rule, refined by ONNX value_info.
+  auto inferable = dyn_cast<InferTypeOpInterface>(op);
+  SmallVector<Type> types;
+  if (!inferable ||
+      failed(inferable.inferReturnTypes(&ctx, loc, op->getOperands(),
+                                        op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+                                        op->getRegions(), types)))
+    return failure();
+  if (types.size() != op->getNumResults())
+    return nodeError(node) << "produces " << op->getNumResults() << " outputs, expected "
+                           << types.size(),
+           failure();
+  for (auto [i, result] : llvm::enumerate(op->getResults())) {
+    Type type = types[i];
+    const std::string &name = node.output(i);
+    auto known = valueInfoTypes.find(name);
+    if (known != valueInfoTypes.end())
+      type = graph::refineType(type, known->second);
+    result.setType(type);
+    values[name] = result;
+  }
+  if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The graph
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::buildFunction(const onnx::GraphProto &graph, ModuleOp module) {
+  for (const auto &init : graph.initializer())
+    initializers[init.name()] = &init;
+  for (const auto &node : graph.node())
+    for (const auto &input : node.input())
+      consumed.insert(input);
+  for (const auto &output : graph.output())
+    consumed.insert(output.name());
+  for (const auto &info : graph.value_info())
+    if (info.type().has_tensor_type() &&
+        graph::getElementTypeForOnnx(&ctx, info.type().tensor_type().elem_type()))
+      if (Type type = convertType(info.type(), info.name(), nullptr))
+        valueInfoTypes[info.name()] = type;
+
+  // Inputs that are also initializers hold weights (ONNX lets a runtime
+  // treat the initializer as the value); the rest are the function's args.
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  for (const auto &input : graph.input()) {
+    if (initializers.count(input.name()))
+      continue;
+    SmallVector<Attribute> dimNames;
+    Type type = convertType(input.type(), "input '" + input.name() + "'", &dimNames);
+    if (!type)
+      return failure();
+    argTypes.push_back(type);
+    SmallVector<NamedAttribute> attrs{
+        builder.getNamedAttr("graph.name", builder.getStringAttr(input.name()))};
+    if (llvm::any_of(dimNames, [](Attribute a) { return !cast<StringAttr>(a).empty(); }))
+      attrs.push_back(builder.getNamedAttr("graph.dim_names", builder.getArrayAttr(dimNames)));
+    argAttrs.push_back(builder.getDictionaryAttr(attrs));
+    args.push_back(&input);
+  }
+
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = builder.create<func::FuncOp>(FileLineColLoc::get(&ctx, path, 0, 0), "main",
+                                           builder.getFunctionType(argTypes, {}));
+  func.setAllArgAttrs(argAttrs);
+  Block *body = func.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  for (auto [input, arg] : llvm::zip(args, body->getArguments()))
+    values[input->name()] = arg;
+
+  // Build nodes in a topological order (many exporters do not sort).
+  int numNodes = graph.node_size();
+  llvm::StringMap<SmallVector<int>> consumers;
+  SmallVector<int> pending(numNodes, 0);
+  for (int i = 0; i < numNodes; ++i) {
+    llvm::StringSet<> distinct;
+    for (const auto &input : graph.node(i).input())
+      if (!input.empty() && !values.count(input) && !initializers.count(input) &&
+          distinct.insert(input).second) {
+        consumers[input].push_back(i);
+        ++pending[i];
+      }
+  }
+  std::deque<int> ready;
+  for (int i = 0; i < numNodes; ++i)
+    if (pending[i] == 0)
+      ready.push_back(i);
+  int built = 0;
+  while (!ready.empty()) {
+    int index = ready.front();
+    ready.pop_front();
+    const auto &node = graph.node(index);
+    if (failed(buildNode(node)))
+      return failure();
+    ++built;
+    for (const auto &output : node.output())
+      for (int consumer : consumers.lookup(output))
+        if (--pending[consumer] == 0)
+          ready.push_back(consumer);
+  }
+  if (built != numNodes) {
+    for (int i = 0; i < numNodes; ++i)
+      if (pending[i] != 0)
+        return nodeError(graph.node(i)) << "is part of a cycle: its inputs depend on its "
+                                           "own outputs",
+               failure();
+  }
+
+  // Outputs: their declared types may refine ours but must not contradict them.
+  SmallVector<Value> results;
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (const auto &output : graph.output()) {
+    Value value = lookupValue(output.name());
+    if (!value)
+      return failure();
+    SmallVector<Attribute> dimNames;
+    if (output.type().has_tensor_type() && output.type().tensor_type().elem_type() != 0) {
+      Type declared = convertType(output.type(), "output '" + output.name() + "'", &dimNames);
+      if (!declared)
+        return failure();
+      if (getElementTypeOrSelf(declared) != getElementTypeOrSelf(value.getType()) ||
+          failed(verifyCompatibleShape(declared, value.getType())))
+        return fileError() << "graph output '" << output.name() << "' is declared as "
+                           << declared << " but computed as " << value.getType(),
+               failure();
+      if (!isa<BlockArgument>(value) && !value.getDefiningOp<graph::ConstantOp>())
+        value.setType(graph::refineType(value.getType(), declared));
+    }
+    results.push_back(value);
+    SmallVector<NamedAttribute> attrs{
+        builder.getNamedAttr("graph.name", builder.getStringAttr(output.name()))};
+    if (llvm::any_of(dimNames, [](Attribute a) { return !cast<StringAttr>(a).empty(); }))
+      attrs.push_back(builder.getNamedAttr("graph.dim_names", builder.getArrayAttr(dimNames)));
+    resultAttrs.push_back(builder.getDictionaryAttr(attrs));
+  }
+  builder.create<func::ReturnOp>(func.getLoc(), results);
+  func.setFunctionType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  func.setAllResultAttrs(resultAttrs);
+  return success();
+}
+
+OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
+  if (failed(checkOpset(model)) || failed(checkStructure(model.graph())) ||
+      failed(normalise(model)))
+    return {};
+  OwningOpRef<ModuleOp> module = ModuleOp::create(FileLineColLoc::get(&ctx, path, 0, 0));
+  (*module)->setAttr("graph.opset", builder.getI64IntegerAttr(graph::kCanonicalOpset));
+  (*module)->setAttr("graph.source_opset", builder.getI64IntegerAttr(sourceOpset));
+  if (!model.producer_name().empty())
+    (*module)->setAttr("graph.producer",
+                       builder.getStringAttr(model.producer_name() +
+                                             (model.producer_version().empty()
+                                                  ? ""
+                                                  : " " + model.producer_version())));
+  if (failed(buildFunction(model.graph(), *module)))
+    return {};
+  if (failed(mlir::verify(*module)))
+    return {};
+  return module;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context, onnx::ModelProto model,
+                                      StringRef path, const ImportOptions &options) {
+  context.loadDialect<graph::GraphDialect, func::FuncDialect>();
+  Importer importer(context, path, options);
+  return importer.run(model);
+}
+
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,
+                                     const ImportOptions &options) {
+  auto fileError = [&]() { return emitError(FileLineColLoc::get(&context, path, 0, 0)); };
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
+                                                   /*RequiresNullTerminator=*/true);
+  if (!buffer) {
+    fileError() << "cannot read file: " << buffer.getError().message();
+    return {};
+  }
+  OnnxInputFormat format = options.format;
+  if (format == OnnxInputFormat::Auto) {
+    StringRef ext = llvm::sys::path::extension(path);
+    format = (ext == ".onnxtext" || ext == ".onnxtxt") ? OnnxInputFormat::Text
+                                                        : OnnxInputFormat::Binary;
+  }
+  onnx::ModelProto model;
+  StringRef data = (*buffer)->getBuffer();
+  if (format == OnnxInputFormat::Text) {
+    onnx::OnnxParser parser(data.data());
+    onnx::Status status = parser.Parse(model);
+    if (!status.IsOK()) {
+      fileError() << "cannot parse ONNX text: " << status.ErrorMessage();
+      return {};
+    }
+  } else {
+    if (data.empty()) {
+      fileError() << "file is empty, expected an ONNX model";
+      return {};
+    }
+    if (!model.ParseFromArray(data.data(), (int)data.size())) {
+      fileError() << "not a valid ONNX model: the protobuf could not be parsed (truncated or "
+                     "not an ONNX file?)";
+      return {};
+    }
+  }
+  return importOnnxModel(context, std::move(model), path, options);
+}
+
+} // namespace ingot

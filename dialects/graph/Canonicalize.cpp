@@ -1,0 +1,111 @@
+//===- Canonicalize.cpp - Canonicalization patterns of graph ops ----------===//
+//
+// Rewrites that simplify chains exporters produce: Reshape of Reshape,
+// Transpose of Transpose, Squeeze/Unsqueeze round trips, and Dropout at
+// inference (an identity).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace ingot::graph {
+namespace {
+
+/// reshape(reshape(x, s1), s2) -> reshape(x, s2) when s2 copies no dim of its
+/// input (no 0 entry, or allowzero=1).
+struct FoldReshapeOfReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getData().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    auto shape = getConstantInts(op.getShape());
+    if (!shape || (op.getAllowzero() == 0 && llvm::is_contained(*shape, 0)))
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] { op.getDataMutable().assign(inner.getData()); });
+    return success();
+  }
+};
+
+/// transpose(transpose(x, p1), p2) -> transpose(x, p1[p2[i]]).
+struct FoldTransposeOfTranspose : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getData().getDefiningOp<TransposeOp>();
+    auto innerType = inner ? dyn_cast<RankedTensorType>(inner.getData().getType()) : nullptr;
+    if (!innerType)
+      return failure();
+    int64_t rank = innerType.getRank();
+    auto permOf = [&](TransposeOp t) {
+      if (auto p = t.getPerm())
+        return SmallVector<int64_t>(*p);
+      SmallVector<int64_t> reversed;
+      for (int64_t i = rank - 1; i >= 0; --i)
+        reversed.push_back(i);
+      return reversed;
+    };
+    SmallVector<int64_t> outer = permOf(op), first = permOf(inner), composed;
+    for (int64_t p : outer)
+      composed.push_back(first[p]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), inner.getData(),
+                                             rewriter.getDenseI64ArrayAttr(composed));
+    return success();
+  }
+};
+
+/// squeeze(unsqueeze(x)) or unsqueeze(squeeze(x)) -> x when the types agree.
+template <typename OpTy, typename InverseTy>
+struct FoldInverseReshape : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    auto inner = op.getData().template getDefiningOp<InverseTy>();
+    if (!inner || inner.getData().getType() != op.getType())
+      return failure();
+    rewriter.replaceOp(op, inner.getData());
+    return success();
+  }
+};
+
+/// Dropout outside training is the identity.
+struct RemoveInferenceDropout : OpRewritePattern<DropoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DropoutOp op, PatternRewriter &rewriter) const override {
+    if (Value training = op.getTrainingMode()) {
+      auto flag = getConstantInts(training);
+      if (!flag || llvm::any_of(*flag, [](int64_t v) { return v != 0; }))
+        return failure();
+    }
+    if (op.getData().getType() != op.getType())
+      return failure();
+    rewriter.replaceOp(op, op.getData());
+    return success();
+  }
+};
+
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<FoldReshapeOfReshape>(ctx);
+}
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<FoldTransposeOfTranspose>(ctx);
+}
+
+void SqueezeOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<FoldInverseReshape<SqueezeOp, UnsqueezeOp>>(ctx);
+}
+
+void UnsqueezeOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<FoldInverseReshape<UnsqueezeOp, SqueezeOp>>(ctx);
+}
+
+void DropoutOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<RemoveInferenceDropout>(ctx);
+}
+
+} // namespace ingot::graph

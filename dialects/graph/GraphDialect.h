@@ -1,0 +1,48 @@
+//===- GraphDialect.h - The graph dialect ---------------------------------===//
+//
+// Declares the graph dialect and the type helpers its ops and the importer
+// share (ONNX element types, broadcasting, result-type compatibility).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef INGOT_DIALECTS_GRAPH_GRAPHDIALECT_H
+#define INGOT_DIALECTS_GRAPH_GRAPHDIALECT_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/Location.h"
+
+#include <optional>
+
+namespace ingot::graph {
+
+/// The ONNX opset whose operator semantics the graph ops follow. The importer
+/// brings models of every accepted opset to this one.
+constexpr int64_t kCanonicalOpset = 21;
+constexpr int64_t kMinimumOpset = 7;
+
+/// The MLIR element type for an ONNX TensorProto data type, or null when the
+/// graph dialect has none (string, complex).
+mlir::Type getElementTypeForOnnx(mlir::MLIRContext *ctx, int64_t onnxDataType);
+
+/// The ONNX TensorProto data type of an MLIR element type, or nullopt.
+std::optional<int64_t> getOnnxDataType(mlir::Type elementType);
+
+/// Whether inferred result types are compatible with the recorded ones: same
+/// element types and shapes that do not contradict each other.
+bool areCompatibleResultTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
+
+/// Multidirectional (NumPy) broadcast of shapes, with ShapedType::kDynamic for
+/// unknown dims. Fails when two known dims differ and neither is 1.
+mlir::LogicalResult broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes,
+                                    llvm::SmallVectorImpl<int64_t> &result);
+
+/// The more refined of two compatible types (static dims win); `a` when they
+/// are incompatible or unranked.
+mlir::Type refineType(mlir::Type a, mlir::Type b);
+
+} // namespace ingot::graph
+
+#include "dialects/graph/GraphDialect.h.inc"
+
+#endif // INGOT_DIALECTS_GRAPH_GRAPHDIALECT_H

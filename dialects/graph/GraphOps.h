@@ -1,0 +1,45 @@
+//===- GraphOps.h - The graph dialect's ops -------------------------------===//
+//
+// Op classes generated from GraphOps.td, plus the helpers their shape rules
+// and folds share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef INGOT_DIALECTS_GRAPH_GRAPHOPS_H
+#define INGOT_DIALECTS_GRAPH_GRAPHOPS_H
+
+#include "dialects/graph/GraphDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#define GET_OP_CLASSES
+#include "dialects/graph/GraphOps.h.inc"
+
+namespace ingot::graph {
+
+/// The integer values of `value` when it is produced by a constant (a
+/// graph.constant or anything that folds to one), widened to int64.
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value value);
+
+/// The float values of `value` when it is a constant, widened to double.
+std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value value);
+
+/// The elements of a constant attribute as int64 (any integer element type).
+std::optional<llvm::SmallVector<int64_t>> getIntValues(mlir::Attribute attr);
+
+/// `axis` normalised into [0, rank), or nullopt when it is out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// A ranked tensor type with `shape` and `elementType`.
+mlir::RankedTensorType makeTensor(llvm::ArrayRef<int64_t> shape, mlir::Type elementType);
+
+} // namespace ingot::graph
+
+#endif // INGOT_DIALECTS_GRAPH_GRAPHOPS_H

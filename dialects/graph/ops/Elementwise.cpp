@@ -1,0 +1,115 @@
+//===- Elementwise.cpp - Shape rules of elementwise ops -------------------===//
+//
+// Unary ops keep their operand's type; binary and variadic ops broadcast
+// multidirectionally as NumPy does; comparisons produce i1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/graph/ops/InferHelpers.h"
+
+using namespace mlir;
+using namespace ingot::graph;
+
+namespace ingot::graph::infer {
+
+LogicalResult broadcastResult(std::optional<Location> loc, ValueRange operands,
+                              Type elementType, SmallVectorImpl<Type> &types) {
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value operand : operands) {
+    auto type = ranked(operand);
+    if (!type) {
+      types.push_back(unranked(elementType));
+      return success();
+    }
+    shapes.push_back(type.getShape());
+  }
+  SmallVector<int64_t> shape;
+  if (failed(broadcastShapes(shapes, shape))) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvm::interleave(operands, os, [&](Value v) { os << v.getType(); }, ", ");
+    return emitOptionalError(loc, "operands cannot be broadcast together: ", os.str());
+  }
+  types.push_back(makeTensor(shape, elementType));
+  return success();
+}
+
+} // namespace ingot::graph::infer
+
+namespace ingot::graph {
+
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(AbsOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(CeilOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(CosOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(EluOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(ErfOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(ExpOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(FloorOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(GeluOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(HardSigmoidOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(HardSwishOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(LeakyReluOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(LogOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(NegOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(NotOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(ReciprocalOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(ReluOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(RoundOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SeluOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SigmoidOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SignOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SinOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SoftplusOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SoftsignOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SqrtOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(TanhOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(ClipOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(IdentityOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(DropoutOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(TriluOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(CumSumOp)
+
+GRAPH_INFER_BROADCAST(AddOp, first)
+GRAPH_INFER_BROADCAST(SubOp, first)
+GRAPH_INFER_BROADCAST(MulOp, first)
+GRAPH_INFER_BROADCAST(DivOp, first)
+GRAPH_INFER_BROADCAST(PowOp, first)
+GRAPH_INFER_BROADCAST(PReluOp, first)
+GRAPH_INFER_BROADCAST(ModOp, first)
+GRAPH_INFER_BROADCAST(AndOp, first)
+GRAPH_INFER_BROADCAST(OrOp, first)
+GRAPH_INFER_BROADCAST(XorOp, first)
+GRAPH_INFER_BROADCAST(SumOp, first)
+GRAPH_INFER_BROADCAST(MaxOp, first)
+GRAPH_INFER_BROADCAST(MinOp, first)
+GRAPH_INFER_BROADCAST(MeanOp, first)
+GRAPH_INFER_BROADCAST(EqualOp, IntegerType::get(ctx, 1))
+GRAPH_INFER_BROADCAST(LessOp, IntegerType::get(ctx, 1))
+GRAPH_INFER_BROADCAST(GreaterOp, IntegerType::get(ctx, 1))
+GRAPH_INFER_BROADCAST(LessOrEqualOp, IntegerType::get(ctx, 1))
+GRAPH_INFER_BROADCAST(GreaterOrEqualOp, IntegerType::get(ctx, 1))
+GRAPH_INFER_BROADCAST(WhereOp, infer::elementOf(adaptor.getX()))
+
+LogicalResult IsNaNOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto i1 = IntegerType::get(ctx, 1);
+  if (auto type = infer::ranked(adaptor.getX()))
+    types.push_back(type.clone(i1));
+  else
+    types.push_back(infer::unranked(i1));
+  return success();
+}
+
+LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeForOnnx(ctx, (int64_t)adaptor.getTo());
+  if (!element)
+    return emitOptionalError(loc, "unsupported target data type ", (int64_t)adaptor.getTo());
+  if (auto type = infer::ranked(adaptor.getInput()))
+    types.push_back(type.clone(element));
+  else
+    types.push_back(infer::unranked(element));
+  return success();
+}
+
+} // namespace ingot::graph

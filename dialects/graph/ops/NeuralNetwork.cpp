@@ -1,0 +1,414 @@
+//===- NeuralNetwork.cpp - Shape rules and verifiers of NN ops ------------===//
+//
+// Convolution, pooling, normalization, Gemm/MatMul and softmax. The window
+// arithmetic follows the ONNX operator spec (and ONNX Runtime for ceil_mode).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/graph/ops/InferHelpers.h"
+
+using namespace mlir;
+using namespace ingot::graph;
+
+namespace ingot::graph::infer {
+
+int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride, int64_t dilation,
+                         int64_t padBegin, int64_t padEnd, bool ceilMode) {
+  if (ShapedType::isDynamic(input))
+    return ShapedType::kDynamic;
+  int64_t effectiveKernel = (kernel - 1) * dilation + 1;
+  int64_t span = input + padBegin + padEnd - effectiveKernel;
+  if (span < 0)
+    return 0;
+  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  // A window that would start in the end padding is dropped (as ONNX Runtime does).
+  if (ceilMode && (out - 1) * stride >= input + padBegin)
+    --out;
+  return out;
+}
+
+LogicalResult windowedResult(std::optional<Location> loc, Value input, int64_t channels,
+                             ArrayRef<int64_t> kernel,
+                             std::optional<ArrayRef<int64_t>> strides,
+                             std::optional<ArrayRef<int64_t>> dilations,
+                             std::optional<ArrayRef<int64_t>> pads, StringRef autoPad,
+                             bool ceilMode, SmallVectorImpl<Type> &types) {
+  auto type = ranked(input);
+  if (!type) {
+    types.push_back(unranked(elementOf(input)));
+    return success();
+  }
+  int64_t spatial = type.getRank() - 2;
+  if (spatial < 1)
+    return emitOptionalError(loc, "expected input of rank 3 or more, got ", type);
+  if ((int64_t)kernel.size() != spatial)
+    return emitOptionalError(loc, "expected kernel_shape of ", spatial, " values, got ",
+                             kernel.size());
+  if (strides && (int64_t)strides->size() != spatial)
+    return emitOptionalError(loc, "expected strides of ", spatial, " values, got ",
+                             strides->size());
+  if (dilations && (int64_t)dilations->size() != spatial)
+    return emitOptionalError(loc, "expected dilations of ", spatial, " values, got ",
+                             dilations->size());
+  if (pads && (int64_t)pads->size() != 2 * spatial)
+    return emitOptionalError(loc, "expected pads of ", 2 * spatial, " values, got ",
+                             pads->size());
+  SmallVector<int64_t> shape{type.getDimSize(0), channels};
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t in = type.getDimSize(2 + i);
+    int64_t stride = strides ? (*strides)[i] : 1;
+    int64_t dilation = dilations ? (*dilations)[i] : 1;
+    if (stride < 1 || dilation < 1 || kernel[i] < 1)
+      return emitOptionalError(loc, "kernel_shape, strides and dilations must be positive");
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      shape.push_back(ShapedType::isDynamic(in) ? in : (in + stride - 1) / stride);
+    } else if (autoPad == "VALID") {
+      shape.push_back(windowOutputSize(in, kernel[i], stride, dilation, 0, 0, ceilMode));
+    } else if (autoPad == "NOTSET") {
+      int64_t begin = pads ? (*pads)[i] : 0, end = pads ? (*pads)[spatial + i] : 0;
+      if (begin < 0 || end < 0)
+        return emitOptionalError(loc, "pads must not be negative");
+      shape.push_back(windowOutputSize(in, kernel[i], stride, dilation, begin, end, ceilMode));
+    } else {
+      return emitOptionalError(loc, "unknown auto_pad '", autoPad, "'");
+    }
+  }
+  types.push_back(makeTensor(shape, type.getElementType()));
+  return success();
+}
+
+} // namespace ingot::graph::infer
+
+namespace ingot::graph {
+using namespace infer;
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+/// The kernel's spatial dims: kernel_shape when given, else W's trailing dims.
+static std::optional<SmallVector<int64_t>>
+kernelShapeOf(Value weight, std::optional<ArrayRef<int64_t>> attr) {
+  if (attr)
+    return SmallVector<int64_t>(*attr);
+  auto type = ranked(weight);
+  if (!type || type.getRank() < 3)
+    return std::nullopt;
+  ArrayRef<int64_t> spatial = type.getShape().drop_front(2);
+  if (llvm::any_of(spatial, ShapedType::isDynamic))
+    return std::nullopt;
+  return SmallVector<int64_t>(spatial);
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto x = ranked(adaptor.getX());
+  auto w = ranked(adaptor.getW());
+  auto kernel = kernelShapeOf(adaptor.getW(), adaptor.getKernelShape());
+  if (!x || !w || !kernel) {
+    types.push_back(x ? allDynamic(x.getRank(), x.getElementType())
+                      : unranked(elementOf(adaptor.getX())));
+    return success();
+  }
+  return windowedResult(loc, adaptor.getX(), w.getDimSize(0), *kernel, adaptor.getStrides(),
+                        adaptor.getDilations(), adaptor.getPads(), adaptor.getAutoPad(),
+                        /*ceilMode=*/false, types);
+}
+
+/// Checks shared by Conv and ConvTranspose: ranks, group and bias.
+template <typename ConvLike>
+static LogicalResult verifyConvLike(ConvLike op, int64_t inputChannelsPerGroupDim,
+                                    int64_t outputChannels) {
+  auto x = ranked(op.getX());
+  auto w = ranked(op.getW());
+  int64_t group = (int64_t)op.getGroup();
+  if (group < 1)
+    return op.emitOpError("expected group to be positive, got ") << group;
+  if (!x || !w)
+    return success();
+  if (x.getRank() < 3)
+    return op.emitOpError("expected input X of rank 3 or more, got ") << x;
+  if (w.getRank() != x.getRank())
+    return op.emitOpError("expected weight W of rank ") << x.getRank() << ", got " << w;
+  int64_t inChannels = x.getDimSize(1);
+  int64_t wChannels = w.getDimSize(inputChannelsPerGroupDim);
+  if (!ShapedType::isDynamic(inChannels) && !ShapedType::isDynamic(wChannels) &&
+      inChannels != wChannels * group)
+    return op.emitOpError("expected ") << wChannels * group << " input channels (W dim "
+                                       << inputChannelsPerGroupDim << " x group), got "
+                                       << inChannels;
+  if (auto kernel = op.getKernelShape()) {
+    for (auto [i, k] : llvm::enumerate(*kernel)) {
+      int64_t dim = w.getDimSize(2 + i);
+      if (!ShapedType::isDynamic(dim) && dim != k)
+        return op.emitOpError("kernel_shape ") << k << " disagrees with weight dim " << dim;
+    }
+  }
+  if (Value bias = op.getB()) {
+    auto b = ranked(bias);
+    if (b && (b.getRank() != 1 ||
+              (!ShapedType::isDynamic(outputChannels) && !b.isDynamicDim(0) &&
+               b.getDimSize(0) != outputChannels)))
+      return op.emitOpError("expected bias of ") << outputChannels << " elements, got " << b;
+  }
+  return success();
+}
+
+LogicalResult ConvOp::verify() {
+  auto w = ranked(getW());
+  int64_t out = w ? w.getDimSize(0) : ShapedType::kDynamic;
+  if (w && !ShapedType::isDynamic(out) && out % (int64_t)getGroup() != 0)
+    return emitOpError("expected output channels ") << out << " to be a multiple of group "
+                                                    << (int64_t)getGroup();
+  return verifyConvLike(*this, /*inputChannelsPerGroupDim=*/1, out);
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  auto x = ranked(adaptor.getX());
+  auto w = ranked(adaptor.getW());
+  auto kernel = kernelShapeOf(adaptor.getW(), adaptor.getKernelShape());
+  if (!x || !w || !kernel) {
+    types.push_back(x ? allDynamic(x.getRank(), x.getElementType())
+                      : unranked(elementOf(adaptor.getX())));
+    return success();
+  }
+  int64_t spatial = x.getRank() - 2;
+  if ((int64_t)kernel->size() != spatial)
+    return emitOptionalError(loc, "expected kernel_shape of ", spatial, " values");
+  int64_t channels = w.isDynamicDim(1) ? ShapedType::kDynamic
+                                       : w.getDimSize(1) * (int64_t)adaptor.getGroup();
+  SmallVector<int64_t> shape{x.getDimSize(0), channels};
+  auto strides = adaptor.getStrides(), dilations = adaptor.getDilations();
+  auto pads = adaptor.getPads(), outputPadding = adaptor.getOutputPadding();
+  auto outputShape = adaptor.getOutputShape();
+  if (outputShape && (int64_t)outputShape->size() != spatial)
+    return emitOptionalError(loc, "expected output_shape of ", spatial, " values");
+  StringRef autoPad = adaptor.getAutoPad();
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (outputShape) {
+      shape.push_back((*outputShape)[i]);
+      continue;
+    }
+    int64_t in = x.getDimSize(2 + i);
+    int64_t stride = strides ? (*strides)[i] : 1;
+    if (ShapedType::isDynamic(in)) {
+      shape.push_back(ShapedType::kDynamic);
+    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      shape.push_back(in * stride);
+    } else {
+      int64_t dilation = dilations ? (*dilations)[i] : 1;
+      int64_t extra = outputPadding ? (*outputPadding)[i] : 0;
+      int64_t begin = pads && autoPad == "NOTSET" ? (*pads)[i] : 0;
+      int64_t end = pads && autoPad == "NOTSET" ? (*pads)[spatial + i] : 0;
+      shape.push_back(stride * (in - 1) + extra + ((*kernel)[i] - 1) * dilation + 1 - begin -
+                      end);
+    }
+  }
+  types.push_back(makeTensor(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult ConvTransposeOp::verify() {
+  auto w = ranked(getW());
+  int64_t out = w && !w.isDynamicDim(1) ? w.getDimSize(1) * (int64_t)getGroup()
+                                        : ShapedType::kDynamic;
+  return verifyConvLike(*this, /*inputChannelsPerGroupDim=*/0, out);
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto x = ranked(adaptor.getX());
+  int64_t channels = x && x.getRank() > 1 ? x.getDimSize(1) : ShapedType::kDynamic;
+  return windowedResult(loc, adaptor.getX(), channels, adaptor.getKernelShape(),
+                        adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+                        adaptor.getAutoPad(), adaptor.getCeilMode() != 0, types);
+}
+
+LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                              Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto x = ranked(adaptor.getX());
+  int64_t channels = x && x.getRank() > 1 ? x.getDimSize(1) : ShapedType::kDynamic;
+  return windowedResult(loc, adaptor.getX(), channels, adaptor.getKernelShape(),
+                        adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+                        adaptor.getAutoPad(), adaptor.getCeilMode() != 0, types);
+}
+
+LogicalResult MaxPoolOp::verify() {
+  if (getStorageOrder() != 0)
+    return emitOpError("storage_order=1 (column major indices) is not supported");
+  return success();
+}
+
+static LogicalResult inferGlobalPool(Value input, SmallVectorImpl<Type> &types) {
+  auto x = ranked(input);
+  if (!x) {
+    types.push_back(unranked(elementOf(input)));
+    return success();
+  }
+  SmallVector<int64_t> shape(x.getShape());
+  for (size_t i = 2; i < shape.size(); ++i)
+    shape[i] = 1;
+  types.push_back(makeTensor(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult GlobalAveragePoolOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                                    Adaptor adaptor,
+                                                    SmallVectorImpl<Type> &types) {
+  return inferGlobalPool(adaptor.getX(), types);
+}
+
+LogicalResult GlobalMaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                                Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferGlobalPool(adaptor.getX(), types);
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(BatchNormalizationOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(InstanceNormalizationOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(LRNOp)
+
+LogicalResult BatchNormalizationOp::verify() {
+  if (getTrainingMode() != 0)
+    return emitOpError("training_mode=1 is not supported: export the model for inference");
+  auto x = ranked(getX());
+  if (!x)
+    return success();
+  if (x.getRank() < 2)
+    return emitOpError("expected input X of rank 2 or more, got ") << x;
+  int64_t channels = x.getDimSize(1);
+  for (auto [name, value] : {std::pair<StringRef, Value>{"scale", getScale()},
+                             {"B", getB()},
+                             {"input_mean", getInputMean()},
+                             {"input_var", getInputVar()}}) {
+    auto type = ranked(value);
+    if (!type)
+      continue;
+    if (type.getRank() != 1 || (!type.isDynamicDim(0) && !ShapedType::isDynamic(channels) &&
+                                type.getDimSize(0) != channels))
+      return emitOpError("expected ") << name << " of " << channels << " elements, got "
+                                      << type;
+  }
+  return success();
+}
+
+LogicalResult LRNOp::verify() {
+  if ((int64_t)getSize() < 1)
+    return emitOpError("expected size to be positive, got ") << (int64_t)getSize();
+  return success();
+}
+
+LogicalResult LayerNormalizationOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                     Adaptor adaptor,
+                                                     SmallVectorImpl<Type> &types) {
+  if (auto x = ranked(adaptor.getX()))
+    if (!normalizeAxis((int64_t)adaptor.getAxis(), x.getRank()))
+      return emitOptionalError(loc, "axis ", (int64_t)adaptor.getAxis(),
+                               " is out of range for rank ", x.getRank());
+  types.push_back(adaptor.getX().getType());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+template <typename Adaptor>
+static LogicalResult inferSoftmax(std::optional<Location> loc, Adaptor adaptor,
+                                  SmallVectorImpl<Type> &types) {
+  if (auto x = ranked(adaptor.getInput()))
+    if (!normalizeAxis((int64_t)adaptor.getAxis(), x.getRank()))
+      return emitOptionalError(loc, "axis ", (int64_t)adaptor.getAxis(),
+                               " is out of range for rank ", x.getRank());
+  types.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferSoftmax(loc, adaptor, types);
+}
+
+LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                             Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferSoftmax(loc, adaptor, types);
+}
+
+//===----------------------------------------------------------------------===//
+// Gemm and MatMul
+//===----------------------------------------------------------------------===//
+
+static bool dimsConflict(int64_t a, int64_t b) {
+  return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+}
+
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto a = ranked(adaptor.getA());
+  auto b = ranked(adaptor.getB());
+  Type element = elementOf(adaptor.getA());
+  if (!a || !b) {
+    types.push_back(allDynamic(2, element));
+    return success();
+  }
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return emitOptionalError(loc, "expected 2-D operands A and B, got ", a, " and ", b);
+  bool transA = adaptor.getTransA() != 0, transB = adaptor.getTransB() != 0;
+  int64_t m = a.getDimSize(transA ? 1 : 0), ka = a.getDimSize(transA ? 0 : 1);
+  int64_t kb = b.getDimSize(transB ? 1 : 0), n = b.getDimSize(transB ? 0 : 1);
+  if (dimsConflict(ka, kb))
+    return emitOptionalError(loc, "inner dimensions differ: A gives ", ka, ", B gives ", kb);
+  if (auto c = ranked(adaptor.getC())) {
+    SmallVector<int64_t> out;
+    if (c.getRank() > 2 || failed(broadcastShapes({ArrayRef<int64_t>{m, n}, c.getShape()}, out)) ||
+        dimsConflict(out[0], m) || dimsConflict(out[1], n))
+      return emitOptionalError(loc, "bias C of type ", c, " does not broadcast to [", m, ", ",
+                               n, "]");
+  }
+  types.push_back(makeTensor({m, n}, element));
+  return success();
+}
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto a = ranked(adaptor.getA());
+  auto b = ranked(adaptor.getB());
+  Type element = elementOf(adaptor.getA());
+  if (!a || !b) {
+    types.push_back(unranked(element));
+    return success();
+  }
+  if (a.getRank() == 0 || b.getRank() == 0)
+    return emitOptionalError(loc, "operands of MatMul must not be scalars");
+  SmallVector<int64_t> sa(a.getShape()), sb(b.getShape());
+  bool vectorA = sa.size() == 1, vectorB = sb.size() == 1;
+  if (vectorA)
+    sa.insert(sa.begin(), 1);
+  if (vectorB)
+    sb.push_back(1);
+  if (dimsConflict(sa.back(), sb[sb.size() - 2]))
+    return emitOptionalError(loc, "inner dimensions differ: A gives ", sa.back(), ", B gives ",
+                             sb[sb.size() - 2]);
+  SmallVector<int64_t> batch;
+  if (failed(broadcastShapes({ArrayRef<int64_t>(sa).drop_back(2),
+                              ArrayRef<int64_t>(sb).drop_back(2)},
+                             batch)))
+    return emitOptionalError(loc, "batch dimensions of ", a, " and ", b, " do not broadcast");
+  if (!vectorA)
+    batch.push_back(sa[sa.size() - 2]);
+  if (!vectorB)
+    batch.push_back(sb.back());
+  types.push_back(makeTensor(batch, element));
+  return success();
+}
+
+} // namespace ingot::graph
