@@ -32,7 +32,7 @@
 #include "onnx/shape_inference/implementation.h"
 #include "onnx/version_converter/convert.h"
 
-#include <deque>
+#include <queue>
 
 using namespace mlir;
 
@@ -43,6 +43,20 @@ namespace {
 /// version converter) knows.
 constexpr int64_t kOnnxLibraryOpset = 17;
 constexpr int64_t kOnnxLibraryIrVersion = 8;
+
+/// An ONNX library message on one line ("==> Context:" blocks joined).
+std::string oneLine(StringRef message) {
+  std::string out;
+  for (char c : message.trim()) {
+    if (c == '\n') {
+      if (!out.empty() && out.back() != ' ')
+        out += "; ";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
 
 /// ReduceX ops whose axes moved from an attribute to an input at opset 18.
 bool axesBecameInputAt18(StringRef opType) {
@@ -78,11 +92,13 @@ private:
 
   LogicalResult checkOpset(const onnx::ModelProto &model);
   LogicalResult checkStructure(const onnx::GraphProto &graph);
+  LogicalResult sortNodes(const onnx::GraphProto &graph);
   LogicalResult normalise(onnx::ModelProto &model);
   Type convertType(const onnx::TypeProto &type, StringRef what, SmallVector<Attribute> *dimNames);
   LogicalResult buildFunction(const onnx::GraphProto &graph, ModuleOp module);
   Value lookupValue(const std::string &name);
   LogicalResult buildNode(const onnx::NodeProto &node);
+  LogicalResult validateAttributes(const onnx::NodeProto &node, const OpInfo &info);
   LogicalResult convertAttributes(const onnx::NodeProto &node, const OpInfo &info,
                                   SmallVectorImpl<NamedAttribute> &attrs);
   Attribute convertConstantValue(const onnx::NodeProto &node);
@@ -96,6 +112,8 @@ private:
   llvm::StringMap<Value> values;
   llvm::StringMap<const onnx::TensorProto *> initializers;
   llvm::StringMap<Type> valueInfoTypes;
+  /// Node indices in a topological order.
+  std::vector<int> order;
   /// Names read by some node or graph output.
   llvm::StringSet<> consumed;
 };
@@ -147,8 +165,14 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &graph) {
       return nodeError(node) << "operators of domain '" << node.domain()
                              << "' are not supported",
              failure();
-    if (!lookupOp(node.op_type()))
+    const OpInfo *info = lookupOp(node.op_type());
+    if (!info)
       return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
+    // Where the model's opset already has the canonical definition of the op,
+    // check its attributes now, before the ONNX checker words it less clearly.
+    if (info->sinceVersion <= sourceOpset && node.op_type() != "Constant" &&
+        failed(validateAttributes(node, *info)))
+      return failure();
     for (const auto &input : node.input())
       if (!input.empty() && !known.contains(input) && !producers.count(input))
         return nodeError(node) << "input '" << input
@@ -158,6 +182,46 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &graph) {
   for (const auto &output : graph.output())
     if (!known.contains(output.name()) && !producers.count(output.name()))
       return fileError() << "graph output '" << output.name() << "' is never produced",
+             failure();
+  return sortNodes(graph);
+}
+
+LogicalResult Importer::sortNodes(const onnx::GraphProto &graph) {
+  // Kahn's algorithm, keeping the file's order among ready nodes: many
+  // exporters do not sort, and a cycle must be reported, not looped on.
+  llvm::StringSet<> available;
+  for (const auto &input : graph.input())
+    available.insert(input.name());
+  for (const auto &init : graph.initializer())
+    available.insert(init.name());
+  int numNodes = graph.node_size();
+  llvm::StringMap<SmallVector<int>> consumers;
+  SmallVector<int> pending(numNodes, 0);
+  for (int i = 0; i < numNodes; ++i) {
+    llvm::StringSet<> distinct;
+    for (const auto &input : graph.node(i).input())
+      if (!input.empty() && !available.contains(input) && distinct.insert(input).second) {
+        consumers[input].push_back(i);
+        ++pending[i];
+      }
+  }
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int i = 0; i < numNodes; ++i)
+    if (pending[i] == 0)
+      ready.push(i);
+  while (!ready.empty()) {
+    int index = ready.top();
+    ready.pop();
+    order.push_back(index);
+    for (const auto &output : graph.node(index).output())
+      for (int consumer : consumers.lookup(output))
+        if (--pending[consumer] == 0)
+          ready.push(consumer);
+  }
+  for (int i = 0; i < numNodes; ++i)
+    if (pending[i] != 0)
+      return nodeError(graph.node(i)) << "is part of a cycle: its inputs depend on its own "
+                                         "outputs",
              failure();
   return success();
 }
@@ -170,21 +234,21 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {
-    return fileError() << "invalid model: " << e.what(), failure();
+    return fileError() << "invalid model: " << oneLine(e.what()), failure();
   }
   try {
     onnx::ShapeInferenceOptions inference{/*check_type=*/false, /*error_mode=*/0,
                                           /*enable_data_propagation=*/true};
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), inference);
   } catch (const std::exception &e) {
-    return fileError() << "shape inference failed: " << e.what(), failure();
+    return fileError() << "shape inference failed: " << oneLine(e.what()), failure();
   }
   if (sourceOpset < kOnnxLibraryOpset) {
     try {
       model = onnx::version_conversion::ConvertVersion(model, kOnnxLibraryOpset);
     } catch (const std::exception &e) {
       return fileError() << "cannot upgrade opset " << sourceOpset << " to "
-                         << kOnnxLibraryOpset << ": " << e.what(),
+                         << kOnnxLibraryOpset << ": " << oneLine(e.what()),
              failure();
     }
   }
@@ -306,11 +370,10 @@ Attribute Importer::convertConstantValue(const onnx::NodeProto &node) {
   return {};
 }
 
-LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpInfo &info,
-                                          SmallVectorImpl<NamedAttribute> &attrs) {
+LogicalResult Importer::validateAttributes(const onnx::NodeProto &node, const OpInfo &info) {
   llvm::StringSet<> seen;
   for (const auto &attr : node.attribute()) {
-    // Adapted below: axes of ReduceX before opset 18 become an input.
+    // Adapted in buildNode: axes of ReduceX before opset 18 become an input.
     if (attr.name() == "axes" && sourceOpset < 18 && axesBecameInputAt18(node.op_type()))
       continue;
     const AttrInfo *schema = nullptr;
@@ -329,6 +392,24 @@ LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpI
                              << onnxAttrTypeName(attr.type()),
              failure();
     seen.insert(attr.name());
+  }
+  for (const AttrInfo &a : info.attributes)
+    if (a.required && !seen.contains(a.name))
+      return nodeError(node) << "missing required attribute '" << a.name << "'", failure();
+  return success();
+}
+
+LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpInfo &info,
+                                          SmallVectorImpl<NamedAttribute> &attrs) {
+  if (failed(validateAttributes(node, info)))
+    return failure();
+  for (const auto &attr : node.attribute()) {
+    if (attr.name() == "axes" && sourceOpset < 18 && axesBecameInputAt18(node.op_type()))
+      continue;
+    const AttrInfo *schema = nullptr;
+    for (const AttrInfo &a : info.attributes)
+      if (attr.name() == a.name)
+        schema = &a;
     Attribute value;
     switch (schema->kind) {
     case AttrKind::INT: value = builder.getI64IntegerAttr(attr.i()); break;
@@ -356,9 +437,6 @@ LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpI
     }
     attrs.push_back(builder.getNamedAttr(attr.name(), value));
   }
-  for (const AttrInfo &a : info.attributes)
-    if (a.required && !seen.contains(a.name))
-      return nodeError(node) << "missing required attribute '" << a.name << "'", failure();
   return success();
 }
 
@@ -532,43 +610,9 @@ LogicalResult Importer::buildFunction(const onnx::GraphProto &graph, ModuleOp mo
   for (auto [input, arg] : llvm::zip(args, body->getArguments()))
     values[input->name()] = arg;
 
-  // Build nodes in a topological order (many exporters do not sort).
-  int numNodes = graph.node_size();
-  llvm::StringMap<SmallVector<int>> consumers;
-  SmallVector<int> pending(numNodes, 0);
-  for (int i = 0; i < numNodes; ++i) {
-    llvm::StringSet<> distinct;
-    for (const auto &input : graph.node(i).input())
-      if (!input.empty() && !values.count(input) && !initializers.count(input) &&
-          distinct.insert(input).second) {
-        consumers[input].push_back(i);
-        ++pending[i];
-      }
-  }
-  std::deque<int> ready;
-  for (int i = 0; i < numNodes; ++i)
-    if (pending[i] == 0)
-      ready.push_back(i);
-  int built = 0;
-  while (!ready.empty()) {
-    int index = ready.front();
-    ready.pop_front();
-    const auto &node = graph.node(index);
-    if (failed(buildNode(node)))
+  for (int index : order)
+    if (failed(buildNode(graph.node(index))))
       return failure();
-    ++built;
-    for (const auto &output : node.output())
-      for (int consumer : consumers.lookup(output))
-        if (--pending[consumer] == 0)
-          ready.push_back(consumer);
-  }
-  if (built != numNodes) {
-    for (int i = 0; i < numNodes; ++i)
-      if (pending[i] != 0)
-        return nodeError(graph.node(i)) << "is part of a cycle: its inputs depend on its "
-                                           "own outputs",
-               failure();
-  }
 
   // Outputs: their declared types may refine ours but must not contradict them.
   SmallVector<Value> results;
@@ -606,6 +650,10 @@ LogicalResult Importer::buildFunction(const onnx::GraphProto &graph, ModuleOp mo
 OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
   if (failed(checkOpset(model)) || failed(checkStructure(model.graph())) ||
       failed(normalise(model)))
+    return {};
+  // The version converter rebuilds the graph: sort what it returned.
+  order.clear();
+  if (failed(sortNodes(model.graph())))
     return {};
   OwningOpRef<ModuleOp> module = ModuleOp::create(FileLineColLoc::get(&ctx, path, 0, 0));
   (*module)->setAttr("graph.opset", builder.getI64IntegerAttr(graph::kCanonicalOpset));

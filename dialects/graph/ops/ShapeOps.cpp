@@ -38,6 +38,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
   int64_t inferredAt = -1, knownProduct = 1;
   bool knownAll = true;
   for (auto [i, dim] : llvm::enumerate(*target)) {
+    if (dim < -1)
+      return emitOptionalError(loc, "invalid dim ", dim, " in shape");
     if (dim == -1) {
       if (inferredAt >= 0)
         return emitOptionalError(loc, "shape has more than one -1");
@@ -52,8 +54,6 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
                     : (shape.push_back(ShapedType::kDynamic), success());
       dim = data.getDimSize(i);
     }
-    if (dim < -1)
-      return emitOptionalError(loc, "invalid dim ", dim, " in shape");
     shape.push_back(dim);
     if (ShapedType::isDynamic(dim))
       knownAll = false;

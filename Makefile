@@ -1,0 +1,47 @@
+# Ingot: the two commands the README starts with, and the steps behind them.
+#   make demo   set up, build, import an example model and print its graph IR
+#   make test   set up, build, run every test (lit, unit, Python, sanitizers)
+
+BUILD_DIR ?= build
+ASAN_BUILD_DIR ?= build-asan
+LLVM_DIR ?= /usr/lib/llvm-19
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DMLIR_DIR=$(LLVM_DIR)/lib/cmake/mlir \
+  -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/build/utils/lit/lit.py
+
+.PHONY: setup build demo test test-lit test-unit test-python test-asan clean
+
+setup:
+	bash scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+build: setup $(BUILD_DIR)/build.ninja
+	ninja -C $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	python3 examples/demo.py --build-dir $(BUILD_DIR)
+
+test-lit: build
+	ninja -C $(BUILD_DIR) check-ingot
+
+test-unit: build
+	$(BUILD_DIR)/test/unit/ingot-unit-tests
+
+test-python: build
+	INGOT_BUILD_DIR=$(BUILD_DIR) python3 -m pytest -q test/python
+
+# The lit suite again, built with AddressSanitizer and UBSan.
+test-asan: setup
+	cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_FLAGS) -DINGOT_ENABLE_SANITIZERS=ON
+	ninja -C $(ASAN_BUILD_DIR) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ninja -C $(ASAN_BUILD_DIR) check-ingot
+	ASAN_OPTIONS=detect_leaks=1 $(ASAN_BUILD_DIR)/test/unit/ingot-unit-tests
+
+test: test-lit test-unit test-python test-asan
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
