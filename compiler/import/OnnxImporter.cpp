@@ -232,7 +232,17 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
   if (sourceOpset > kOnnxLibraryOpset || model.ir_version() > kOnnxLibraryIrVersion)
     return success();
   try {
-    onnx::checker::check_model(model);
+    // check_model's own context cannot find external data next to the model.
+    onnx::checker::CheckerContext checker;
+    checker.set_ir_version(model.ir_version());
+    std::unordered_map<std::string, int> opsets;
+    for (const auto &opset : model.opset_import())
+      opsets[opset.domain()] = opset.version();
+    checker.set_opset_imports(opsets);
+    checker.set_model_dir(tensorOptions.baseDirectory);
+    checker.set_is_main_graph(true);
+    onnx::checker::LexicalScopeContext scope;
+    onnx::checker::check_graph(model.graph(), checker, scope);
   } catch (const std::exception &e) {
     return fileError() << "invalid model: " << oneLine(e.what()), failure();
   }
