@@ -180,10 +180,18 @@ OpFoldResult foldIdentityOperand(Operation *op, ArrayRef<Attribute> operands,
   return {};
 }
 
-/// Re-labels a constant with the result's shape (for Reshape-like ops).
+/// Whether `type` is a ranked tensor of static shape.
+bool isStatic(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  return ranked && ranked.hasStaticShape();
+}
+
+/// Re-labels a constant with the result's shape (for Reshape-like ops), or
+/// drops the op when it provably changes nothing. Equal types prove that
+/// only when static: ?x? may be reshaped to a different ?x?.
 OpFoldResult foldReshapeLike(Operation *op, Attribute input) {
   Type resultType = op->getResult(0).getType();
-  if (op->getOperand(0).getType() == resultType)
+  if (op->getOperand(0).getType() == resultType && isStatic(resultType))
     return op->getOperand(0);
   auto dense = dyn_cast_or_null<DenseElementsAttr>(input);
   auto ranked = dyn_cast<RankedTensorType>(resultType);
@@ -523,7 +531,7 @@ OpFoldResult SizeOp::fold(FoldAdaptor) {
 }
 
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
-  if (getInput().getType() == getType())
+  if (getInput().getType() == getType() && isStatic(getType()))
     return getInput();
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   auto resultType = dyn_cast<RankedTensorType>(getType());
