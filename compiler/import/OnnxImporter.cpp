@@ -278,7 +278,10 @@ Type Importer::convertType(const onnx::TypeProto &type, StringRef what,
   const auto &tensor = type.tensor_type();
   Type element = graph::getElementTypeForOnnx(&ctx, tensor.elem_type());
   if (!element) {
-    fileError() << what << ": element type " << tensor.elem_type() << " is not supported";
+    fileError() << what << ": element type "
+                << onnx::TensorProto_DataType_Name(
+                       static_cast<onnx::TensorProto_DataType>(tensor.elem_type()))
+                << " is not supported";
     return {};
   }
   if (!tensor.has_shape())
@@ -524,24 +527,36 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
     attrs.push_back(builder.getNamedAttr(
         "num_outputs", builder.getI64IntegerAttr(node.output_size())));
 
-  // Results: all named outputs must be ones the dialect op has.
-  size_t numResults = node.output_size();
-  bool variadicResults = info.outputs.size() == 1 &&
-                         info.outputs[0].kind == ParamKind::Variadic;
-  if (!variadicResults) {
-    // Training-only outputs nobody reads (Dropout's mask in many exports) are dropped.
-    while (numResults > 0 && (node.output(numResults - 1).empty() ||
-                              (numResults > info.outputs.size() &&
-                               !consumed.contains(node.output(numResults - 1)))))
-      --numResults;
-    if (numResults > info.outputs.size())
-      return nodeError(node) << "output " << info.outputs.size() << " ('"
-                             << node.output(info.outputs.size())
-                             << "') is only produced in training and is not supported; "
-                              "remove its uses or export the model for inference",
-             failure();
-    numResults = info.outputs.size();
+  // Results. Each schema output is one result, or none when it is an
+  // optional output the node leaves unnamed; training-only outputs the
+  // dialect lacks are dropped when nothing reads them (Dropout's mask in
+  // many exports) and refused otherwise.
+  SmallVector<std::string> resultNames;
+  SmallVector<int32_t> resultSegments;
+  if (info.outputs.size() == 1 && info.outputs[0].kind == ParamKind::Variadic) {
+    resultNames.assign(node.output().begin(), node.output().end());
+  } else {
+    for (int i = 0; i < node.output_size(); ++i) {
+      const std::string &name = node.output(i);
+      if (i >= (int)info.outputs.size()) {
+        if (!name.empty() && consumed.contains(name))
+          return nodeError(node) << "output " << i << " ('" << name
+                                 << "') is only produced in training and is not supported; "
+                                    "remove its uses or export the model for inference",
+                 failure();
+        continue;
+      }
+      bool present = !name.empty() || info.outputs[i].kind == ParamKind::Single;
+      resultSegments.push_back(present);
+      if (present)
+        resultNames.push_back(name);
+    }
+    resultSegments.resize(info.outputs.size(), 0);
   }
+  if (state.name.hasTrait<OpTrait::AttrSizedResultSegments>())
+    attrs.push_back(builder.getNamedAttr("resultSegmentSizes",
+                                         builder.getDenseI32ArrayAttr(resultSegments)));
+  size_t numResults = resultNames.size();
   state.types.assign(numResults, UnrankedTensorType::get(builder.getF32Type()));
   state.attributes.append(attrs.begin(), attrs.end());
   Operation *op = builder.create(state);
@@ -560,7 +575,7 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
            failure();
   for (auto [i, result] : llvm::enumerate(op->getResults())) {
     Type type = types[i];
-    const std::string &name = node.output(i);
+    const std::string &name = resultNames[i];
     auto known = valueInfoTypes.find(name);
     if (known != valueInfoTypes.end())
       type = graph::refineType(type, known->second);

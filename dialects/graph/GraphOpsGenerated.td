@@ -1049,7 +1049,7 @@ def Graph_LRNOp : Graph_Op<"lrn", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   let hasVerifier = 1;
 }
 
-def Graph_LayerNormalizationOp : Graph_Op<"layer_normalization", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Scale", "Y"]>]> {
+def Graph_LayerNormalizationOp : Graph_Op<"layer_normalization", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Scale", "Y"]>, AttrSizedResultSegments]> {
   let summary = "ONNX LayerNormalization (opset 17)";
   let description = [{
     This is layer normalization defined in ONNX as function.
@@ -1103,11 +1103,10 @@ def Graph_LayerNormalizationOp : Graph_Op<"layer_normalization", [Pure, InferTyp
     DefaultValuedAttr<I64Attr, "1">:$stash_type
   );
   let results = (outs
-    Graph_Tensor<[F16, F32, F64, BF16]>:$Y
+    Graph_Tensor<[F16, F32, F64, BF16]>:$Y,
+    Optional<Graph_Tensor<[F32, BF16]>>:$Mean,
+    Optional<Graph_Tensor<[F32, BF16]>>:$InvStdDev
   );
-  let assemblyFormat = [{
-    $X `,` $Scale (`B` `(` $B^ `)`)? attr-dict `:` functional-type(operands, results)
-  }];
 }
 
 def Graph_LeakyReluOp : Graph_Op<"leaky_relu", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {

@@ -68,7 +68,7 @@ MLIR_NAMES = {"MatMul": "matmul", "PRelu": "prelu", "LRN": "lrn", "IsNaN": "is_n
 ATTRIBUTE_OVERRIDES = {"Constant": {"value": ("TENSOR", True, None)}}
 
 # Outputs only training uses; the importer names the node when a model asks for one.
-TRAINING_OUTPUTS = {"BatchNormalization": 1, "Dropout": 1, "LayerNormalization": 1, "MaxPool": 1}
+TRAINING_OUTPUTS = {"BatchNormalization": 1, "Dropout": 1, "MaxPool": 1}
 
 ELEMENT_TYPES = {
     "float": "F32", "double": "F64", "float16": "F16", "bfloat16": "BF16",
@@ -195,6 +195,9 @@ def generate(opset):
                 traits.append("AllElementTypesMatch<[%s]>" % ", ".join('"%s"' % g for g in group))
         if n_not_single_in > 1:
             traits.append("AttrSizedOperandSegments")
+        optional_out = [p for p in outputs if not single(p)]
+        if len(optional_out) > 1:
+            traits.append("AttrSizedResultSegments")
 
         args = [ods_value(schema, p, False) for p in schema.inputs]
         for aname, (kind, required, default) in attrs.items():
@@ -212,7 +215,10 @@ def generate(opset):
         td.append("  let description = [{\n%s\n  }];" % indent_doc(schema.doc))
         td.append("  let arguments = (ins\n    %s\n  );" % ",\n    ".join(args) if args else "  let arguments = (ins);")
         td.append("  let results = (outs\n    %s\n  );" % ",\n    ".join(results))
-        td.append("  let assemblyFormat = %s;" % assembly_format(schema))
+        if len(optional_out) <= 1:
+            # Several optional results cannot be told apart in a custom syntax:
+            # those ops print in the generic form.
+            td.append("  let assemblyFormat = %s;" % assembly_format(schema))
         for hook, field in (("folder", "hasFolder"), ("canonicalizer", "hasCanonicalizer"),
                             ("verifier", "hasVerifier")):
             if hooks.get(hook):

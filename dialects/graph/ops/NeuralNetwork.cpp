@@ -307,14 +307,30 @@ LogicalResult LRNOp::verify() {
   return success();
 }
 
-LogicalResult LayerNormalizationOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult LayerNormalizationOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
                                                      Adaptor adaptor,
                                                      SmallVectorImpl<Type> &types) {
-  if (auto x = ranked(adaptor.getX()))
-    if (!normalizeAxis((int64_t)adaptor.getAxis(), x.getRank()))
-      return emitOptionalError(loc, "axis ", (int64_t)adaptor.getAxis(),
-                               " is out of range for rank ", x.getRank());
+  auto x = ranked(adaptor.getX());
+  std::optional<int64_t> axis;
+  if (x && !(axis = normalizeAxis((int64_t)adaptor.getAxis(), x.getRank())))
+    return emitOptionalError(loc, "axis ", (int64_t)adaptor.getAxis(),
+                             " is out of range for rank ", x.getRank());
   types.push_back(adaptor.getX().getType());
+  // Mean and InvStdDev, when asked for: X's shape with the normalized dims
+  // set to 1, in the stash type.
+  Type stash = getElementTypeForOnnx(ctx, (int64_t)adaptor.getStashType());
+  if (!stash)
+    return emitOptionalError(loc, "unsupported stash_type ", (int64_t)adaptor.getStashType());
+  Type statistics = unranked(stash);
+  if (x) {
+    SmallVector<int64_t> shape(x.getShape());
+    for (int64_t i = *axis; i < x.getRank(); ++i)
+      shape[i] = 1;
+    statistics = makeTensor(shape, stash);
+  }
+  const auto &segments = adaptor.getProperties().resultSegmentSizes;
+  for (int32_t i = 0; i < segments[1] + segments[2]; ++i)
+    types.push_back(statistics);
   return success();
 }
 
