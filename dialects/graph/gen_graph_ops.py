@@ -216,8 +216,9 @@ def generate(opset):
         td.append("  let arguments = (ins\n    %s\n  );" % ",\n    ".join(args) if args else "  let arguments = (ins);")
         td.append("  let results = (outs\n    %s\n  );" % ",\n    ".join(results))
         if len(optional_out) <= 1:
-            # Several optional results cannot be told apart in a custom syntax:
-            # those ops print in the generic form.
+            # Which of several optional results are present cannot be read off
+            # a custom syntax (MLIR 19's prop-dict does not restore result
+            # segment sizes): those ops keep the generic form.
             td.append("  let assemblyFormat = %s;" % assembly_format(schema))
         for hook, field in (("folder", "hasFolder"), ("canonicalizer", "hasCanonicalizer"),
                             ("verifier", "hasVerifier")):

@@ -56,7 +56,7 @@ func.func @case5(%x: tensor<2x3xf32>) {
 func.func @case6(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
   // expected-error @+2 {{axis -3 is out of range for rank 2}}
   // expected-error @+1 {{'graph.layer_normalization' op failed to infer returned types}}
-  %0 = graph.layer_normalization %x, %g {axis = -3 : i64} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %0 = "graph.layer_normalization"(%x, %g) <{axis = -3 : i64, resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return
 }
 

@@ -173,8 +173,18 @@ func.func @normalization(%x: tensor<2x8x4x4xf32>, %c: tensor<8xf32>, %s: tensor<
   %0 = graph.batch_normalization %x, %c, %c, %c, %c {epsilon = 1.000000e-03 : f32} : (tensor<2x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x4x4xf32>
   // CHECK: graph.instance_normalization %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x4x4xf32>
   %1 = graph.instance_normalization %x, %c, %c : (tensor<2x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x4x4xf32>
-  // CHECK: graph.layer_normalization %{{.*}}, %{{.*}} B(%{{.*}}) : (tensor<?x16x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
-  %2 = graph.layer_normalization %s, %g B(%g) : (tensor<?x16x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
+  // CHECK: "graph.layer_normalization"(%{{.*}}, %{{.*}}, %{{.*}}) <{{.*}}resultSegmentSizes = array<i32: 1, 0, 0>{{.*}} : (tensor<?x16x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
+  %2 = "graph.layer_normalization"(%s, %g, %g) <{resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<?x16x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @layer_norm_statistics
+func.func @layer_norm_statistics(%x: tensor<2x5x8xf16>, %g: tensor<8xf16>) {
+  // Mean and InvStdDev: X's shape with the normalized dims set to 1, in the stash type (f32).
+  // CHECK: "graph.layer_normalization"(%{{.*}}, %{{.*}}) <{{.*}}resultSegmentSizes = array<i32: 1, 1, 1>{{.*}} : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, tensor<2x5x1xf32>, tensor<2x5x1xf32>)
+  %y:3 = "graph.layer_normalization"(%x, %g) <{resultSegmentSizes = array<i32: 1, 1, 1>}> : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, tensor<2x5x1xf32>, tensor<2x5x1xf32>)
+  // CHECK: "graph.layer_normalization"(%{{.*}}, %{{.*}}) <{axis = 1 : i64{{.*}}resultSegmentSizes = array<i32: 1, 0, 1>{{.*}} : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, tensor<2x1x1xf32>)
+  %z:2 = "graph.layer_normalization"(%x, %g) <{axis = 1 : i64, resultSegmentSizes = array<i32: 1, 0, 1>}> : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, tensor<2x1x1xf32>)
   return
 }
 
