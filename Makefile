@@ -33,13 +33,14 @@ test-unit: build
 test-python: build
 	INGOT_BUILD_DIR=$(BUILD_DIR) python3 -m pytest -q test/python
 
-# The lit suite again, built with AddressSanitizer and UBSan.
+# The lit, unit and Python suites again, built with AddressSanitizer and UBSan.
 test-asan: setup
 	cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_FLAGS) -DINGOT_ENABLE_SANITIZERS=ON
 	ninja -C $(ASAN_BUILD_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ninja -C $(ASAN_BUILD_DIR) check-ingot
 	ASAN_OPTIONS=detect_leaks=1 $(ASAN_BUILD_DIR)/test/unit/ingot-unit-tests
+	ASAN_OPTIONS=detect_leaks=1 INGOT_BUILD_DIR=$(ASAN_BUILD_DIR) python3 -m pytest -q test/python
 
 test: test-lit test-unit test-python test-asan
 
