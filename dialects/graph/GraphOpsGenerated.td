@@ -385,7 +385,6 @@ def Graph_ConstantOp : Graph_Op<"constant", [Pure, InferTypeOpAdaptor, ConstantL
     attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
-  let hasVerifier = 1;
 }
 
 def Graph_ConstantOfShapeOp : Graph_Op<"constant_of_shape", [Pure, InferTypeOpAdaptor]> {

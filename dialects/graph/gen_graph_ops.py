@@ -51,7 +51,7 @@ OPS = {
     "Slice": {"folder": True}, "Gather": {"folder": True},
     "Squeeze": {"folder": True, "canonicalizer": True},
     "Unsqueeze": {"folder": True, "canonicalizer": True},
-    "Flatten": {"folder": True}, "Constant": {"folder": True, "verifier": True},
+    "Flatten": {"folder": True}, "Constant": {"folder": True},
     "ConstantOfShape": {"folder": True}, "Shape": {"folder": True},
     "Size": {"folder": True}, "Expand": {"folder": True}, "Tile": {},
     "Range": {"folder": True}, "Pad": {"verifier": True}, "Resize": {"verifier": True},

@@ -426,12 +426,6 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location
   return success();
 }
 
-LogicalResult ConstantOp::verify() {
-  if (!isa<RankedTensorType>(getValue().getType()))
-    return emitOpError("expected a ranked tensor value, got ") << getValue().getType();
-  return success();
-}
-
 LogicalResult ConstantOfShapeOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
                                                   Adaptor adaptor,
                                                   SmallVectorImpl<Type> &types) {

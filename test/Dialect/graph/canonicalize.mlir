@@ -211,3 +211,48 @@ func.func @dynamic_reshape_is_not_identity(%x: tensor<?x?xf32>) -> (tensor<?x?xf
   %f = graph.flatten %x {axis = 0 : i64} : (tensor<?x?xf32>) -> tensor<?x?xf32>
   return %i, %f : tensor<?x?xf32>, tensor<?x?xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @more_folds
+// neg([1, 4]) = [-1, -4]; [1, 2, 3] == 2 -> [F, T, F]; [1, 2, 3] > 1 -> [F, T, T];
+// a single-input Sum is its input; a constant flattens by relabelling.
+// CHECK-DAG: graph.constant {value = dense<[-1.000000e+00, -4.000000e+00]> : tensor<2xf32>}
+// CHECK-DAG: graph.constant {value = dense<[false, true, false]> : tensor<3xi1>}
+// CHECK-DAG: graph.constant {value = dense<[false, true, true]> : tensor<3xi1>}
+// CHECK-DAG: graph.constant {value = dense<{{\[\[}}1, 2, 3, 4, 5, 6]]> : tensor<1x6xi64>}
+// CHECK-DAG: graph.constant {value = dense<5> : tensor<2x3xi32>}
+// CHECK-NOT: graph.neg
+// CHECK-NOT: graph.equal
+// CHECK-NOT: graph.greater
+// CHECK-NOT: graph.flatten
+// CHECK-NOT: graph.expand
+// CHECK: return {{.*}}, {{.*}}, {{.*}}, %arg0,
+func.func @more_folds(%x: tensor<3xf32>) -> (tensor<2xf32>, tensor<3xi1>, tensor<3xi1>, tensor<3xf32>, tensor<1x6xi64>, tensor<2x3xi32>) {
+  %f = graph.constant {value = dense<[1.0, 4.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %n = graph.neg %f : (tensor<2xf32>) -> tensor<2xf32>
+  %a = graph.constant {value = dense<[1, 2, 3]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %one = graph.constant {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %two = graph.constant {value = dense<2> : tensor<i64>} : () -> tensor<i64>
+  %eq = graph.equal %a, %two : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %gt = graph.greater %a, %one : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %s = graph.sum %x : (tensor<3xf32>) -> tensor<3xf32>
+  %m = graph.constant {value = dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi64>} : () -> tensor<2x3xi64>
+  %fl = graph.flatten %m {axis = 0 : i64} : (tensor<2x3xi64>) -> tensor<1x6xi64>
+  %five = graph.constant {value = dense<5> : tensor<i32>} : () -> tensor<i32>
+  %shape = graph.constant {value = dense<[2, 3]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = graph.expand %five, %shape : (tensor<i32>, tensor<2xi64>) -> tensor<2x3xi32>
+  return %n, %eq, %gt, %s, %fl, %ex : tensor<2xf32>, tensor<3xi1>, tensor<3xi1>, tensor<3xf32>, tensor<1x6xi64>, tensor<2x3xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @division_by_zero_stays
+// Integer division by zero is not folded (it has no value to fold to).
+// CHECK: graph.div
+func.func @division_by_zero_stays() -> tensor<i64> {
+  %a = graph.constant {value = dense<7> : tensor<i64>} : () -> tensor<i64>
+  %z = graph.constant {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %d = graph.div %a, %z : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  return %d : tensor<i64>
+}

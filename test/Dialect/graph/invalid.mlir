@@ -478,3 +478,45 @@ func.func @case52(%x: tensor<2x6xf32>) {
   %0 = graph.reduce_mean %x axes(%a) : (tensor<2x6xf32>, tensor<1xi64>) -> tensor<2x1xf32>
   return
 }
+
+// -----
+
+func.func @split_both(%x: tensor<2x6xf32>) {
+  %s = graph.constant {value = dense<[3, 3]> : tensor<2xi64>} : () -> tensor<2xi64>
+  // expected-error @+1 {{'graph.split' op expected either the split input or num_outputs, not both}}
+  %0:2 = graph.split %x split(%s) {axis = 1 : i64, num_outputs = 2 : i64} : (tensor<2x6xf32>, tensor<2xi64>) -> (tensor<2x3xf32>, tensor<2x3xf32>)
+  return
+}
+
+// -----
+
+func.func @conv_transpose_output_shape(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+2 {{expected output_shape of 2 values}}
+  // expected-error @+1 {{'graph.conv_transpose' op failed to infer returned types}}
+  %0 = graph.conv_transpose %x, %w {output_shape = array<i64: 10>} : (tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x10x10xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x4x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error @+1 {{'graph.conv_transpose' op expected 3 input channels (W dim 0 x group), got 4}}
+  %0 = graph.conv_transpose %x, %w : (tensor<1x4x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x2x7x7xf32>
+  return
+}
+
+// -----
+
+func.func @constant_unranked() {
+  // expected-error @+1 {{'graph.constant' op attribute 'value' failed to satisfy constraint}}
+  %0 = graph.constant {value = 1 : i64} : () -> tensor<i64>
+  return
+}
+
+// -----
+
+func.func @where_condition_type(%c: tensor<3xf32>, %x: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.where' op operand #0 must be tensor of 1-bit signless integer values}}
+  %0 = graph.where %c, %x, %x : (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
