@@ -98,6 +98,7 @@ private:
   LogicalResult buildFunction(const onnx::GraphProto &graph, ModuleOp module);
   Value lookupValue(const std::string &name);
   LogicalResult buildNode(const onnx::NodeProto &node);
+  bool isAdaptedAttribute(const onnx::NodeProto &node, const onnx::AttributeProto &attr) const;
   LogicalResult validateAttributes(const onnx::NodeProto &node, const OpInfo &info);
   LogicalResult convertAttributes(const onnx::NodeProto &node, const OpInfo &info,
                                   SmallVectorImpl<NamedAttribute> &attrs);
@@ -383,16 +384,26 @@ Attribute Importer::convertConstantValue(const onnx::NodeProto &node) {
   return {};
 }
 
+/// The schema entry of attribute `name`, or null.
+static const AttrInfo *findAttribute(const OpInfo &info, StringRef name) {
+  for (const AttrInfo &a : info.attributes)
+    if (name == a.name)
+      return &a;
+  return nullptr;
+}
+
+bool Importer::isAdaptedAttribute(const onnx::NodeProto &node,
+                                  const onnx::AttributeProto &attr) const {
+  // buildNode turns the axes of ReduceX before opset 18 into an input.
+  return attr.name() == "axes" && sourceOpset < 18 && axesBecameInputAt18(node.op_type());
+}
+
 LogicalResult Importer::validateAttributes(const onnx::NodeProto &node, const OpInfo &info) {
   llvm::StringSet<> seen;
   for (const auto &attr : node.attribute()) {
-    // Adapted in buildNode: axes of ReduceX before opset 18 become an input.
-    if (attr.name() == "axes" && sourceOpset < 18 && axesBecameInputAt18(node.op_type()))
+    if (isAdaptedAttribute(node, attr))
       continue;
-    const AttrInfo *schema = nullptr;
-    for (const AttrInfo &a : info.attributes)
-      if (attr.name() == a.name)
-        schema = &a;
+    const AttrInfo *schema = findAttribute(info, attr.name());
     if (!schema)
       return nodeError(node) << "unknown attribute '" << attr.name() << "'", failure();
     if (!attr.ref_attr_name().empty())
@@ -417,12 +428,9 @@ LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpI
   if (failed(validateAttributes(node, info)))
     return failure();
   for (const auto &attr : node.attribute()) {
-    if (attr.name() == "axes" && sourceOpset < 18 && axesBecameInputAt18(node.op_type()))
+    if (isAdaptedAttribute(node, attr))
       continue;
-    const AttrInfo *schema = nullptr;
-    for (const AttrInfo &a : info.attributes)
-      if (attr.name() == a.name)
-        schema = &a;
+    const AttrInfo *schema = findAttribute(info, attr.name());
     Attribute value;
     switch (schema->kind) {
     case AttrKind::INT: value = builder.getI64IntegerAttr(attr.i()); break;
