@@ -25,6 +25,8 @@ namespace {
 struct GraphInferShapesPass : impl::GraphInferShapesBase<GraphInferShapesPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
     WalkResult walk = func.walk([&](InferTypeOpInterface op) -> WalkResult {
       if (!isa<graph::GraphDialect>(op->getDialect()))
         return WalkResult::advance();

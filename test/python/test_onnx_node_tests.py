@@ -52,10 +52,12 @@ def _cases():
     for case in collect_testcases():
         if case.model is None or not case.data_sets or not _applies(case.model):
             continue
-        outputs = case.data_sets[0][1]
+        inputs, outputs = case.data_sets[0]
         if any(not isinstance(o, np.ndarray) for o in outputs):
             continue
-        cases.append((case.name, case.model, outputs))
+        if any(not isinstance(i, np.ndarray) for i in inputs):
+            inputs = None
+        cases.append((case.name, case.model, outputs, inputs))
     for kind in ("simple", "pytorch-converted", "pytorch-operator"):
         for model_path in sorted(glob.glob(os.path.join(ONNX_DATA, kind, "*", "model.onnx"))):
             model = onnx.load(model_path)
@@ -65,7 +67,11 @@ def _cases():
                                                   "output_*.pb")),
                            key=lambda p: int(re.search(r"output_(\d+)", p).group(1)))
             outputs = [numpy_helper.to_array(onnx.load_tensor(p)) for p in paths]
-            cases.append((os.path.basename(os.path.dirname(model_path)), model, outputs))
+            input_paths = sorted(glob.glob(os.path.join(os.path.dirname(model_path), "test_data_set_0",
+                                                        "input_*.pb")),
+                                 key=lambda p: int(re.search(r"input_(\d+)", p).group(1)))
+            inputs = [numpy_helper.to_array(onnx.load_tensor(p)) for p in input_paths]
+            cases.append((os.path.basename(os.path.dirname(model_path)), model, outputs, inputs))
     return cases
 
 
@@ -83,7 +89,7 @@ NUMPY_TO_MLIR = {"float32": "f32", "float64": "f64", "float16": "f16", "int8": "
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c[0])
 def test_node(case, tmp_path):
-    name, model, outputs = case
+    name, model, outputs, _ = case
     path = tmp_path / "model.onnx"
     onnx.save(model, str(path))
     out = tmp_path / "model.mlir"

@@ -1,0 +1,571 @@
+//===- LowerDataMovement.cpp - Shape and data-movement ops -> tensor ------===//
+//
+// Constants, reshapes (Reshape, Flatten, Squeeze, Unsqueeze), Transpose,
+// Concat, Slice, Split, Gather, Expand, Tile, Pad, Shape/Size,
+// ConstantOfShape, Range and Trilu. Shapes only known at run time are
+// computed with index arithmetic from the operands.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/common/GraphToLinalg.h"
+#include "targets/common/LoweringUtils.h"
+
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace ingot::graph;
+
+namespace ingot::lowering {
+namespace {
+
+/// Element `i` of a 1-D integer tensor as an index.
+Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  Value element = b.create<tensor::ExtractOp>(loc, tensor, ValueRange{b.create<arith::ConstantIndexOp>(loc, i)});
+  return toIndex(b, loc, element);
+}
+
+struct LowerConstant : OpRewritePattern<ConstantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConstantOp op, PatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getType(), cast<TypedAttr>(op.getValue()));
+    return success();
+  }
+};
+
+struct LowerReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getData().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getData());
+    SmallVector<OpFoldResult> dims;
+    if (!resultType.hasStaticShape()) {
+      // Resolve ONNX's 0 (copy the input dim) and -1 (the rest) at run time.
+      bool allowZero = op.getAllowzero() != 0;
+      Value total = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+      for (OpFoldResult d : inDims)
+        total = rewriter.create<arith::MulIOp>(loc, total, toValue(rewriter, loc, d));
+      Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+      Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+      Value minusOne = rewriter.create<arith::ConstantIndexOp>(loc, -1);
+      SmallVector<Value> sizes;
+      Value known = one;
+      for (int64_t i = 0; i < resultType.getRank(); ++i) {
+        Value v = extractIndex(rewriter, loc, op.getShape(), i);
+        if (!allowZero && i < type.getRank()) {
+          Value isZero = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, v, zero);
+          v = rewriter.create<arith::SelectOp>(loc, isZero, toValue(rewriter, loc, inDims[i]), v);
+        }
+        sizes.push_back(v);
+        Value isInferred = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, v, minusOne);
+        known = rewriter.create<arith::MulIOp>(loc, known,
+                                               rewriter.create<arith::SelectOp>(loc, isInferred, one, v));
+      }
+      Value rest = rewriter.create<arith::DivSIOp>(loc, total, known);
+      for (Value &v : sizes) {
+        Value isInferred = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, v, minusOne);
+        v = rewriter.create<arith::SelectOp>(loc, isInferred, rest, v);
+        dims.push_back(v);
+      }
+    } else {
+      for (int64_t d : resultType.getShape())
+        dims.push_back(rewriter.getIndexAttr(d));
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, op.getData(), resultType, dims));
+    return success();
+  }
+};
+
+/// Reshapes whose result dims are input dims (or products of them):
+/// Flatten, Squeeze, Unsqueeze. `dimsOf` maps input dims to result dims.
+template <typename OpTy>
+struct LowerReshapeLike : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    Value input = op->getOperand(0);
+    auto type = dyn_cast<RankedTensorType>(input.getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    // (Un)squeeze keeps every non-unit dim in order: map result dims to input
+    // dims first, so that a mismatch fails before any op is created.
+    SmallVector<int64_t> source;
+    if (!isa<FlattenOp>(op.getOperation())) {
+      int64_t next = 0;
+      for (int64_t i = 0; i < resultType.getRank(); ++i) {
+        if (resultType.getDimSize(i) == 1) {
+          source.push_back(-1);
+          continue;
+        }
+        while (next < type.getRank() && type.getDimSize(next) == 1)
+          ++next;
+        if (next >= type.getRank())
+          return rewriter.notifyMatchFailure(op, "cannot match dims");
+        source.push_back(next++);
+      }
+    }
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, input), dims;
+    if (auto flatten = dyn_cast<FlattenOp>(op.getOperation())) {
+      int64_t axis = (int64_t)flatten.getAxis();
+      if (axis < 0)
+        axis += type.getRank();
+      Value outer = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+      Value inner = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+      for (int64_t i = 0; i < type.getRank(); ++i) {
+        Value &acc = i < axis ? outer : inner;
+        acc = rewriter.create<arith::MulIOp>(loc, acc, toValue(rewriter, loc, inDims[i]));
+      }
+      dims = {outer, inner};
+    } else {
+      for (int64_t from : source)
+        dims.push_back(from < 0 ? OpFoldResult(rewriter.getIndexAttr(1)) : inDims[from]);
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, input, resultType, dims));
+    return success();
+  }
+};
+
+struct LowerTranspose : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getData().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    SmallVector<int64_t> perm;
+    if (auto attr = op.getPerm())
+      perm.assign(attr->begin(), attr->end());
+    else
+      for (int64_t i = type.getRank() - 1; i >= 0; --i)
+        perm.push_back(i);
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getData()), dims;
+    for (int64_t p : perm)
+      dims.push_back(inDims[p]);
+    Value init = emptyTensor(rewriter, loc, resultType, dims);
+    rewriter.replaceOp(op, rewriter.create<linalg::TransposeOp>(loc, op.getData(), init, perm)->getResult(0));
+    return success();
+  }
+};
+
+struct LowerConcat : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op, PatternRewriter &rewriter) const override {
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!resultType || llvm::any_of(op.getInputs(), [](Value v) { return !isa<RankedTensorType>(v.getType()); }))
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    int64_t rank = resultType.getRank();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getInputs()[0]);
+    Value total = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    for (Value input : op.getInputs())
+      total = rewriter.create<arith::AddIOp>(loc, total, rewriter.create<tensor::DimOp>(loc, input, axis));
+    dims[axis] = total;
+    Value result = emptyTensor(rewriter, loc, resultType, dims);
+    Value offset = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    for (Value input : op.getInputs()) {
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+      offsets[axis] = offset;
+      SmallVector<OpFoldResult> sizes = getDims(rewriter, loc, input);
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      result = rewriter.create<tensor::InsertSliceOp>(loc, input, result, offsets, sizes, strides);
+      offset = rewriter.create<arith::AddIOp>(loc, offset, rewriter.create<tensor::DimOp>(loc, input, axis));
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// start/size of a positive-step slice of a dim, clamped as ONNX says.
+std::pair<Value, Value> clampSlice(OpBuilder &b, Location loc, Value dim, int64_t start, int64_t end,
+                                   int64_t step) {
+  auto clampTo = [&](int64_t v) -> Value {
+    Value value = b.create<arith::ConstantIndexOp>(loc, v);
+    if (v < 0)
+      value = b.create<arith::AddIOp>(loc, value, dim);
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+    return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, value, zero), dim);
+  };
+  // INT64 max/min mean "to the end": clamp handles them once not negated.
+  Value s = clampTo(std::max<int64_t>(start, INT64_MIN / 2));
+  Value e = clampTo(std::min<int64_t>(std::max<int64_t>(end, INT64_MIN / 2), INT64_MAX / 2));
+  Value span = b.create<arith::MaxSIOp>(loc, b.create<arith::SubIOp>(loc, e, s),
+                                        b.create<arith::ConstantIndexOp>(loc, 0));
+  Value count = b.create<arith::CeilDivSIOp>(loc, span, b.create<arith::ConstantIndexOp>(loc, step));
+  return {s, count};
+}
+
+struct LowerSlice : OpRewritePattern<SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SliceOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getData().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    auto starts = getConstantInts(op.getStarts()), ends = getConstantInts(op.getEnds());
+    std::optional<SmallVector<int64_t>> axes, steps;
+    if (op.getAxes())
+      axes = getConstantInts(op.getAxes());
+    if (op.getSteps())
+      steps = getConstantInts(op.getSteps());
+    if (!type || !resultType || !starts || !ends || (op.getAxes() && !axes) || (op.getSteps() && !steps))
+      return rewriter.notifyMatchFailure(op, "needs constant starts, ends, axes and steps");
+    if (steps && llvm::any_of(*steps, [](int64_t s) { return s < 1; }))
+      return rewriter.notifyMatchFailure(op, "negative steps");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = getDims(rewriter, loc, op.getData());
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    for (size_t i = 0; i < starts->size(); ++i) {
+      int64_t axis = *normalizeAxis(axes ? (*axes)[i] : (int64_t)i, rank);
+      int64_t step = steps ? (*steps)[i] : 1;
+      auto [start, count] = clampSlice(rewriter, loc, toValue(rewriter, loc, sizes[axis]), (*starts)[i],
+                                       (*ends)[i], step);
+      offsets[axis] = start;
+      sizes[axis] = count;
+      strides[axis] = rewriter.getIndexAttr(step);
+    }
+    Value slice = rewriter.create<tensor::ExtractSliceOp>(loc, op.getData(), offsets, sizes, strides);
+    if (slice.getType() != resultType)
+      slice = rewriter.create<tensor::CastOp>(loc, resultType, slice);
+    rewriter.replaceOp(op, slice);
+    return success();
+  }
+};
+
+struct LowerSplit : OpRewritePattern<SplitOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SplitOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    std::optional<SmallVector<int64_t>> split;
+    if (op.getSplit() && !(split = getConstantInts(op.getSplit())))
+      return rewriter.notifyMatchFailure(op, "split sizes are not constant");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getInput());
+    Value dim = toValue(rewriter, loc, dims[axis]);
+    int64_t n = op.getNumResults();
+    Value chunk = rewriter.create<arith::CeilDivSIOp>(loc, dim, rewriter.create<arith::ConstantIndexOp>(loc, n));
+    Value offset = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    SmallVector<Value> results;
+    for (int64_t i = 0; i < n; ++i) {
+      Value size = split ? rewriter.create<arith::ConstantIndexOp>(loc, (*split)[i]).getResult()
+                         : rewriter.create<arith::MinSIOp>(loc, chunk,
+                                                           rewriter.create<arith::SubIOp>(loc, dim, offset))
+                               .getResult();
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes(dims);
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      offsets[axis] = offset;
+      sizes[axis] = size;
+      Value slice = rewriter.create<tensor::ExtractSliceOp>(loc, op.getInput(), offsets, sizes, strides);
+      if (slice.getType() != op.getResult(i).getType())
+        slice = rewriter.create<tensor::CastOp>(loc, op.getResult(i).getType(), slice);
+      results.push_back(slice);
+      offset = rewriter.create<arith::AddIOp>(loc, offset, size);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct LowerGather : OpRewritePattern<GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatherOp op, PatternRewriter &rewriter) const override {
+    auto dataType = dyn_cast<RankedTensorType>(op.getData().getType());
+    auto indicesType = dyn_cast<RankedTensorType>(op.getIndices().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!dataType || !indicesType || !resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t rank = dataType.getRank(), q = indicesType.getRank();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
+    SmallVector<OpFoldResult> dataDims = getDims(rewriter, loc, op.getData());
+    SmallVector<OpFoldResult> indexDims = getDims(rewriter, loc, op.getIndices());
+    SmallVector<OpFoldResult> dims(dataDims.begin(), dataDims.begin() + axis);
+    dims.append(indexDims.begin(), indexDims.end());
+    dims.append(dataDims.begin() + axis + 1, dataDims.end());
+    int64_t outRank = resultType.getRank();
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t i = 0; i < q; ++i)
+      indexExprs.push_back(getAffineDimExpr(axis + i, ctx));
+    Value data = op.getData();
+    Value axisDim = toValue(rewriter, loc, dataDims[axis]);
+    Value result = buildParallelGeneric(
+        rewriter, loc, op.getIndices(), AffineMap::get(outRank, 0, indexExprs, ctx),
+        emptyTensor(rewriter, loc, resultType, dims), [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          // Negative indices count from the end.
+          Value index = toIndex(b, l, a[0]);
+          Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+          Value negative = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, index, zero);
+          index = b.create<arith::SelectOp>(l, negative, b.create<arith::AddIOp>(l, index, axisDim), index);
+          SmallVector<Value> coords;
+          for (int64_t i = 0; i < axis; ++i)
+            coords.push_back(b.create<linalg::IndexOp>(l, i));
+          coords.push_back(index);
+          for (int64_t i = axis + 1; i < rank; ++i)
+            coords.push_back(b.create<linalg::IndexOp>(l, i - 1 + q));
+          return b.create<tensor::ExtractOp>(l, data, coords);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Result dims of a broadcast to a shape given as a 1-D operand.
+SmallVector<OpFoldResult> expandDims(OpBuilder &b, Location loc, Value input, Value shape,
+                                     RankedTensorType resultType) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<OpFoldResult> inDims = getDims(b, loc, input), dims;
+  int64_t rank = resultType.getRank();
+  auto shapeType = cast<RankedTensorType>(shape.getType());
+  int64_t shapeOffset = rank - shapeType.getDimSize(0);
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!resultType.isDynamicDim(i)) {
+      dims.push_back(b.getIndexAttr(resultType.getDimSize(i)));
+      continue;
+    }
+    int64_t j = i - (rank - type.getRank());
+    Value target = i >= shapeOffset ? extractIndex(b, loc, shape, i - shapeOffset)
+                                    : Value(b.create<arith::ConstantIndexOp>(loc, 1));
+    if (j < 0) {
+      dims.push_back(target);
+      continue;
+    }
+    Value in = toValue(b, loc, inDims[j]);
+    Value isOne = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, target,
+                                          b.create<arith::ConstantIndexOp>(loc, 1));
+    dims.push_back(b.create<arith::SelectOp>(loc, isOne, in, target).getResult());
+  }
+  return dims;
+}
+
+struct LowerExpand : OpRewritePattern<ExpandOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ExpandOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    auto shapeType = dyn_cast<RankedTensorType>(op.getShape().getType());
+    if (!type || !resultType || !shapeType || shapeType.isDynamicDim(0))
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> dims = expandDims(rewriter, loc, op.getInput(), op.getShape(), resultType);
+    rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, op.getInput(),
+                                                broadcastMap(getContext(), type, resultType),
+                                                emptyTensor(rewriter, loc, resultType, dims),
+                                                [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
+    return success();
+  }
+};
+
+struct LowerShape : OpRewritePattern<ShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ShapeOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getData().getType());
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
+    int64_t start = clamp((int64_t)op.getStart());
+    int64_t end = clamp(op.getEnd() ? (int64_t)*op.getEnd() : rank);
+    SmallVector<Value> values;
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getData());
+    for (int64_t i = start; i < end; ++i)
+      values.push_back(rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(),
+                                                           toValue(rewriter, loc, dims[i])));
+    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, op.getType(), values);
+    return success();
+  }
+};
+
+struct LowerSize : OpRewritePattern<SizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SizeOp op, PatternRewriter &rewriter) const override {
+    if (!isa<RankedTensorType>(op.getData().getType()))
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    Value count = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    for (OpFoldResult d : getDims(rewriter, loc, op.getData()))
+      count = rewriter.create<arith::MulIOp>(loc, count, toValue(rewriter, loc, d));
+    Value size = rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(), count);
+    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, op.getType(), size);
+    return success();
+  }
+};
+
+struct LowerConstantOfShape : OpRewritePattern<ConstantOfShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConstantOfShapeOp op, PatternRewriter &rewriter) const override {
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(op.getValueAttr());
+    if (op.getValueAttr() && !dense)
+      return rewriter.notifyMatchFailure(op, "value is not dense");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> dims;
+    for (int64_t i = 0; i < resultType.getRank(); ++i)
+      dims.push_back(resultType.isDynamicDim(i) ? OpFoldResult(extractIndex(rewriter, loc, op.getInput(), i))
+                                                : rewriter.getIndexAttr(resultType.getDimSize(i)));
+    Value value;
+    if (dense) {
+      value = rewriter.create<arith::ConstantOp>(loc, cast<TypedAttr>(dense.getValues<Attribute>()[0]));
+    } else {
+      value = scalarConstant(rewriter, loc, resultType.getElementType(), 0);
+    }
+    rewriter.replaceOp(op, rewriter.create<linalg::FillOp>(loc, value, emptyTensor(rewriter, loc, resultType, dims))
+                               .getResult(0));
+    return success();
+  }
+};
+
+struct LowerRange : OpRewritePattern<RangeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RangeOp op, PatternRewriter &rewriter) const override {
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    Type element = resultType.getElementType();
+    bool isFloat = isa<FloatType>(element);
+    Value start = rewriter.create<tensor::ExtractOp>(loc, op.getStart(), ValueRange{});
+    Value limit = rewriter.create<tensor::ExtractOp>(loc, op.getLimit(), ValueRange{});
+    Value delta = rewriter.create<tensor::ExtractOp>(loc, op.getDelta(), ValueRange{});
+    OpFoldResult count;
+    if (!resultType.isDynamicDim(0)) {
+      count = rewriter.getIndexAttr(resultType.getDimSize(0));
+    } else {
+      // max(ceil((limit - start) / delta), 0)
+      Value n;
+      if (isFloat) {
+        Value q = rewriter.create<arith::DivFOp>(loc, rewriter.create<arith::SubFOp>(loc, limit, start), delta);
+        n = rewriter.create<arith::FPToSIOp>(loc, rewriter.getI64Type(), rewriter.create<math::CeilOp>(loc, q));
+      } else {
+        n = rewriter.create<arith::CeilDivSIOp>(loc, rewriter.create<arith::SubIOp>(loc, limit, start), delta);
+      }
+      Value idx = toIndex(rewriter, loc, n);
+      count = rewriter.create<arith::MaxSIOp>(loc, idx, rewriter.create<arith::ConstantIndexOp>(loc, 0)).getResult();
+    }
+    Value init = emptyTensor(rewriter, loc, resultType, {count});
+    Value result = buildParallelGeneric(rewriter, loc, {}, {}, init, [&](OpBuilder &b, Location l, ValueRange) -> Value {
+      Value i = b.create<arith::IndexCastOp>(l, b.getI64Type(), b.create<linalg::IndexOp>(l, 0));
+      Value iv = castScalar(b, l, i, element);
+      return isFloat ? b.create<arith::AddFOp>(l, start, b.create<arith::MulFOp>(l, iv, delta)).getResult()
+                     : b.create<arith::AddIOp>(l, start, b.create<arith::MulIOp>(l, iv, delta)).getResult();
+    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerPad : OpRewritePattern<PadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PadOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getData().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    auto pads = getConstantInts(op.getPads());
+    std::optional<SmallVector<int64_t>> axesAttr;
+    if (op.getAxes())
+      axesAttr = getConstantInts(op.getAxes());
+    if (!type || !resultType || !pads || (op.getAxes() && !axesAttr))
+      return rewriter.notifyMatchFailure(op, "needs constant pads");
+    if (op.getMode() != "constant" || llvm::any_of(*pads, [](int64_t p) { return p < 0; }))
+      return rewriter.notifyMatchFailure(op, "only constant mode with non-negative pads");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> axes;
+    if (axesAttr)
+      for (int64_t a : *axesAttr)
+        axes.push_back(*normalizeAxis(a, rank));
+    else
+      for (int64_t i = 0; i < rank; ++i)
+        axes.push_back(i);
+    SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0)), high(rank, rewriter.getIndexAttr(0));
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      low[axis] = rewriter.getIndexAttr((*pads)[i]);
+      high[axis] = rewriter.getIndexAttr((*pads)[i + axes.size()]);
+    }
+    Value value = op.getConstantValue()
+                      ? rewriter.create<tensor::ExtractOp>(loc, op.getConstantValue(), ValueRange{}).getResult()
+                      : scalarConstant(rewriter, loc, type.getElementType(), 0);
+    rewriter.replaceOpWithNewOp<tensor::PadOp>(op, resultType, op.getData(), low, high, value);
+    return success();
+  }
+};
+
+struct LowerTile : OpRewritePattern<TileOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TileOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getInput()), dims;
+    for (int64_t i = 0; i < rank; ++i)
+      dims.push_back(rewriter.create<arith::MulIOp>(loc, toValue(rewriter, loc, inDims[i]),
+                                                    extractIndex(rewriter, loc, op.getRepeats(), i))
+                         .getResult());
+    Value input = op.getInput();
+    Value result = buildParallelGeneric(
+        rewriter, loc, {}, {}, emptyTensor(rewriter, loc, resultType, dims),
+        [&](OpBuilder &b, Location l, ValueRange) -> Value {
+          SmallVector<Value> coords;
+          for (int64_t i = 0; i < rank; ++i)
+            coords.push_back(b.create<arith::RemSIOp>(l, b.create<linalg::IndexOp>(l, i),
+                                                      toValue(b, l, inDims[i])));
+          return b.create<tensor::ExtractOp>(l, input, coords);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerTrilu : OpRewritePattern<TriluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TriluOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!type || type.getRank() < 2)
+      return rewriter.notifyMatchFailure(op, "needs rank >= 2");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    Value k = op.getK() ? toIndex(rewriter, loc, rewriter.create<tensor::ExtractOp>(loc, op.getK(), ValueRange{}))
+                        : rewriter.create<arith::ConstantIndexOp>(loc, 0).getResult();
+    bool upper = op.getUpper() != 0;
+    Value result = buildParallelGeneric(
+        rewriter, loc, op.getInput(), rewriter.getMultiDimIdentityMap(rank),
+        emptyTensor(rewriter, loc, type, getDims(rewriter, loc, op.getInput())),
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          // Keep (row, col) where col - row >= k (upper) or col - row <= k (lower).
+          Value row = b.create<linalg::IndexOp>(l, rank - 2), col = b.create<linalg::IndexOp>(l, rank - 1);
+          Value diff = b.create<arith::SubIOp>(l, col, row);
+          Value keep = b.create<arith::CmpIOp>(l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+                                               diff, k);
+          return b.create<arith::SelectOp>(l, keep, a[0], scalarConstant(b, l, a[0].getType(), 0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerConstant, LowerReshape, LowerReshapeLike<FlattenOp>, LowerReshapeLike<SqueezeOp>,
+               LowerReshapeLike<UnsqueezeOp>, LowerTranspose, LowerConcat, LowerSlice, LowerSplit,
+               LowerGather, LowerExpand, LowerShape, LowerSize, LowerConstantOfShape, LowerRange, LowerPad,
+               LowerTile, LowerTrilu>(patterns.getContext());
+}
+
+} // namespace ingot::lowering

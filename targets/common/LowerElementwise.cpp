@@ -1,0 +1,281 @@
+//===- LowerElementwise.cpp - Elementwise graph ops -> linalg.generic -----===//
+//
+// Every elementwise op (unary, binary, variadic, Where, Clip, Cast) becomes
+// one linalg.generic over the broadcast result shape whose body is the
+// op's scalar formula. The formulas follow the ONNX spec; where it leaves
+// numerics open they follow ONNX Runtime (stable Softplus, NaN-propagating
+// Max/Min, round half to even).
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/common/GraphToLinalg.h"
+#include "targets/common/LoweringUtils.h"
+
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace ingot::graph;
+
+namespace ingot::lowering {
+namespace {
+
+/// Builds scalar arithmetic on one element type, float or integer.
+struct Scalar {
+  OpBuilder &b;
+  Location loc;
+  Type type;
+
+  bool isFloat() const { return isa<FloatType>(type); }
+  Value c(double v) { return scalarConstant(b, loc, type, v); }
+  Value add(Value x, Value y) {
+    return isFloat() ? b.create<arith::AddFOp>(loc, x, y).getResult()
+                     : b.create<arith::AddIOp>(loc, x, y).getResult();
+  }
+  Value sub(Value x, Value y) {
+    return isFloat() ? b.create<arith::SubFOp>(loc, x, y).getResult()
+                     : b.create<arith::SubIOp>(loc, x, y).getResult();
+  }
+  Value mul(Value x, Value y) {
+    return isFloat() ? b.create<arith::MulFOp>(loc, x, y).getResult()
+                     : b.create<arith::MulIOp>(loc, x, y).getResult();
+  }
+  Value div(Value x, Value y) {
+    return isFloat() ? b.create<arith::DivFOp>(loc, x, y).getResult()
+                     : b.create<arith::DivSIOp>(loc, x, y).getResult();
+  }
+  Value max(Value x, Value y) {
+    return isFloat() ? b.create<arith::MaximumFOp>(loc, x, y).getResult()
+                     : b.create<arith::MaxSIOp>(loc, x, y).getResult();
+  }
+  Value min(Value x, Value y) {
+    return isFloat() ? b.create<arith::MinimumFOp>(loc, x, y).getResult()
+                     : b.create<arith::MinSIOp>(loc, x, y).getResult();
+  }
+  Value cmp(arith::CmpFPredicate fp, arith::CmpIPredicate ip, Value x, Value y) {
+    return isFloat() ? b.create<arith::CmpFOp>(loc, fp, x, y).getResult()
+                     : b.create<arith::CmpIOp>(loc, ip, x, y).getResult();
+  }
+  Value lt(Value x, Value y) { return cmp(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt, x, y); }
+  Value gt(Value x, Value y) { return cmp(arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt, x, y); }
+  Value select(Value c, Value x, Value y) { return b.create<arith::SelectOp>(loc, c, x, y); }
+  Value exp(Value x) { return b.create<math::ExpOp>(loc, x); }
+  /// clamp(x, 0, 1)
+  Value saturate(Value x) { return min(max(x, c(0)), c(1)); }
+};
+
+double attr(APFloat value) { return value.convertToDouble(); }
+
+/// The scalar formula of elementwise op `op` on already-extracted elements
+/// (supportsElementTypes(op) holds).
+Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Type outType) {
+  Type inType = args.empty() ? outType : args[0].getType();
+  Scalar s{b, loc, inType};
+  Value x = args.empty() ? Value() : args[0];
+  auto fold = [&](auto combine) {
+    Value acc = args[0];
+    for (Value v : args.drop_front())
+      acc = combine(acc, v);
+    return acc;
+  };
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](AddOp) { return s.add(x, args[1]); })
+      .Case([&](SubOp) { return s.sub(x, args[1]); })
+      .Case([&](MulOp) { return s.mul(x, args[1]); })
+      .Case([&](DivOp) { return s.div(x, args[1]); })
+      .Case([&](PowOp) -> Value {
+        return b.create<math::PowFOp>(loc, x, castScalar(b, loc, args[1], inType));
+      })
+      .Case([&](ModOp mod) -> Value {
+        if (s.isFloat())
+          return b.create<arith::RemFOp>(loc, x, args[1]);
+        // Integer Mod takes the divisor's sign, as Python's %.
+        Value r = b.create<arith::RemSIOp>(loc, x, args[1]);
+        if (mod.getFmod())
+          return r;
+        Value zero = s.c(0);
+        Value nonzero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, r, zero);
+        Value signsDiffer = b.create<arith::XOrIOp>(loc, s.lt(r, zero), s.lt(args[1], zero));
+        Value fix = b.create<arith::AndIOp>(loc, nonzero, signsDiffer);
+        return s.select(fix, s.add(r, args[1]), r);
+      })
+      .Case([&](PReluOp) { return s.select(s.lt(x, s.c(0)), s.mul(args[1], x), x); })
+      .Case([&](EqualOp) {
+        return s.cmp(arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq, x, args[1]);
+      })
+      .Case([&](LessOp) { return s.lt(x, args[1]); })
+      .Case([&](GreaterOp) { return s.gt(x, args[1]); })
+      .Case([&](LessOrEqualOp) {
+        return s.cmp(arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle, x, args[1]);
+      })
+      .Case([&](GreaterOrEqualOp) {
+        return s.cmp(arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge, x, args[1]);
+      })
+      .Case([&](AndOp) { return b.create<arith::AndIOp>(loc, x, args[1]); })
+      .Case([&](OrOp) { return b.create<arith::OrIOp>(loc, x, args[1]); })
+      .Case([&](XorOp) { return b.create<arith::XOrIOp>(loc, x, args[1]); })
+      .Case([&](NotOp) { return b.create<arith::XOrIOp>(loc, x, s.c(1)); })
+      .Case([&](SumOp) { return fold([&](Value a, Value v) { return s.add(a, v); }); })
+      .Case([&](MaxOp) { return fold([&](Value a, Value v) { return s.max(a, v); }); })
+      .Case([&](MinOp) { return fold([&](Value a, Value v) { return s.min(a, v); }); })
+      .Case([&](MeanOp) {
+        Value sum = fold([&](Value a, Value v) { return s.add(a, v); });
+        return s.div(sum, s.c((double)args.size()));
+      })
+      .Case([&](WhereOp) { return s.select(x, args[1], args[2]); })
+      .Case([&](AbsOp) {
+        return s.isFloat() ? b.create<math::AbsFOp>(loc, x).getResult()
+                           : b.create<math::AbsIOp>(loc, x).getResult();
+      })
+      .Case([&](NegOp) {
+        return s.isFloat() ? b.create<arith::NegFOp>(loc, x).getResult() : s.sub(s.c(0), x);
+      })
+      .Case([&](ReluOp) { return s.max(x, s.c(0)); })
+      .Case([&](LeakyReluOp op) {
+        return s.select(s.lt(x, s.c(0)), s.mul(s.c(attr(op.getAlpha())), x), x);
+      })
+      .Case([&](SigmoidOp) {
+        // 1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving 0.
+        return s.div(s.c(1), s.add(s.c(1), s.exp(b.create<arith::NegFOp>(loc, x))));
+      })
+      .Case([&](TanhOp) { return b.create<math::TanhOp>(loc, x); })
+      .Case([&](ErfOp) { return b.create<math::ErfOp>(loc, x); })
+      .Case([&](GeluOp op) -> Value {
+        Value half = s.mul(s.c(0.5), x);
+        if (op.getApproximate() == "tanh") {
+          Value cube = s.mul(s.mul(x, x), x);
+          Value inner = s.mul(s.c(std::sqrt(2.0 / M_PI)), s.add(x, s.mul(s.c(0.044715), cube)));
+          return s.mul(half, s.add(s.c(1), b.create<math::TanhOp>(loc, inner)));
+        }
+        Value erf = b.create<math::ErfOp>(loc, s.mul(x, s.c(M_SQRT1_2)));
+        return s.mul(half, s.add(s.c(1), erf));
+      })
+      .Case([&](SqrtOp) { return b.create<math::SqrtOp>(loc, x); })
+      .Case([&](ExpOp) { return s.exp(x); })
+      .Case([&](LogOp) { return b.create<math::LogOp>(loc, x); })
+      .Case([&](CosOp) { return b.create<math::CosOp>(loc, x); })
+      .Case([&](SinOp) { return b.create<math::SinOp>(loc, x); })
+      .Case([&](CeilOp) { return b.create<math::CeilOp>(loc, x); })
+      .Case([&](FloorOp) { return b.create<math::FloorOp>(loc, x); })
+      .Case([&](RoundOp) { return b.create<math::RoundEvenOp>(loc, x); })
+      .Case([&](ReciprocalOp) { return s.div(s.c(1), x); })
+      .Case([&](SignOp) {
+        return s.select(s.gt(x, s.c(0)), s.c(1), s.select(s.lt(x, s.c(0)), s.c(-1), s.c(0)));
+      })
+      .Case([&](SoftplusOp) {
+        // max(x, 0) + log1p(exp(-|x|)) never overflows.
+        Value negAbs = b.create<arith::NegFOp>(loc, b.create<math::AbsFOp>(loc, x));
+        return s.add(s.max(x, s.c(0)), b.create<math::Log1pOp>(loc, s.exp(negAbs)));
+      })
+      .Case([&](SoftsignOp) {
+        return s.div(x, s.add(s.c(1), b.create<math::AbsFOp>(loc, x)));
+      })
+      .Case([&](EluOp op) {
+        Value neg = s.mul(s.c(attr(op.getAlpha())), b.create<math::ExpM1Op>(loc, x));
+        return s.select(s.lt(x, s.c(0)), neg, x);
+      })
+      .Case([&](SeluOp op) {
+        double alpha = attr(op.getAlpha()), gamma = attr(op.getGamma());
+        Value neg = s.mul(s.c(gamma * alpha), b.create<math::ExpM1Op>(loc, x));
+        return s.select(s.gt(x, s.c(0)), s.mul(s.c(gamma), x), neg);
+      })
+      .Case([&](HardSigmoidOp op) {
+        return s.saturate(s.add(s.mul(s.c(attr(op.getAlpha())), x), s.c(attr(op.getBeta()))));
+      })
+      .Case([&](HardSwishOp) {
+        return s.mul(x, s.saturate(s.add(s.mul(s.c(1.0 / 6.0), x), s.c(0.5))));
+      })
+      .Case([&](IsNaNOp) {
+        return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+      })
+      .Case([&](IdentityOp) { return x; })
+      .Case([&](DropoutOp) { return x; })
+      .Case([&](CastOp) { return castScalar(b, loc, x, outType); })
+      .Case([&](ClipOp op) {
+        Value v = x;
+        unsigned next = 1;
+        if (op.getMin())
+          v = s.max(v, args[next++]);
+        if (op.getMax())
+          v = s.min(v, args[next++]);
+        return v;
+      })
+      .Default([](Operation *) { return Value(); });
+}
+
+/// Inputs of an elementwise op that enter its loop body (Dropout's ratio and
+/// training flag do not).
+SmallVector<Value> elementwiseInputs(Operation *op) {
+  if (auto dropout = dyn_cast<DropoutOp>(op))
+    return {dropout.getData()};
+  return SmallVector<Value>(op->getOperands());
+}
+
+bool isElementwise(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, PReluOp, EqualOp, LessOp, GreaterOp,
+             LessOrEqualOp, GreaterOrEqualOp, AndOp, OrOp, XorOp, NotOp, SumOp, MaxOp, MinOp,
+             MeanOp, WhereOp, AbsOp, NegOp, ReluOp, LeakyReluOp, SigmoidOp, TanhOp, ErfOp,
+             GeluOp, SqrtOp, ExpOp, LogOp, CosOp, SinOp, CeilOp, FloorOp, RoundOp, ReciprocalOp,
+             SignOp, SoftplusOp, SoftsignOp, EluOp, SeluOp, HardSigmoidOp, HardSwishOp, IsNaNOp,
+             IdentityOp, DropoutOp, CastOp, ClipOp>(op);
+}
+
+/// Whether the scalar formula of `op` exists for its element types: the
+/// transcendental ops are float-only, and arith has no unsigned integers.
+bool supportsElementTypes(Operation *op) {
+  auto unsignedInt = [](Value v) {
+    return getElementTypeOrSelf(v.getType()).isUnsignedInteger();
+  };
+  if (llvm::any_of(op->getOperands(), unsignedInt) || llvm::any_of(op->getResults(), unsignedInt))
+    return false;
+  bool floatOnly = isa<PowOp, SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, CosOp, SinOp,
+                       CeilOp, FloorOp, RoundOp, SoftplusOp, SoftsignOp, EluOp, SeluOp,
+                       HardSigmoidOp, HardSwishOp, IsNaNOp, LeakyReluOp>(op);
+  return !floatOnly || isa<FloatType>(getElementTypeOrSelf(op->getOperand(0).getType()));
+}
+
+struct LowerElementwise : RewritePattern {
+  LowerElementwise(MLIRContext *ctx) : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
+    if (!isElementwise(op))
+      return failure();
+    // Decide before creating anything: a pattern that creates ops and then
+    // fails would make the greedy driver loop.
+    if (!supportsElementTypes(op))
+      return rewriter.notifyMatchFailure(op, "element type not supported");
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "unranked result");
+    SmallVector<Value> inputs = elementwiseInputs(op);
+    for (Value input : inputs)
+      if (!isa<RankedTensorType>(input.getType()))
+        return rewriter.notifyMatchFailure(op, "unranked operand");
+    Location loc = op->getLoc();
+    SmallVector<AffineMap> maps;
+    for (Value input : inputs)
+      maps.push_back(broadcastMap(getContext(), cast<RankedTensorType>(input.getType()),
+                                  resultType));
+    Value init = emptyTensor(rewriter, loc, resultType,
+                             broadcastDims(rewriter, loc, inputs, resultType));
+    Value result = buildParallelGeneric(
+        rewriter, loc, inputs, maps, init, [&](OpBuilder &b, Location l, ValueRange args) {
+          return buildScalar(op, b, l, args, resultType.getElementType());
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerElementwise>(patterns.getContext());
+}
+
+} // namespace ingot::lowering

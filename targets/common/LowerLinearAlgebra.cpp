@@ -1,0 +1,639 @@
+//===- LowerLinearAlgebra.cpp - MatMul, Gemm, Conv, pooling -> linalg -----===//
+//
+// Contractions and windowed reductions. Convolution of any rank and group
+// count is one linalg.generic over [N, G, F/G, out...] x [C/G, kernel...]
+// reading the padded input at out*stride + k*dilation; pooling is the same
+// without the channel reduction. BatchNormalization and LRN live here too:
+// they are per-channel affine maps and channel windows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/common/GraphToLinalg.h"
+#include "targets/common/LoweringUtils.h"
+
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace ingot::graph;
+
+namespace ingot::lowering {
+namespace {
+
+Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef<OpFoldResult> dims) {
+  Value zero = scalarConstant(b, loc, type.getElementType(), 0.0);
+  return b.create<linalg::FillOp>(loc, zero, emptyTensor(b, loc, type, dims)).getResult(0);
+}
+
+/// acc + a * b for the element type.
+Value multiplyAdd(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
+  if (isa<FloatType>(a.getType()))
+    return b.create<arith::AddFOp>(loc, acc, b.create<arith::MulFOp>(loc, a, x));
+  return b.create<arith::AddIOp>(loc, acc, b.create<arith::MulIOp>(loc, a, x));
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul and Gemm
+//===----------------------------------------------------------------------===//
+
+struct LowerMatMul : OpRewritePattern<MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
+    auto aType = dyn_cast<RankedTensorType>(op.getA().getType());
+    auto bType = dyn_cast<RankedTensorType>(op.getB().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!aType || !bType || !resultType || !isa<FloatType>(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs ranked float operands");
+    Location loc = op.getLoc();
+    Value a = op.getA(), b = op.getB();
+    // Vectors become matrices: [K] x B = [1, K] x B, A x [K] = A x [K, 1].
+    SmallVector<OpFoldResult> aDims = getDims(rewriter, loc, a), bDims = getDims(rewriter, loc, b);
+    bool vectorA = aType.getRank() == 1, vectorB = bType.getRank() == 1;
+    if (vectorA) {
+      aType = RankedTensorType::get({1, aType.getDimSize(0)}, aType.getElementType());
+      aDims.insert(aDims.begin(), rewriter.getIndexAttr(1));
+      a = reshapeTo(rewriter, loc, a, aType, aDims);
+    }
+    if (vectorB) {
+      bType = RankedTensorType::get({bType.getDimSize(0), 1}, bType.getElementType());
+      bDims.push_back(rewriter.getIndexAttr(1));
+      b = reshapeTo(rewriter, loc, b, bType, bDims);
+    }
+    // The result as a matrix (batch..., M, N) before dropping vector dims.
+    int64_t batchRank = std::max(aType.getRank(), bType.getRank()) - 2;
+    SmallVector<int64_t> shape;
+    SmallVector<OpFoldResult> dims;
+    ArrayRef<int64_t> resultShape = resultType.getShape();
+    SmallVector<OpFoldResult> resultDims;
+    for (int64_t i = 0; i < batchRank; ++i) {
+      shape.push_back(resultShape[i]);
+    }
+    shape.push_back(aType.getDimSize(aType.getRank() - 2));
+    shape.push_back(bType.getDimSize(bType.getRank() - 1));
+    auto matrixType = RankedTensorType::get(shape, resultType.getElementType());
+    // Batch dims: take each from an operand whose dim is not a broadcast 1.
+    for (int64_t i = 0; i < batchRank; ++i) {
+      OpFoldResult dim = rewriter.getIndexAttr(1);
+      for (auto [type, operandDims] : {std::make_pair(aType, &aDims), std::make_pair(bType, &bDims)}) {
+        int64_t j = i - (batchRank - (type.getRank() - 2));
+        if (j >= 0 && type.getDimSize(j) != 1) {
+          dim = (*operandDims)[j];
+          break;
+        }
+      }
+      dims.push_back(dim);
+    }
+    dims.push_back(aDims[aType.getRank() - 2]);
+    dims.push_back(bDims[bType.getRank() - 1]);
+    Value init = zeroFilled(rewriter, loc, matrixType, dims);
+    Value product;
+    if (batchRank == 0) {
+      product = rewriter.create<linalg::MatmulOp>(loc, ValueRange{a, b}, init).getResult(0);
+    } else {
+      // Loops (batch..., m, n, k); operands broadcast over the batch dims.
+      int64_t loops = batchRank + 3;
+      MLIRContext *ctx = getContext();
+      auto operandMap = [&](RankedTensorType type, bool isA) {
+        SmallVector<AffineExpr> exprs;
+        int64_t offset = batchRank - (type.getRank() - 2);
+        for (int64_t j = 0; j < type.getRank() - 2; ++j)
+          exprs.push_back(type.getDimSize(j) == 1 && matrixType.getDimSize(offset + j) != 1
+                              ? getAffineConstantExpr(0, ctx)
+                              : getAffineDimExpr(offset + j, ctx));
+        AffineExpr m = getAffineDimExpr(batchRank, ctx), n = getAffineDimExpr(batchRank + 1, ctx);
+        AffineExpr k = getAffineDimExpr(batchRank + 2, ctx);
+        exprs.push_back(isA ? m : k);
+        exprs.push_back(isA ? k : n);
+        return AffineMap::get(loops, 0, exprs, ctx);
+      };
+      SmallVector<AffineExpr> outExprs;
+      for (int64_t j = 0; j < batchRank + 2; ++j)
+        outExprs.push_back(getAffineDimExpr(j, ctx));
+      SmallVector<AffineMap> maps{operandMap(aType, true), operandMap(bType, false),
+                                  AffineMap::get(loops, 0, outExprs, ctx)};
+      SmallVector<utils::IteratorType> iterators(loops - 1, utils::IteratorType::parallel);
+      iterators.push_back(utils::IteratorType::reduction);
+      product = rewriter
+                    .create<linalg::GenericOp>(
+                        loc, matrixType, ValueRange{a, b}, init, maps, iterators,
+                        [&](OpBuilder &nb, Location nl, ValueRange args) {
+                          nb.create<linalg::YieldOp>(nl,
+                                                     multiplyAdd(nb, nl, args[0], args[1], args[2]));
+                        })
+                    .getResult(0);
+    }
+    if (vectorA || vectorB) {
+      SmallVector<OpFoldResult> kept;
+      for (int64_t i = 0; i < matrixType.getRank(); ++i) {
+        if ((vectorA && i == matrixType.getRank() - 2) || (vectorB && i == matrixType.getRank() - 1))
+          continue;
+        kept.push_back(dims[i]);
+      }
+      product = reshapeTo(rewriter, loc, product, resultType, kept);
+    }
+    rewriter.replaceOp(op, product);
+    return success();
+  }
+};
+
+struct LowerGemm : OpRewritePattern<GemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!resultType || !isa<RankedTensorType>(op.getA().getType()) ||
+        !isa<RankedTensorType>(op.getB().getType()) ||
+        !isa<FloatType>(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs ranked float operands");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    bool transA = op.getTransA() != 0, transB = op.getTransB() != 0;
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx), k = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{k, m} : ArrayRef<AffineExpr>{m, k}, ctx),
+        AffineMap::get(3, 0, transB ? ArrayRef<AffineExpr>{n, k} : ArrayRef<AffineExpr>{k, n}, ctx),
+        AffineMap::get(3, 0, {m, n}, ctx)};
+    SmallVector<OpFoldResult> aDims = getDims(rewriter, loc, op.getA());
+    SmallVector<OpFoldResult> bDims = getDims(rewriter, loc, op.getB());
+    SmallVector<OpFoldResult> dims{aDims[transA ? 1 : 0], bDims[transB ? 0 : 1]};
+    Value init = zeroFilled(rewriter, loc, resultType, dims);
+    Value product =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, resultType, ValueRange{op.getA(), op.getB()}, init, maps,
+                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction},
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  nb.create<linalg::YieldOp>(nl, multiplyAdd(nb, nl, args[0], args[1], args[2]));
+                })
+            .getResult(0);
+    double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
+    Value c = op.getC();
+    if (alpha != 1.0 || (c && beta != 0.0)) {
+      // Epilogue: alpha * AB + beta * C, C broadcast to [M, N].
+      SmallVector<Value> inputs{product};
+      SmallVector<AffineMap> inputMaps{rewriter.getMultiDimIdentityMap(2)};
+      if (c && beta != 0.0) {
+        inputs.push_back(c);
+        inputMaps.push_back(broadcastMap(ctx, cast<RankedTensorType>(c.getType()), resultType));
+      }
+      Value out = emptyTensor(rewriter, loc, resultType, dims);
+      product = buildParallelGeneric(
+          rewriter, loc, inputs, inputMaps, out, [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Type t = args[0].getType();
+            Value v = nb.create<arith::MulFOp>(nl, args[0], scalarConstant(nb, nl, t, alpha));
+            if (args.size() > 1)
+              v = nb.create<arith::AddFOp>(
+                  nl, v, nb.create<arith::MulFOp>(nl, args[1], scalarConstant(nb, nl, t, beta)));
+            return v;
+          });
+    }
+    rewriter.replaceOp(op, product);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Windows: convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// Padding and output sizes of a windowed op along its spatial dims.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, padBegin, padEnd;
+  /// The part of padEnd that only ceil_mode's last windows need.
+  SmallVector<int64_t> ceilPadEnd;
+};
+
+/// Resolves auto_pad and ceil_mode into explicit begin/end padding so that
+/// every window of the output lies inside the padded input. Needs static
+/// spatial sizes for SAME_* and ceil_mode.
+FailureOr<Window> resolveWindow(RankedTensorType input, RankedTensorType result,
+                                ArrayRef<int64_t> kernel, std::optional<ArrayRef<int64_t>> strides,
+                                std::optional<ArrayRef<int64_t>> dilations,
+                                std::optional<ArrayRef<int64_t>> pads, StringRef autoPad) {
+  int64_t spatial = input.getRank() - 2;
+  Window w;
+  w.kernel.assign(kernel.begin(), kernel.end());
+  for (int64_t i = 0; i < spatial; ++i) {
+    w.strides.push_back(strides ? (*strides)[i] : 1);
+    w.dilations.push_back(dilations ? (*dilations)[i] : 1);
+    int64_t begin = pads && autoPad == "NOTSET" ? (*pads)[i] : 0;
+    int64_t end = pads && autoPad == "NOTSET" ? (*pads)[spatial + i] : 0;
+    int64_t in = input.getDimSize(2 + i), out = result.getDimSize(2 + i);
+    int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      if (ShapedType::isDynamic(in) || ShapedType::isDynamic(out))
+        return failure();
+      int64_t total = std::max<int64_t>(0, (out - 1) * w.strides[i] + effective - in);
+      begin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      end = total - begin;
+    }
+    // ceil_mode (or SAME) may need windows past the end: pad for them.
+    int64_t extra = 0;
+    if (!ShapedType::isDynamic(in) && !ShapedType::isDynamic(out))
+      extra = std::max<int64_t>(0, (out - 1) * w.strides[i] + effective - (in + begin + end));
+    w.padBegin.push_back(begin);
+    w.padEnd.push_back(end + extra);
+    w.ceilPadEnd.push_back(extra);
+  }
+  return w;
+}
+
+/// `input` padded on its spatial dims with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value input, const Window &w, Value value) {
+  if (llvm::all_of(w.padBegin, [](int64_t p) { return p == 0; }) &&
+      llvm::all_of(w.padEnd, [](int64_t p) { return p == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> low{0, 0}, high{0, 0};
+  llvm::append_range(low, w.padBegin);
+  llvm::append_range(high, w.padEnd);
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < w.padBegin.size(); ++i)
+    if (!type.isDynamicDim(2 + i))
+      shape[2 + i] += w.padBegin[i] + w.padEnd[i];
+  auto padType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<OpFoldResult> lowOfr, highOfr;
+  for (int64_t v : low) lowOfr.push_back(b.getIndexAttr(v));
+  for (int64_t v : high) highOfr.push_back(b.getIndexAttr(v));
+  return b.create<tensor::PadOp>(loc, padType, input, lowOfr, highOfr, value);
+}
+
+/// Output spatial size for a padded input dim: (in - effective) / stride + 1.
+OpFoldResult outputDim(OpBuilder &b, Location loc, RankedTensorType result, int64_t i,
+                       Value paddedInput, const Window &w) {
+  if (!result.isDynamicDim(2 + i))
+    return b.getIndexAttr(result.getDimSize(2 + i));
+  Value in = b.create<tensor::DimOp>(loc, paddedInput, 2 + i);
+  int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
+  Value span = b.create<arith::SubIOp>(loc, in, b.create<arith::ConstantIndexOp>(loc, effective));
+  Value q = b.create<arith::DivSIOp>(loc, span, b.create<arith::ConstantIndexOp>(loc, w.strides[i]));
+  return b.create<arith::AddIOp>(loc, q, b.create<arith::ConstantIndexOp>(loc, 1)).getResult();
+}
+
+/// The input read at out*stride + k*dilation for spatial dim i.
+AffineExpr windowExpr(MLIRContext *ctx, unsigned outDim, unsigned kernelDim, int64_t stride,
+                      int64_t dilation) {
+  return getAffineDimExpr(outDim, ctx) * stride + getAffineDimExpr(kernelDim, ctx) * dilation;
+}
+
+struct LowerConv : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !wType || !resultType || !wType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs ranked input and static weights");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t spatial = xType.getRank() - 2;
+    int64_t groups = (int64_t)op.getGroup();
+    int64_t filters = wType.getDimSize(0), channelsPerGroup = wType.getDimSize(1);
+    int64_t filtersPerGroup = filters / groups;
+    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+    FailureOr<Window> w = resolveWindow(xType, resultType, kernel, op.getStrides(),
+                                        op.getDilations(), op.getPads(), op.getAutoPad());
+    if (failed(w))
+      return rewriter.notifyMatchFailure(op, "SAME padding needs static spatial sizes");
+    Type element = resultType.getElementType();
+    Value x = padSpatial(rewriter, loc, op.getX(), *w, scalarConstant(rewriter, loc, element, 0));
+
+    // Output as [N, G, F/G, out...], initialised with the bias (or zero).
+    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, filtersPerGroup};
+    SmallVector<OpFoldResult> outDims{getDims(rewriter, loc, op.getX())[0],
+                                      rewriter.getIndexAttr(groups),
+                                      rewriter.getIndexAttr(filtersPerGroup)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      outShape.push_back(resultType.getDimSize(2 + i));
+      outDims.push_back(outputDim(rewriter, loc, resultType, i, x, *w));
+    }
+    auto outType = RankedTensorType::get(outShape, element);
+    Value init;
+    if (Value bias = op.getB()) {
+      // Loops (n, g, f, out...): bias[g * F/G + f].
+      AffineExpr channel = getAffineDimExpr(1, ctx) * filtersPerGroup + getAffineDimExpr(2, ctx);
+      AffineMap biasMap = AffineMap::get(outType.getRank(), 0, {channel}, ctx);
+      init = buildParallelGeneric(rewriter, loc, bias, biasMap,
+                                  emptyTensor(rewriter, loc, outType, outDims),
+                                  [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    } else {
+      init = zeroFilled(rewriter, loc, outType, outDims);
+    }
+    // Loops: n, g, f, out_1..out_d (parallel), c, k_1..k_d (reduction).
+    int64_t loops = 3 + 2 * spatial + 1;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    int64_t cDim = 3 + spatial, kDim = 4 + spatial;
+    SmallVector<AffineExpr> xExprs{d(0), d(1) * channelsPerGroup + d(cDim)};
+    SmallVector<AffineExpr> wExprs{d(1) * filtersPerGroup + d(2), d(cDim)};
+    SmallVector<AffineExpr> outExprs{d(0), d(1), d(2)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      xExprs.push_back(windowExpr(ctx, 3 + i, kDim + i, w->strides[i], w->dilations[i]));
+      wExprs.push_back(d(kDim + i));
+      outExprs.push_back(d(3 + i));
+    }
+    SmallVector<AffineMap> maps{AffineMap::get(loops, 0, xExprs, ctx),
+                                AffineMap::get(loops, 0, wExprs, ctx),
+                                AffineMap::get(loops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(3 + spatial, utils::IteratorType::parallel);
+    iterators.append(1 + spatial, utils::IteratorType::reduction);
+    Value conv = rewriter
+                     .create<linalg::GenericOp>(
+                         loc, outType, ValueRange{x, op.getW()}, init, maps, iterators,
+                         [&](OpBuilder &nb, Location nl, ValueRange args) {
+                           nb.create<linalg::YieldOp>(
+                               nl, multiplyAdd(nb, nl, args[0], args[1], args[2]));
+                         })
+                     .getResult(0);
+    SmallVector<ReassociationIndices> groupsToChannels{{0}, {1, 2}};
+    for (int64_t i = 0; i < spatial; ++i)
+      groupsToChannels.push_back({3 + i});
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, conv, groupsToChannels);
+    return success();
+  }
+};
+
+/// Shared by MaxPool and AveragePool: a windowed reduction over [N, C, out...].
+Value poolWindow(PatternRewriter &rewriter, Location loc, Value paddedInput,
+                 RankedTensorType resultType, const Window &w, Value initValue,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t spatial = resultType.getRank() - 2;
+  SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, paddedInput);
+  SmallVector<OpFoldResult> outDims{inDims[0], inDims[1]};
+  for (int64_t i = 0; i < spatial; ++i)
+    outDims.push_back(outputDim(rewriter, loc, resultType, i, paddedInput, w));
+  Value init = rewriter
+                   .create<linalg::FillOp>(loc, initValue,
+                                           emptyTensor(rewriter, loc, resultType, outDims))
+                   .getResult(0);
+  // The window tensor only carries the kernel's extent into the loop nest.
+  Value window = rewriter.create<tensor::EmptyOp>(loc, w.kernel, resultType.getElementType());
+  int64_t loops = 2 + 2 * spatial;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> xExprs{d(0), d(1)}, kExprs, outExprs{d(0), d(1)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    xExprs.push_back(windowExpr(ctx, 2 + i, 2 + spatial + i, w.strides[i], w.dilations[i]));
+    kExprs.push_back(d(2 + spatial + i));
+    outExprs.push_back(d(2 + i));
+  }
+  SmallVector<AffineMap> maps{AffineMap::get(loops, 0, xExprs, ctx),
+                              AffineMap::get(loops, 0, kExprs, ctx),
+                              AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(2 + spatial, utils::IteratorType::parallel);
+  iterators.append(spatial, utils::IteratorType::reduction);
+  return rewriter
+      .create<linalg::GenericOp>(loc, resultType, ValueRange{paddedInput, window}, init, maps,
+                                 iterators,
+                                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                                   nb.create<linalg::YieldOp>(nl,
+                                                              combine(nb, nl, args[2], args[0]));
+                                 })
+      .getResult(0);
+}
+
+struct LowerMaxPool : OpRewritePattern<MaxPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MaxPoolOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
+    FailureOr<Window> w = resolveWindow(xType, resultType, op.getKernelShape(), op.getStrides(),
+                                        op.getDilations(), op.getPads(), op.getAutoPad());
+    if (failed(w))
+      return rewriter.notifyMatchFailure(op, "SAME padding needs static spatial sizes");
+    Location loc = op.getLoc();
+    Type element = resultType.getElementType();
+    Value lowest = extremeConstant(rewriter, loc, element, /*lowest=*/true);
+    Value x = padSpatial(rewriter, loc, op.getX(), *w, lowest);
+    rewriter.replaceOp(op, poolWindow(rewriter, loc, x, resultType, *w, lowest,
+                                      [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+                                        if (isa<FloatType>(v.getType()))
+                                          return b.create<arith::MaximumFOp>(l, acc, v);
+                                        return b.create<arith::MaxSIOp>(l, acc, v);
+                                      }));
+    return success();
+  }
+};
+
+struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AveragePoolOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !resultType || !isa<FloatType>(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs ranked float tensors");
+    FailureOr<Window> w = resolveWindow(xType, resultType, op.getKernelShape(), op.getStrides(),
+                                        op.getDilations(), op.getPads(), op.getAutoPad());
+    if (failed(w))
+      return rewriter.notifyMatchFailure(op, "SAME padding needs static spatial sizes");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Type element = resultType.getElementType();
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    Value x = padSpatial(rewriter, loc, op.getX(), *w, zero);
+    Value sum = poolWindow(rewriter, loc, x, resultType, *w, zero,
+                           [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+                             return b.create<arith::AddFOp>(l, acc, v);
+                           });
+    // Divide each window by the number of taps it counts: those inside the
+    // input, plus the explicit padding when count_include_pad (never the
+    // extra padding ceil_mode adds), as ONNX Runtime does.
+    int64_t spatial = resultType.getRank() - 2;
+    bool includePad = op.getCountIncludePad() != 0;
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getX());
+    SmallVector<Value> lo, hi;
+    for (int64_t i = 0; i < spatial; ++i) {
+      // In padded coordinates the input is [padBegin, padBegin + in).
+      Value in = toValue(rewriter, loc, inDims[2 + i]);
+      int64_t countedEnd = includePad ? w->padEnd[i] - w->ceilPadEnd[i] : 0;
+      lo.push_back(rewriter.create<arith::ConstantIndexOp>(loc, includePad ? 0 : w->padBegin[i]));
+      hi.push_back(rewriter.create<arith::AddIOp>(
+          loc, in, rewriter.create<arith::ConstantIndexOp>(loc, w->padBegin[i] + countedEnd)));
+    }
+    Value out = emptyTensor(rewriter, loc, resultType, getDims(rewriter, loc, sum));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(resultType.getRank());
+    Value avg = buildParallelGeneric(
+        rewriter, loc, sum, identity, out, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value count = b.create<arith::ConstantIndexOp>(l, 1);
+          for (int64_t i = 0; i < spatial; ++i) {
+            // Taps k in [0, K) with lo <= o*s + k*d < hi, in padded coordinates.
+            Value o = b.create<linalg::IndexOp>(l, 2 + i);
+            Value start = b.create<arith::MulIOp>(l, o, b.create<arith::ConstantIndexOp>(l, w->strides[i]));
+            Value dil = b.create<arith::ConstantIndexOp>(l, w->dilations[i]);
+            Value zeroIdx = b.create<arith::ConstantIndexOp>(l, 0);
+            Value kMin = b.create<arith::MaxSIOp>(
+                l, zeroIdx,
+                b.create<arith::CeilDivSIOp>(l, b.create<arith::SubIOp>(l, lo[i], start), dil));
+            Value kMax = b.create<arith::MinSIOp>(
+                l, b.create<arith::ConstantIndexOp>(l, w->kernel[i]),
+                b.create<arith::CeilDivSIOp>(l, b.create<arith::SubIOp>(l, hi[i], start), dil));
+            Value taps = b.create<arith::MaxSIOp>(l, zeroIdx, b.create<arith::SubIOp>(l, kMax, kMin));
+            count = b.create<arith::MulIOp>(l, count, taps);
+          }
+          Value countF = b.create<arith::SIToFPOp>(
+              l, args[0].getType(), b.create<arith::IndexCastOp>(l, b.getI64Type(), count));
+          return b.create<arith::DivFOp>(l, args[0], countF);
+        });
+    (void)ctx;
+    rewriter.replaceOp(op, avg);
+    return success();
+  }
+};
+
+/// Global pools: a reduction over every spatial dim, kept as size 1.
+template <typename OpTy, bool isAverage>
+struct LowerGlobalPool : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!xType || !isa<FloatType>(xType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs a ranked float tensor");
+    Location loc = op.getLoc();
+    Type element = xType.getElementType();
+    SmallVector<int64_t> axes;
+    for (int64_t i = 2; i < xType.getRank(); ++i)
+      axes.push_back(i);
+    Value init = isAverage ? scalarConstant(rewriter, loc, element, 0)
+                           : extremeConstant(rewriter, loc, element, true);
+    Value result = reduce(rewriter, loc, op.getX(), axes, /*keepDims=*/true, init,
+                          [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+                            if (isAverage)
+                              return b.create<arith::AddFOp>(l, acc, v);
+                            return b.create<arith::MaximumFOp>(l, acc, v);
+                          });
+    if (isAverage) {
+      SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getX());
+      Value count = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+      for (int64_t axis : axes)
+        count = rewriter.create<arith::MulIOp>(loc, count, toValue(rewriter, loc, dims[axis]));
+      Value countF = rewriter.create<arith::SIToFPOp>(
+          loc, element, rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(), count));
+      auto type = cast<RankedTensorType>(result.getType());
+      Value out = emptyTensor(rewriter, loc, type, getDims(rewriter, loc, result));
+      result = buildParallelGeneric(rewriter, loc, result,
+                                    rewriter.getMultiDimIdentityMap(type.getRank()), out,
+                                    [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                                      return b.create<arith::DivFOp>(l, args[0], countF);
+                                    });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Per-channel ops
+//===----------------------------------------------------------------------===//
+
+/// Map reading a 1-D per-channel tensor at dim 1 of a rank-`rank` space.
+AffineMap channelMap(MLIRContext *ctx, int64_t rank) {
+  return AffineMap::get(rank, 0, {getAffineDimExpr(1, ctx)}, ctx);
+}
+
+struct LowerBatchNormalization : OpRewritePattern<BatchNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchNormalizationOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!xType || !isa<FloatType>(xType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs a ranked float tensor");
+    Location loc = op.getLoc();
+    int64_t rank = xType.getRank();
+    AffineMap c = channelMap(getContext(), rank);
+    double epsilon = op.getEpsilon().convertToDouble();
+    Value init = emptyTensor(rewriter, loc, xType, getDims(rewriter, loc, op.getX()));
+    Value y = buildParallelGeneric(
+        rewriter, loc,
+        ValueRange{op.getX(), op.getScale(), op.getB(), op.getInputMean(), op.getInputVar()},
+        {rewriter.getMultiDimIdentityMap(rank), c, c, c, c}, init,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          // (x - mean) * scale / sqrt(var + epsilon) + B
+          Value eps = scalarConstant(b, l, a[0].getType(), epsilon);
+          Value inv = b.create<math::RsqrtOp>(l, b.create<arith::AddFOp>(l, a[4], eps));
+          Value centered = b.create<arith::SubFOp>(l, a[0], a[3]);
+          Value scaled = b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, centered, inv), a[1]);
+          return b.create<arith::AddFOp>(l, scaled, a[2]);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct LowerLRN : OpRewritePattern<LRNOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LRNOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!xType || !isa<FloatType>(xType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs a ranked float tensor");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Type element = xType.getElementType();
+    int64_t size = (int64_t)op.getSize(), rank = xType.getRank();
+    // Sum of squares over channels [c - floor((size-1)/2), c + ceil((size-1)/2)].
+    int64_t before = (size - 1) / 2, after = size - 1 - before;
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getX());
+    Value squares = buildParallelGeneric(
+        rewriter, loc, op.getX(), rewriter.getMultiDimIdentityMap(rank),
+        emptyTensor(rewriter, loc, xType, dims),
+        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+          return b.create<arith::MulFOp>(l, a[0], a[0]);
+        });
+    SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0)), high(rank, rewriter.getIndexAttr(0));
+    low[1] = rewriter.getIndexAttr(before);
+    high[1] = rewriter.getIndexAttr(after);
+    SmallVector<int64_t> padShape(xType.getShape());
+    if (!xType.isDynamicDim(1))
+      padShape[1] += size - 1;
+    Value padded = rewriter.create<tensor::PadOp>(loc, RankedTensorType::get(padShape, element),
+                                                  squares, low, high,
+                                                  scalarConstant(rewriter, loc, element, 0));
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    Value sumInit = rewriter.create<linalg::FillOp>(loc, zero, emptyTensor(rewriter, loc, xType, dims))
+                        .getResult(0);
+    Value window = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{size}, element);
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> padExprs{d(0), d(1) + d(rank)}, outExprs;
+    for (int64_t i = 2; i < rank; ++i)
+      padExprs.push_back(d(i));
+    for (int64_t i = 0; i < rank; ++i)
+      outExprs.push_back(d(i));
+    SmallVector<AffineMap> maps{AffineMap::get(rank + 1, 0, padExprs, ctx),
+                                AffineMap::get(rank + 1, 0, {d(rank)}, ctx),
+                                AffineMap::get(rank + 1, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    Value sums = rewriter
+                     .create<linalg::GenericOp>(
+                         loc, xType, ValueRange{padded, window}, sumInit, maps, iterators,
+                         [](OpBuilder &b, Location l, ValueRange a) {
+                           b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, a[2], a[0]).getResult());
+                         })
+                     .getResult(0);
+    double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
+    double bias = op.getBias().convertToDouble();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    Value y = buildParallelGeneric(
+        rewriter, loc, ValueRange{op.getX(), sums}, {identity, identity},
+        emptyTensor(rewriter, loc, xType, dims), [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          // x / (bias + alpha / size * sum)^beta
+          Value scaled = b.create<arith::MulFOp>(l, a[1], scalarConstant(b, l, element, alpha / size));
+          Value base = b.create<arith::AddFOp>(l, scaled, scalarConstant(b, l, element, bias));
+          Value denom = b.create<math::PowFOp>(l, base, scalarConstant(b, l, element, beta));
+          return b.create<arith::DivFOp>(l, a[0], denom);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerMatMul, LowerGemm, LowerConv, LowerMaxPool, LowerAveragePool,
+               LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
+               LowerBatchNormalization, LowerLRN>(patterns.getContext());
+}
+
+} // namespace ingot::lowering

@@ -1,0 +1,210 @@
+//===- LoweringUtils.cpp - Helpers shared by the graph -> linalg patterns -===//
+
+#include "targets/common/LoweringUtils.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/AffineExpr.h"
+
+using namespace mlir;
+
+namespace ingot::lowering {
+
+SmallVector<OpFoldResult> getDims(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> dims;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (type.isDynamicDim(i))
+      dims.push_back(b.create<tensor::DimOp>(loc, value, i).getResult());
+    else
+      dims.push_back(b.getIndexAttr(type.getDimSize(i)));
+  }
+  return dims;
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> dims) {
+  SmallVector<Value> dynamic;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dynamic.push_back(toValue(b, loc, dims[i]));
+  return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType(), dynamic);
+}
+
+SmallVector<OpFoldResult> broadcastDims(OpBuilder &b, Location loc, ValueRange operands,
+                                        RankedTensorType resultType) {
+  int64_t rank = resultType.getRank();
+  SmallVector<OpFoldResult> dims;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!resultType.isDynamicDim(d)) {
+      dims.push_back(b.getIndexAttr(resultType.getDimSize(d)));
+      continue;
+    }
+    OpFoldResult dim;
+    for (Value operand : operands) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      int64_t i = d - (rank - type.getRank());
+      if (i < 0 || type.getDimSize(i) == 1)
+        continue;
+      dim = b.create<tensor::DimOp>(loc, operand, i).getResult();
+      break;
+    }
+    dims.push_back(dim ? dim : b.getIndexAttr(1));
+  }
+  return dims;
+}
+
+AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType operandType,
+                       RankedTensorType resultType) {
+  int64_t rank = resultType.getRank();
+  int64_t offset = rank - operandType.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < operandType.getRank(); ++i) {
+    bool broadcast = operandType.getDimSize(i) == 1 && resultType.getDimSize(offset + i) != 1;
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                              : getAffineDimExpr(offset + i, ctx));
+  }
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto fp = dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(fp, value));
+  return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, (int64_t)value));
+}
+
+Value extremeConstant(OpBuilder &b, Location loc, Type type, bool lowest) {
+  if (auto fp = dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(
+        loc, b.getFloatAttr(fp, APFloat::getInf(fp.getFloatSemantics(), lowest)));
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt v = lowest ? APInt::getSignedMinValue(width) : APInt::getSignedMaxValue(width);
+  if (width == 1)
+    v = APInt(1, lowest ? 0 : 1);
+  return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, v));
+}
+
+Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
+  if (fromFloat && toFloat) {
+    if (fromFloat.getWidth() < toFloat.getWidth())
+      return b.create<arith::ExtFOp>(loc, to, value);
+    return b.create<arith::TruncFOp>(loc, to, value);
+  }
+  if (fromFloat) {
+    if (to.isInteger(1)) {
+      Value zero = scalarConstant(b, loc, from, 0.0);
+      return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, value, zero);
+    }
+    return b.create<arith::FPToSIOp>(loc, to, value);
+  }
+  if (toFloat) {
+    if (from.isInteger(1))
+      return b.create<arith::UIToFPOp>(loc, to, value);
+    return b.create<arith::SIToFPOp>(loc, to, value);
+  }
+  unsigned fromWidth = from.getIntOrFloatBitWidth(), toWidth = to.getIntOrFloatBitWidth();
+  if (toWidth == 1) {
+    Value zero = scalarConstant(b, loc, from, 0);
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, value, zero);
+  }
+  if (fromWidth < toWidth)
+    return fromWidth == 1 ? b.create<arith::ExtUIOp>(loc, to, value).getResult()
+                          : b.create<arith::ExtSIOp>(loc, to, value).getResult();
+  return b.create<arith::TruncIOp>(loc, to, value);
+}
+
+Value buildParallelGeneric(
+    OpBuilder &b, Location loc, ValueRange inputs, ArrayRef<AffineMap> inputMaps, Value init,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(init.getType());
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iterators(type.getRank(), utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, type, inputs, init, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result = body(nested, nestedLoc, args.drop_back());
+        nested.create<linalg::YieldOp>(nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value toIndex(OpBuilder &b, Location loc, Value value) {
+  if (value.getType().isIndex())
+    return value;
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), value);
+}
+
+Value toValue(OpBuilder &b, Location loc, OpFoldResult ofr) {
+  if (auto value = dyn_cast<Value>(ofr))
+    return value;
+  return b.create<arith::ConstantIndexOp>(loc, cast<IntegerAttr>(cast<Attribute>(ofr)).getInt());
+}
+
+Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType resultType,
+                ArrayRef<OpFoldResult> dims) {
+  if (input.getType() == resultType)
+    return input;
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < resultType.getRank(); ++i) {
+    Value size = resultType.isDynamicDim(i)
+                     ? toValue(b, loc, dims[i])
+                     : b.create<arith::ConstantIndexOp>(loc, resultType.getDimSize(i));
+    sizes.push_back(b.create<arith::IndexCastOp>(loc, b.getI64Type(), size));
+  }
+  Value shape = b.create<tensor::FromElementsOp>(
+      loc, RankedTensorType::get({resultType.getRank()}, b.getI64Type()), sizes);
+  return b.create<tensor::ReshapeOp>(loc, resultType, input, shape);
+}
+
+Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, bool keepDims,
+             Value initValue, function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<OpFoldResult> dims = getDims(b, loc, input);
+  SmallVector<int64_t> keptShape;
+  SmallVector<OpFoldResult> keptDims;
+  llvm::SmallBitVector reduced(type.getRank());
+  for (int64_t axis : axes)
+    reduced.set(axis);
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (reduced.test(i))
+      continue;
+    keptShape.push_back(type.getDimSize(i));
+    keptDims.push_back(dims[i]);
+  }
+  Type element = initValue.getType();
+  auto keptType = RankedTensorType::get(keptShape, element);
+  Value init = b.create<linalg::FillOp>(loc, initValue, emptyTensor(b, loc, keptType, keptDims))
+                   .getResult(0);
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    iterators.push_back(reduced.test(i) ? utils::IteratorType::reduction
+                                        : utils::IteratorType::parallel);
+    if (!reduced.test(i))
+      outExprs.push_back(b.getAffineDimExpr(i));
+  }
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(type.getRank()),
+                              AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
+  Value result =
+      b.create<linalg::GenericOp>(loc, keptType, input, init, maps, iterators,
+                                  [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                                    nested.create<linalg::YieldOp>(
+                                        nestedLoc, combine(nested, nestedLoc, args[0], args[1]));
+                                  })
+          .getResult(0);
+  if (!keepDims)
+    return result;
+  SmallVector<int64_t> shape(type.getShape());
+  SmallVector<OpFoldResult> outDims(dims);
+  for (int64_t axis : axes) {
+    shape[axis] = 1;
+    outDims[axis] = b.getIndexAttr(1);
+  }
+  return reshapeTo(b, loc, result, RankedTensorType::get(shape, element), outDims);
+}
+
+} // namespace ingot::lowering

@@ -1,0 +1,34 @@
+//===- CpuPipeline.h - Graph dialect -> LLVM dialect for the CPU ----------===//
+//
+// The passes that take a cleaned-up graph module to the LLVM dialect, and the
+// registration of everything those passes need (dialects, bufferization
+// models) so that tools only call one function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef INGOT_TARGETS_CPU_CPUPIPELINE_H
+#define INGOT_TARGETS_CPU_CPUPIPELINE_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace ingot::cpu {
+
+/// Lowers graph ops to linalg on tensors (the `linalg` phase).
+void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// Bufferizes and lowers linalg on tensors to the LLVM dialect (the `llvm`
+/// phase): loops over memrefs, math through libm where LLVM has no
+/// intrinsic, C-compatible function interfaces.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// The dialects and interface models the CPU pipeline uses.
+void registerCpuDialects(mlir::DialectRegistry &registry);
+
+/// Registers the phases as pipelines (`ingot-graph-to-linalg`,
+/// `ingot-linalg-to-llvm`) and the passes they use with the pass registry.
+void registerCpuPipelines();
+
+} // namespace ingot::cpu
+
+#endif // INGOT_TARGETS_CPU_CPUPIPELINE_H

@@ -1,0 +1,62 @@
+"""The CPU lowering computes what the ONNX reference computes.
+
+Every ONNX backend case that imports (see test_onnx_node_tests.py) and whose
+inputs are all plain tensors is lowered to LLVM, run, and compared with the
+reference outputs the onnx wheel ships with it (rtol 1e-4, atol 1e-5 for
+f32). Cases the lowering cannot handle yet are listed in NOT_LOWERED with
+the reason; any other failure fails here, as does a listed case that starts
+to work (so the list only shrinks)."""
+import numpy as np
+import onnx
+import pytest
+
+from lowering_harness import LoweringError, run_lowered
+from test_onnx_node_tests import CASES, KNOWN_REFUSALS
+
+NOT_LOWERED = {}
+
+SUPPORTED_INPUTS = {"float32", "float64", "int64", "int32", "bool"}
+
+
+def _numeric_cases():
+    out = []
+    for name, model, outputs, inputs in CASES:
+        if name in KNOWN_REFUSALS or inputs is None:
+            continue
+        if not all(str(i.dtype) in SUPPORTED_INPUTS for i in inputs):
+            continue
+        if not all(str(o.dtype) in SUPPORTED_INPUTS for o in outputs):
+            continue
+        if sum(i.size for i in inputs) > 200000:
+            continue
+        out.append((name, model, outputs, inputs))
+    return out
+
+
+NUMERIC = _numeric_cases()
+
+
+@pytest.mark.parametrize("case", NUMERIC, ids=lambda c: c[0])
+def test_lowered_numerics(case, tmp_path):
+    name, model, outputs, inputs = case
+    path = tmp_path / "model.onnx"
+    onnx.save(model, str(path))
+    try:
+        got = run_lowered(str(path), inputs, tmp_path)
+    except LoweringError as error:
+        if name in NOT_LOWERED:
+            assert NOT_LOWERED[name] in str(error), str(error)[-500:]
+            return
+        raise
+    assert name not in NOT_LOWERED, "now lowers: remove it from NOT_LOWERED"
+    assert len(got) == len(outputs)
+    for value, expected in zip(got, outputs):
+        expected = np.asarray(expected)
+        assert value.size == expected.size, (value.size, expected.shape)
+        value = value.reshape(expected.shape)
+        if expected.dtype == np.bool_:
+            np.testing.assert_array_equal(value != 0, expected)
+        elif np.issubdtype(expected.dtype, np.integer):
+            np.testing.assert_array_equal(value, expected.astype(np.float64))
+        else:
+            np.testing.assert_allclose(value, expected.astype(np.float64), rtol=1e-4, atol=1e-5)
