@@ -183,21 +183,22 @@ struct LowerConcat : OpRewritePattern<ConcatOp> {
   }
 };
 
-/// start/size of a positive-step slice of a dim, clamped as ONNX says.
-std::pair<Value, Value> clampSlice(OpBuilder &b, Location loc, Value dim, int64_t start, int64_t end,
+/// start/size of a positive-step slice of a dim, clamped as ONNX says
+/// (negative values count from the end; INT64 extremes mean "to the edge").
+std::pair<Value, Value> clampSlice(OpBuilder &b, Location loc, Value dim, Value start, Value end,
                                    int64_t step) {
-  auto clampTo = [&](int64_t v) -> Value {
-    Value value = b.create<arith::ConstantIndexOp>(loc, v);
-    if (v < 0)
-      value = b.create<arith::AddIOp>(loc, value, dim);
-    Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-    return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, value, zero), dim);
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  auto clamp = [&](Value v) -> Value {
+    // Saturate first so that adding the dim cannot overflow.
+    Value big = b.create<arith::ConstantIndexOp>(loc, int64_t(1) << 62);
+    v = b.create<arith::MaxSIOp>(loc, b.create<arith::MinSIOp>(loc, v, big),
+                                 b.create<arith::SubIOp>(loc, zero, big));
+    Value negative = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, v, zero);
+    v = b.create<arith::SelectOp>(loc, negative, b.create<arith::AddIOp>(loc, v, dim), v);
+    return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, v, zero), dim);
   };
-  // INT64 max/min mean "to the end": clamp handles them once not negated.
-  Value s = clampTo(std::max<int64_t>(start, INT64_MIN / 2));
-  Value e = clampTo(std::min<int64_t>(std::max<int64_t>(end, INT64_MIN / 2), INT64_MAX / 2));
-  Value span = b.create<arith::MaxSIOp>(loc, b.create<arith::SubIOp>(loc, e, s),
-                                        b.create<arith::ConstantIndexOp>(loc, 0));
+  Value s = clamp(start), e = clamp(end);
+  Value span = b.create<arith::MaxSIOp>(loc, b.create<arith::SubIOp>(loc, e, s), zero);
   Value count = b.create<arith::CeilDivSIOp>(loc, span, b.create<arith::ConstantIndexOp>(loc, step));
   return {s, count};
 }
@@ -207,14 +208,15 @@ struct LowerSlice : OpRewritePattern<SliceOp> {
   LogicalResult matchAndRewrite(SliceOp op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getData().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    auto starts = getConstantInts(op.getStarts()), ends = getConstantInts(op.getEnds());
+    auto startsType = dyn_cast<RankedTensorType>(op.getStarts().getType());
     std::optional<SmallVector<int64_t>> axes, steps;
     if (op.getAxes())
       axes = getConstantInts(op.getAxes());
     if (op.getSteps())
       steps = getConstantInts(op.getSteps());
-    if (!type || !resultType || !starts || !ends || (op.getAxes() && !axes) || (op.getSteps() && !steps))
-      return rewriter.notifyMatchFailure(op, "needs constant starts, ends, axes and steps");
+    if (!type || !resultType || !startsType || startsType.isDynamicDim(0) ||
+        (op.getAxes() && !axes) || (op.getSteps() && !steps))
+      return rewriter.notifyMatchFailure(op, "needs constant axes and steps");
     if (steps && llvm::any_of(*steps, [](int64_t s) { return s < 1; }))
       return rewriter.notifyMatchFailure(op, "negative steps");
     Location loc = op.getLoc();
@@ -222,11 +224,12 @@ struct LowerSlice : OpRewritePattern<SliceOp> {
     SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
     SmallVector<OpFoldResult> sizes = getDims(rewriter, loc, op.getData());
     SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-    for (size_t i = 0; i < starts->size(); ++i) {
-      int64_t axis = *normalizeAxis(axes ? (*axes)[i] : (int64_t)i, rank);
+    for (int64_t i = 0; i < startsType.getDimSize(0); ++i) {
+      int64_t axis = *normalizeAxis(axes ? (*axes)[i] : i, rank);
       int64_t step = steps ? (*steps)[i] : 1;
-      auto [start, count] = clampSlice(rewriter, loc, toValue(rewriter, loc, sizes[axis]), (*starts)[i],
-                                       (*ends)[i], step);
+      auto [start, count] = clampSlice(rewriter, loc, toValue(rewriter, loc, sizes[axis]),
+                                       extractIndex(rewriter, loc, op.getStarts(), i),
+                                       extractIndex(rewriter, loc, op.getEnds(), i), step);
       offsets[axis] = start;
       sizes[axis] = count;
       strides[axis] = rewriter.getIndexAttr(step);
@@ -473,14 +476,17 @@ struct LowerPad : OpRewritePattern<PadOp> {
   LogicalResult matchAndRewrite(PadOp op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getData().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    auto pads = getConstantInts(op.getPads());
     std::optional<SmallVector<int64_t>> axesAttr;
     if (op.getAxes())
       axesAttr = getConstantInts(op.getAxes());
-    if (!type || !resultType || !pads || (op.getAxes() && !axesAttr))
-      return rewriter.notifyMatchFailure(op, "needs constant pads");
-    if (op.getMode() != "constant" || llvm::any_of(*pads, [](int64_t p) { return p < 0; }))
-      return rewriter.notifyMatchFailure(op, "only constant mode with non-negative pads");
+    if (!type || !resultType || (op.getAxes() && !axesAttr))
+      return rewriter.notifyMatchFailure(op, "needs constant axes");
+    // Pads must be known: tensor.pad with run-time pads does not bufferize
+    // correctly in MLIR 19, and negative (cropping) pads need a slice.
+    auto constantPads = getConstantInts(op.getPads());
+    if (op.getMode() != "constant" || !constantPads ||
+        llvm::any_of(*constantPads, [](int64_t p) { return p < 0; }))
+      return rewriter.notifyMatchFailure(op, "only constant mode with constant non-negative pads");
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     SmallVector<int64_t> axes;
@@ -492,8 +498,9 @@ struct LowerPad : OpRewritePattern<PadOp> {
         axes.push_back(i);
     SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0)), high(rank, rewriter.getIndexAttr(0));
     for (auto [i, axis] : llvm::enumerate(axes)) {
-      low[axis] = rewriter.getIndexAttr((*pads)[i]);
-      high[axis] = rewriter.getIndexAttr((*pads)[i + axes.size()]);
+      int64_t n = axes.size();
+      low[axis] = rewriter.getIndexAttr((*constantPads)[i]);
+      high[axis] = rewriter.getIndexAttr((*constantPads)[i + n]);
     }
     Value value = op.getConstantValue()
                       ? rewriter.create<tensor::ExtractOp>(loc, op.getConstantValue(), ValueRange{}).getResult()

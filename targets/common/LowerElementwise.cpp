@@ -89,7 +89,10 @@ Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Ty
       .Case([&](MulOp) { return s.mul(x, args[1]); })
       .Case([&](DivOp) { return s.div(x, args[1]); })
       .Case([&](PowOp) -> Value {
-        return b.create<math::PowFOp>(loc, x, castScalar(b, loc, args[1], inType));
+        Value exponent = castScalar(b, loc, args[1], inType);
+        if (s.isFloat())
+          return b.create<math::PowFOp>(loc, x, exponent);
+        return b.create<math::IPowIOp>(loc, x, exponent);
       })
       .Case([&](ModOp mod) -> Value {
         if (s.isFloat())
@@ -233,7 +236,7 @@ bool supportsElementTypes(Operation *op) {
   };
   if (llvm::any_of(op->getOperands(), unsignedInt) || llvm::any_of(op->getResults(), unsignedInt))
     return false;
-  bool floatOnly = isa<PowOp, SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, CosOp, SinOp,
+  bool floatOnly = isa<SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, CosOp, SinOp,
                        CeilOp, FloorOp, RoundOp, SoftplusOp, SoftsignOp, EluOp, SeluOp,
                        HardSigmoidOp, HardSwishOp, IsNaNOp, LeakyReluOp>(op);
   return !floatOnly || isa<FloatType>(getElementTypeOrSelf(op->getOperand(0).getType()));

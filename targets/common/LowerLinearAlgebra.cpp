@@ -551,7 +551,7 @@ struct LowerBatchNormalization : OpRewritePattern<BatchNormalizationOp> {
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           // (x - mean) * scale / sqrt(var + epsilon) + B
           Value eps = scalarConstant(b, l, a[0].getType(), epsilon);
-          Value inv = b.create<math::RsqrtOp>(l, b.create<arith::AddFOp>(l, a[4], eps));
+          Value inv = reciprocalSqrt(b, l, b.create<arith::AddFOp>(l, a[4], eps));
           Value centered = b.create<arith::SubFOp>(l, a[0], a[3]);
           Value scaled = b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, centered, inv), a[1]);
           return b.create<arith::AddFOp>(l, scaled, a[2]);

@@ -13,6 +13,7 @@
 #include "dialects/graph/GraphOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace ingot::graph;
@@ -118,7 +119,7 @@ std::pair<Value, Value> moments(OpBuilder &b, Location loc, Value x, ArrayRef<in
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value var = nb.create<arith::DivFOp>(l, a[0], count);
         Value eps = scalarConstant(nb, l, var.getType(), epsilon);
-        return nb.create<math::RsqrtOp>(l, nb.create<arith::AddFOp>(l, var, eps));
+        return reciprocalSqrt(nb, l, nb.create<arith::AddFOp>(l, var, eps));
       });
   return {mean, invStd};
 }
@@ -127,9 +128,12 @@ struct LowerLayerNormalization : OpRewritePattern<LayerNormalizationOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LayerNormalizationOp op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getX().getType());
-    if (!type || !isa<FloatType>(type.getElementType()) || op.getNumResults() != 1 ||
-        !isa<RankedTensorType>(op.getScale().getType()))
-      return rewriter.notifyMatchFailure(op, "needs ranked float tensors and no statistics outputs");
+    if (!type || !isa<FloatType>(type.getElementType()) ||
+        !isa<RankedTensorType>(op.getScale().getType()) ||
+        llvm::any_of(op->getResultTypes(), [&](Type t) {
+          return getElementTypeOrSelf(t) != type.getElementType() || !isa<RankedTensorType>(t);
+        }))
+      return rewriter.notifyMatchFailure(op, "needs ranked tensors of one float type");
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
@@ -152,7 +156,18 @@ struct LowerLayerNormalization : OpRewritePattern<LayerNormalizationOp> {
                         Value scaled = b.create<arith::MulFOp>(l, normal, a[3]);
                         return a.size() > 4 ? b.create<arith::AddFOp>(l, scaled, a[4]).getResult() : scaled;
                       });
-    rewriter.replaceOp(op, ValueRange{y});
+    // Mean and InvStdDev, when asked for, keep the normalized dims as 1s.
+    SmallVector<Value> results{y};
+    const auto &segments = op.getProperties().resultSegmentSizes;
+    SmallVector<OpFoldResult> keptDims = getDims(rewriter, loc, op.getX());
+    for (int64_t a : axes)
+      keptDims[a] = rewriter.getIndexAttr(1);
+    unsigned next = 1;
+    if (segments[1])
+      results.push_back(reshapeTo(rewriter, loc, mean, cast<RankedTensorType>(op->getResult(next++).getType()), keptDims));
+    if (segments[2])
+      results.push_back(reshapeTo(rewriter, loc, invStd, cast<RankedTensorType>(op->getResult(next++).getType()), keptDims));
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
@@ -232,6 +247,8 @@ struct LowerReduce : OpRewritePattern<OpTy> {
                         return isFloat ? b.create<arith::MulFOp>(l, a[0], a[0]).getResult()
                                        : b.create<arith::MulIOp>(l, a[0], a[0]).getResult();
                       });
+    // For bool, Max is "any" and Min is "all".
+    bool isBool = element.isInteger(1);
     Value init;
     switch (kind) {
     case ReduceKind::Max: init = extremeConstant(rewriter, loc, element, true); break;
@@ -244,9 +261,13 @@ struct LowerReduce : OpRewritePattern<OpTy> {
                           [&](OpBuilder &b, Location l, Value v, Value acc) -> Value {
                             switch (kind) {
                             case ReduceKind::Max:
+                              if (isBool)
+                                return b.create<arith::OrIOp>(l, acc, v).getResult();
                               return isFloat ? b.create<arith::MaximumFOp>(l, acc, v).getResult()
                                              : b.create<arith::MaxSIOp>(l, acc, v).getResult();
                             case ReduceKind::Min:
+                              if (isBool)
+                                return b.create<arith::AndIOp>(l, acc, v).getResult();
                               return isFloat ? b.create<arith::MinimumFOp>(l, acc, v).getResult()
                                              : b.create<arith::MinSIOp>(l, acc, v).getResult();
                             case ReduceKind::Prod:

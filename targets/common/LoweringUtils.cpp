@@ -116,6 +116,11 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
   return b.create<arith::TruncIOp>(loc, to, value);
 }
 
+Value reciprocalSqrt(OpBuilder &b, Location loc, Value x) {
+  Value one = scalarConstant(b, loc, x.getType(), 1.0);
+  return b.create<arith::DivFOp>(loc, one, b.create<math::SqrtOp>(loc, x));
+}
+
 Value buildParallelGeneric(
     OpBuilder &b, Location loc, ValueRange inputs, ArrayRef<AffineMap> inputMaps, Value init,
     function_ref<Value(OpBuilder &, Location, ValueRange)> body) {

@@ -48,6 +48,9 @@ mlir::Value extremeConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                        mlir::Type to);
 
+/// 1 / sqrt(x) (math.rsqrt has no lowering for every float type).
+mlir::Value reciprocalSqrt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
 /// A linalg.generic writing `init` from `inputs` with all-parallel loops.
 mlir::Value buildParallelGeneric(
     mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,

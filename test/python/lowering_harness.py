@@ -11,6 +11,7 @@ import subprocess
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 
 from conftest import run_tool, tool
 
@@ -33,10 +34,17 @@ def _tensor_type(array):
     return "tensor<%s%s>" % (dims + "x" if dims else "", element)
 
 
+def _nested(array):
+    if array.ndim == 0:
+        return "true" if array else "false"
+    return "[" + ", ".join(_nested(a) for a in array) + "]"
+
+
 def _dense(array):
+    if array.size == 0:
+        return "dense<>"
     if array.dtype == np.bool_:
-        values = ", ".join("true" if v else "false" for v in array.reshape(-1))
-        return "dense<[%s]>" % values if array.ndim else "dense<%s>" % values
+        return "dense<%s>" % _nested(array)
     return 'dense<"0x%s">' % array.astype(array.dtype.newbyteorder("<")).tobytes().hex().upper()
 
 
@@ -48,19 +56,48 @@ def _signature(mlir_text):
 
 
 def _parse_printed(text):
-    """The data of each printMemref call, in order."""
+    """The data of each printMemref call, in order, shaped by its sizes."""
     blocks = text.split("Unranked Memref")[1:]
     out = []
     for block in blocks:
-        data = block.split("data =", 1)[1]
+        header, data = block.split("data =", 1)
+        sizes = [int(v) for v in re.search(r"sizes = \[([^\]]*)\]", header).group(1).split(",") if v.strip()]
+        if 0 in sizes:
+            out.append(np.zeros(sizes))
+            continue
         numbers = re.findall(r"-?nan|-?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?", data)
-        out.append(np.array([float(n) for n in numbers], dtype=np.float64))
+        out.append(np.array([float(n) for n in numbers], dtype=np.float64).reshape(sizes))
     return out
+
+
+def bind_parameters(model, inputs):
+    """Moves inputs that real models hold as constants into initializers:
+    small integer tensors (axes, pads, shapes, starts/ends, split sizes,
+    indices) and Resize's roi/scales. Returns (model, remaining inputs)."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    graph = model.graph
+    resize_params = {n.input[i] for n in graph.node if n.op_type == "Resize"
+                     for i in (1, 2, 3) if len(n.input) > i and n.input[i]}
+    initializers = {i.name for i in graph.initializer}
+    real_inputs = [i for i in graph.input if i.name not in initializers]
+    kept_inputs, kept_values = [], []
+    for value_info, array in zip(real_inputs, inputs):
+        small_int = np.issubdtype(array.dtype, np.integer) and array.ndim <= 1 and array.size <= 64
+        if small_int or value_info.name in resize_params:
+            graph.initializer.append(onnx.numpy_helper.from_array(array, value_info.name))
+            graph.input.remove(value_info)
+        else:
+            kept_inputs.append(value_info)
+            kept_values.append(array)
+    return model, kept_values
 
 
 def run_lowered(model_path, inputs, tmp_path):
     """Outputs of the model at `model_path` on `inputs` (a list of arrays),
     computed by the lowered code, as float64 arrays shaped like the results."""
+    model, inputs = bind_parameters(onnx.load(model_path), inputs)
+    model_path = str(tmp_path / "bound.onnx")
+    onnx.save(model, model_path)
     imported = run_tool("ingot-translate", model_path)
     if imported.returncode != 0:
         raise LoweringError(imported.stderr)

@@ -13,7 +13,22 @@ import pytest
 from lowering_harness import LoweringError, run_lowered
 from test_onnx_node_tests import CASES, KNOWN_REFUSALS
 
-NOT_LOWERED = {}
+# Operators the lowering does not handle yet: every case using one is refused
+# with this message.
+NOT_LOWERED_OPS = {"Resize": "cannot lower 'graph.resize'"}
+# Single cases refused today, and why.
+NOT_LOWERED = {
+    # Slices with negative steps need a reversed read, not an extract_slice.
+    "test_slice_neg_steps": "cannot lower 'graph.slice'",
+    # Pads computed from shapes at run time (the shape arithmetic here does
+    # not fold yet: graph.max/min have no folder).
+    "test_center_crop_pad_crop_expanded": "cannot lower 'graph.pad'",
+    "test_center_crop_pad_pad_expanded": "cannot lower 'graph.pad'",
+    "test_center_crop_pad_crop_and_pad_expanded": "cannot lower 'graph.pad'",
+    "test_center_crop_pad_crop_axes_hwc_expanded": "cannot lower 'graph.pad'",
+    "test_center_crop_pad_crop_negative_axes_hwc_expanded": "cannot lower 'graph.pad'",
+    "test_center_crop_pad_crop_axes_chw_expanded": "cannot lower 'graph.pad'",
+}
 
 SUPPORTED_INPUTS = {"float32", "float64", "int64", "int32", "bool"}
 
@@ -39,21 +54,23 @@ NUMERIC = _numeric_cases()
 @pytest.mark.parametrize("case", NUMERIC, ids=lambda c: c[0])
 def test_lowered_numerics(case, tmp_path):
     name, model, outputs, inputs = case
+    refusal = NOT_LOWERED.get(name)
+    for node in model.graph.node:
+        refusal = NOT_LOWERED_OPS.get(node.op_type, refusal)
     path = tmp_path / "model.onnx"
     onnx.save(model, str(path))
     try:
         got = run_lowered(str(path), inputs, tmp_path)
     except LoweringError as error:
-        if name in NOT_LOWERED:
-            assert NOT_LOWERED[name] in str(error), str(error)[-500:]
+        if refusal:
+            assert refusal in str(error), str(error)[-500:]
             return
         raise
-    assert name not in NOT_LOWERED, "now lowers: remove it from NOT_LOWERED"
+    assert not refusal, "now lowers: remove it from NOT_LOWERED"
     assert len(got) == len(outputs)
     for value, expected in zip(got, outputs):
         expected = np.asarray(expected)
-        assert value.size == expected.size, (value.size, expected.shape)
-        value = value.reshape(expected.shape)
+        assert value.shape == expected.shape, (value.shape, expected.shape)
         if expected.dtype == np.bool_:
             np.testing.assert_array_equal(value != 0, expected)
         elif np.issubdtype(expected.dtype, np.integer):
