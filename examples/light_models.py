@@ -24,21 +24,27 @@ def light_model_names():
                   for p in glob.glob(os.path.join(LIGHT_DIR, "light_*.onnx")))
 
 
-def load_with_random_weights(name, seed=0):
-    """The light model `name` (e.g. 'resnet50') with random weights."""
+def load_with_random_weights(name, seed=0, expose_logits=False):
+    """The light model `name` (e.g. 'resnet50') with random weights. With
+    `expose_logits`, the input of the final Softmax becomes a second output:
+    with random weights the probabilities often saturate to 0 and 1, which
+    hides numeric differences the logits show."""
     model = onnx.load(os.path.join(LIGHT_DIR, "light_%s.onnx" % name))
     graph = model.graph
     rng = np.random.default_rng(seed)
     shapes = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    # BatchNormalization variances must be positive, scales near 1.
+    variances = {n.input[4] for n in graph.node if n.op_type == "BatchNormalization"}
+    scales = {n.input[1] for n in graph.node if n.op_type == "BatchNormalization"}
     kept_nodes, new_inits, replaced = [], [], set()
     for node in graph.node:
         if node.op_type == "ConstantOfShape" and node.input[0] in shapes:
             shape = [int(d) for d in shapes[node.input[0]]]
             fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-            if len(shape) == 1:
-                # Biases, BatchNorm scales/means: small values, variances positive.
-                values = rng.uniform(0.5, 1.5, shape) if "var" in node.output[0] or \
-                    node.output[0].endswith("_s_0") else rng.normal(0.0, 0.1, shape)
+            if node.output[0] in variances or node.output[0] in scales:
+                values = rng.uniform(0.5, 1.5, shape)
+            elif len(shape) == 1:
+                values = rng.normal(0.0, 0.1, shape)
             else:
                 values = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
             new_inits.append(numpy_helper.from_array(values.astype(np.float32), node.output[0]))
@@ -60,6 +66,10 @@ def load_with_random_weights(name, seed=0):
             if init.name not in declared:
                 graph.input.append(onnx.helper.make_tensor_value_info(
                     init.name, init.data_type, list(init.dims)))
+    if expose_logits:
+        softmax = [n for n in graph.node if n.op_type == "Softmax"][-1]
+        graph.output.append(onnx.helper.make_empty_tensor_value_info(softmax.input[0]))
+        graph.output[-1].type.tensor_type.elem_type = onnx.TensorProto.FLOAT
     return model
 
 

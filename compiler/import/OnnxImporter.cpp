@@ -232,20 +232,32 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
   // models rely on our verifiers alone (it must not refuse what ONNX accepts).
   if (sourceOpset > kOnnxLibraryOpset || model.ir_version() > kOnnxLibraryIrVersion)
     return success();
-  try {
-    // check_model's own context cannot find external data next to the model.
-    onnx::checker::CheckerContext checker;
-    checker.set_ir_version(model.ir_version());
-    std::unordered_map<std::string, int> opsets;
-    for (const auto &opset : model.opset_import())
-      opsets[opset.domain()] = opset.version();
-    checker.set_opset_imports(opsets);
-    checker.set_model_dir(tensorOptions.baseDirectory);
-    checker.set_is_main_graph(true);
-    onnx::checker::LexicalScopeContext scope;
-    onnx::checker::check_graph(model.graph(), checker, scope);
-  } catch (const std::exception &e) {
-    return fileError() << "invalid model: " << oneLine(e.what()), failure();
+  // The checker, node by node and tensor by tensor: its whole-graph check
+  // refuses models ONNX Runtime runs (graph outputs without a shape), and
+  // check_model's own context cannot find external data beside the model.
+  onnx::checker::CheckerContext checker;
+  checker.set_ir_version(model.ir_version());
+  std::unordered_map<std::string, int> opsets;
+  for (const auto &opset : model.opset_import())
+    opsets[opset.domain()] = opset.version();
+  checker.set_opset_imports(opsets);
+  checker.set_model_dir(tensorOptions.baseDirectory);
+  checker.set_is_main_graph(true);
+  onnx::checker::LexicalScopeContext scope;
+  for (const auto &tensor : model.graph().initializer()) {
+    try {
+      onnx::checker::check_tensor(tensor, checker);
+    } catch (const std::exception &e) {
+      return fileError() << "initializer '" << tensor.name() << "': " << oneLine(e.what()),
+             failure();
+    }
+  }
+  for (const auto &node : model.graph().node()) {
+    try {
+      onnx::checker::check_node(node, checker, scope);
+    } catch (const std::exception &e) {
+      return nodeError(node) << oneLine(e.what()), failure();
+    }
   }
   try {
     onnx::ShapeInferenceOptions inference{/*check_type=*/false, /*error_mode=*/0,
