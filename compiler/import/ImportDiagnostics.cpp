@@ -60,6 +60,8 @@ std::string formatDiagnostic(Diagnostic &diagnostic) {
 }
 
 DiagnosticPrinter::DiagnosticPrinter(MLIRContext &context) : context(context) {
+  // A note with the whole failing op helps compiler developers, not users.
+  context.printOpOnDiagnostic(false);
   id = context.getDiagEngine().registerHandler([](Diagnostic &diagnostic) {
     if (diagnostic.getSeverity() == DiagnosticSeverity::Remark)
       return success();
