@@ -1,0 +1,110 @@
+//===- Builtins.cpp - The functions generated code may call ---------------===//
+//
+// Generated code imports a few C library functions (allocation, memcpy,
+// libm's float functions) and MLIR's memrefCopy helper. The runtime provides
+// exactly these; an object importing anything else is refused at load.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/src/ObjectLoader.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+namespace ingot::runtime {
+namespace {
+
+/// MLIR's unranked memref as passed to memrefCopy: rank and a pointer to a
+/// ranked descriptor {allocated, aligned, offset, sizes[rank], strides[rank]}.
+struct UnrankedMemRef {
+  int64_t rank;
+  void *descriptor;
+};
+
+struct DescriptorView {
+  char *aligned;
+  int64_t offset;
+  const int64_t *sizes;
+  const int64_t *strides;
+
+  explicit DescriptorView(const UnrankedMemRef &m) {
+    auto *words = static_cast<int64_t *>(m.descriptor);
+    aligned = reinterpret_cast<char *>(words[1]);
+    offset = words[2];
+    sizes = words + 3;
+    strides = words + 3 + m.rank;
+  }
+};
+
+/// Copies between two memrefs of the same shape and any strides.
+extern "C" void ingotMemrefCopy(int64_t elementBytes, UnrankedMemRef *src, UnrankedMemRef *dst) {
+  int64_t rank = src->rank;
+  DescriptorView from(*src), to(*dst);
+  int64_t total = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    total *= from.sizes[d];
+  if (total == 0)
+    return;
+  int64_t index[16] = {0};
+  if (rank > 16)
+    std::abort();
+  int64_t srcOffset = from.offset, dstOffset = to.offset;
+  for (int64_t n = 0; n < total; ++n) {
+    std::memcpy(to.aligned + dstOffset * elementBytes, from.aligned + srcOffset * elementBytes,
+                elementBytes);
+    // Advance the multi-index, innermost dim first.
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      ++index[d];
+      srcOffset += from.strides[d];
+      dstOffset += to.strides[d];
+      if (index[d] < from.sizes[d])
+        break;
+      srcOffset -= from.strides[d] * from.sizes[d];
+      dstOffset -= to.strides[d] * from.sizes[d];
+      index[d] = 0;
+    }
+  }
+}
+
+#define FLOAT_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<float (*)(float)>(&::name))}
+#define DOUBLE_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<double (*)(double)>(&::name))}
+
+const std::unordered_map<std::string, void *> &builtins() {
+  static const std::unordered_map<std::string, void *> table = {
+      {"malloc", reinterpret_cast<void *>(&::malloc)},
+      {"free", reinterpret_cast<void *>(&::free)},
+      {"aligned_alloc", reinterpret_cast<void *>(&::aligned_alloc)},
+      {"memcpy", reinterpret_cast<void *>(&::memcpy)},
+      {"memmove", reinterpret_cast<void *>(&::memmove)},
+      {"memset", reinterpret_cast<void *>(&::memset)},
+      {"memrefCopy", reinterpret_cast<void *>(&ingotMemrefCopy)},
+      {"powf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::powf))},
+      {"pow", reinterpret_cast<void *>(static_cast<double (*)(double, double)>(&::pow))},
+      {"fmodf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::fmodf))},
+      {"fmod", reinterpret_cast<void *>(static_cast<double (*)(double, double)>(&::fmod))},
+      FLOAT_FUNCTION(expf), FLOAT_FUNCTION(expm1f), FLOAT_FUNCTION(logf), FLOAT_FUNCTION(log1pf),
+      FLOAT_FUNCTION(log2f), FLOAT_FUNCTION(log10f), FLOAT_FUNCTION(erff), FLOAT_FUNCTION(tanhf),
+      FLOAT_FUNCTION(sinf), FLOAT_FUNCTION(cosf), FLOAT_FUNCTION(tanf), FLOAT_FUNCTION(sqrtf),
+      FLOAT_FUNCTION(floorf), FLOAT_FUNCTION(ceilf), FLOAT_FUNCTION(roundf),
+      FLOAT_FUNCTION(roundevenf), FLOAT_FUNCTION(truncf), FLOAT_FUNCTION(fabsf),
+      FLOAT_FUNCTION(atanf), FLOAT_FUNCTION(asinf), FLOAT_FUNCTION(acosf), FLOAT_FUNCTION(sinhf),
+      FLOAT_FUNCTION(coshf),
+      DOUBLE_FUNCTION(exp), DOUBLE_FUNCTION(expm1), DOUBLE_FUNCTION(log), DOUBLE_FUNCTION(log1p),
+      DOUBLE_FUNCTION(erf), DOUBLE_FUNCTION(tanh), DOUBLE_FUNCTION(sin), DOUBLE_FUNCTION(cos),
+      DOUBLE_FUNCTION(sqrt), DOUBLE_FUNCTION(floor), DOUBLE_FUNCTION(ceil), DOUBLE_FUNCTION(round),
+      DOUBLE_FUNCTION(roundeven), DOUBLE_FUNCTION(trunc), DOUBLE_FUNCTION(fabs),
+  };
+  return table;
+}
+
+} // namespace
+
+void *resolveBuiltinSymbol(const std::string &name) {
+  auto it = builtins().find(name);
+  return it == builtins().end() ? nullptr : it->second;
+}
+
+} // namespace ingot::runtime
