@@ -550,10 +550,8 @@ struct LowerTrilu : OpRewritePattern<TriluOp> {
     Value k = op.getK() ? toIndex(rewriter, loc, rewriter.create<tensor::ExtractOp>(loc, op.getK(), ValueRange{}))
                         : rewriter.create<arith::ConstantIndexOp>(loc, 0).getResult();
     bool upper = op.getUpper() != 0;
-    Value result = buildParallelGeneric(
-        rewriter, loc, op.getInput(), rewriter.getMultiDimIdentityMap(rank),
-        emptyTensor(rewriter, loc, type, getDims(rewriter, loc, op.getInput())),
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+    Value result = mapUnary(
+        rewriter, loc, op.getInput(), [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           // Keep (row, col) where col - row >= k (upper) or col - row <= k (lower).
           Value row = b.create<linalg::IndexOp>(l, rank - 2), col = b.create<linalg::IndexOp>(l, rank - 1);
           Value diff = b.create<arith::SubIOp>(l, col, row);

@@ -453,10 +453,7 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
       hi.push_back(rewriter.create<arith::AddIOp>(
           loc, in, rewriter.create<arith::ConstantIndexOp>(loc, w->padBegin[i] + countedEnd)));
     }
-    Value out = emptyTensor(rewriter, loc, resultType, getDims(rewriter, loc, sum));
-    AffineMap identity = rewriter.getMultiDimIdentityMap(resultType.getRank());
-    Value avg = buildParallelGeneric(
-        rewriter, loc, sum, identity, out, [&](OpBuilder &b, Location l, ValueRange args) {
+    Value avg = mapUnary(rewriter, loc, sum, [&](OpBuilder &b, Location l, ValueRange args) {
           Value count = b.create<arith::ConstantIndexOp>(l, 1);
           for (int64_t i = 0; i < spatial; ++i) {
             // Taps k in [0, K) with lo <= o*s + k*d < hi, in padded coordinates.
@@ -511,13 +508,9 @@ struct LowerGlobalPool : OpRewritePattern<OpTy> {
         count = rewriter.create<arith::MulIOp>(loc, count, toValue(rewriter, loc, dims[axis]));
       Value countF = rewriter.create<arith::SIToFPOp>(
           loc, element, rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(), count));
-      auto type = cast<RankedTensorType>(result.getType());
-      Value out = emptyTensor(rewriter, loc, type, getDims(rewriter, loc, result));
-      result = buildParallelGeneric(rewriter, loc, result,
-                                    rewriter.getMultiDimIdentityMap(type.getRank()), out,
-                                    [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                      return b.create<arith::DivFOp>(l, args[0], countF);
-                                    });
+      result = mapUnary(rewriter, loc, result, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        return b.create<arith::DivFOp>(l, args[0], countF);
+      });
     }
     rewriter.replaceOp(op, result);
     return success();
@@ -543,11 +536,10 @@ struct LowerBatchNormalization : OpRewritePattern<BatchNormalizationOp> {
     int64_t rank = xType.getRank();
     AffineMap c = channelMap(getContext(), rank);
     double epsilon = op.getEpsilon().convertToDouble();
-    Value init = emptyTensor(rewriter, loc, xType, getDims(rewriter, loc, op.getX()));
-    Value y = buildParallelGeneric(
-        rewriter, loc,
+    Value y = mapLike(
+        rewriter, loc, op.getX(),
         ValueRange{op.getX(), op.getScale(), op.getB(), op.getInputMean(), op.getInputVar()},
-        {rewriter.getMultiDimIdentityMap(rank), c, c, c, c}, init,
+        {rewriter.getMultiDimIdentityMap(rank), c, c, c, c},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           // (x - mean) * scale / sqrt(var + epsilon) + B
           Value eps = scalarConstant(b, l, a[0].getType(), epsilon);

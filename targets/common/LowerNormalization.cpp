@@ -42,14 +42,6 @@ Value countOf(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, T
   return b.create<arith::SIToFPOp>(loc, type, b.create<arith::IndexCastOp>(loc, b.getI64Type(), count));
 }
 
-/// An elementwise generic over `like`'s shape.
-Value mapLike(OpBuilder &b, Location loc, Value like, ValueRange inputs, ArrayRef<AffineMap> maps,
-              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  auto type = cast<RankedTensorType>(like.getType());
-  return buildParallelGeneric(b, loc, inputs, maps, emptyTensor(b, loc, type, getDims(b, loc, like)),
-                              body);
-}
-
 /// Softmax (log = false) or LogSoftmax (log = true) of `x` along `axis`.
 Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -62,7 +54,7 @@ Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log) {
                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                             return nb.create<arith::SubFOp>(l, a[0], a[1]);
                           });
-  Value exps = mapLike(b, loc, x, shifted, identity, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+  Value exps = mapUnary(b, loc, shifted, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
     return nb.create<math::ExpOp>(l, a[0]);
   });
   Value sum = reduce(b, loc, exps, {axis}, false, scalarConstant(b, loc, element, 0), addF);
@@ -101,22 +93,17 @@ std::pair<Value, Value> moments(OpBuilder &b, Location loc, Value x, ArrayRef<in
   Value count = countOf(b, loc, x, axes, element);
   Value zero = scalarConstant(b, loc, element, 0);
   Value sum = reduce(b, loc, x, axes, false, zero, addF);
-  auto reducedType = cast<RankedTensorType>(sum.getType());
-  Value mean = buildParallelGeneric(b, loc, sum, b.getMultiDimIdentityMap(reducedType.getRank()),
-                                    emptyTensor(b, loc, reducedType, getDims(b, loc, sum)),
-                                    [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                      return nb.create<arith::DivFOp>(l, a[0], count);
-                                    });
+  Value mean = mapUnary(b, loc, sum, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return nb.create<arith::DivFOp>(l, a[0], count);
+  });
   Value squares = mapLike(b, loc, x, {x, mean}, {identity, reduced},
                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                             Value d = nb.create<arith::SubFOp>(l, a[0], a[1]);
                             return nb.create<arith::MulFOp>(l, d, d);
                           });
   Value sumSquares = reduce(b, loc, squares, axes, false, zero, addF);
-  Value invStd = buildParallelGeneric(
-      b, loc, sumSquares, b.getMultiDimIdentityMap(reducedType.getRank()),
-      emptyTensor(b, loc, reducedType, getDims(b, loc, sum)),
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+  Value invStd = mapUnary(
+      b, loc, sumSquares, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value var = nb.create<arith::DivFOp>(l, a[0], count);
         Value eps = scalarConstant(nb, l, var.getType(), epsilon);
         return reciprocalSqrt(nb, l, nb.create<arith::AddFOp>(l, var, eps));
@@ -242,8 +229,7 @@ struct LowerReduce : OpRewritePattern<OpTy> {
     }
     Value input = op.getData();
     if (kind == ReduceKind::L2 || kind == ReduceKind::SumSquare)
-      input = mapLike(rewriter, loc, input, input, rewriter.getMultiDimIdentityMap(type.getRank()),
-                      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      input = mapUnary(rewriter, loc, input, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
                         return isFloat ? b.create<arith::MulFOp>(l, a[0], a[0]).getResult()
                                        : b.create<arith::MulIOp>(l, a[0], a[0]).getResult();
                       });
@@ -280,11 +266,7 @@ struct LowerReduce : OpRewritePattern<OpTy> {
                           });
     if (kind == ReduceKind::Mean || kind == ReduceKind::L2) {
       Value count = countOf(rewriter, loc, op.getData(), *axes, element);
-      auto reducedType = cast<RankedTensorType>(result.getType());
-      result = buildParallelGeneric(rewriter, loc, result,
-                                    rewriter.getMultiDimIdentityMap(reducedType.getRank()),
-                                    emptyTensor(rewriter, loc, reducedType, getDims(rewriter, loc, result)),
-                                    [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      result = mapUnary(rewriter, loc, result, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
                                       if (kind == ReduceKind::Mean)
                                         return b.create<arith::DivFOp>(l, a[0], count);
                                       return b.create<math::SqrtOp>(l, a[0]);

@@ -137,6 +137,19 @@ Value buildParallelGeneric(
   return generic.getResult(0);
 }
 
+Value mapLike(OpBuilder &b, Location loc, Value like, ValueRange inputs, ArrayRef<AffineMap> maps,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(like.getType());
+  return buildParallelGeneric(b, loc, inputs, maps, emptyTensor(b, loc, type, getDims(b, loc, like)),
+                              body);
+}
+
+Value mapUnary(OpBuilder &b, Location loc, Value input,
+               function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  return mapLike(b, loc, input, input, b.getMultiDimIdentityMap(type.getRank()), body);
+}
+
 Value toIndex(OpBuilder &b, Location loc, Value value) {
   if (value.getType().isIndex())
     return value;

@@ -57,6 +57,18 @@ mlir::Value buildParallelGeneric(
     llvm::ArrayRef<mlir::AffineMap> inputMaps, mlir::Value init,
     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)> body);
 
+/// A parallel generic over `like`'s shape reading `inputs` through `maps`.
+mlir::Value mapLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like,
+                    mlir::ValueRange inputs, llvm::ArrayRef<mlir::AffineMap> maps,
+                    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                                   mlir::ValueRange)> body);
+
+/// `body` applied to every element of `input` (same shape, result type of
+/// the element type `body` returns is `input`'s).
+mlir::Value mapUnary(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                                    mlir::ValueRange)> body);
+
 /// `input` reshaped to `resultType` whose dynamic dims are `dims` (one per dim).
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                       mlir::RankedTensorType resultType,
