@@ -69,7 +69,6 @@ class Progress {
 public:
   explicit Progress(int total) : total(total), enabled(sys::Process::StandardErrIsDisplayed()) {}
   void start(StringRef phase) {
-    current = phase.str();
     begin = std::chrono::steady_clock::now();
     if (enabled)
       errs() << "[" << ++step << "/" << total << "] " << phase << " ...";
@@ -84,7 +83,6 @@ public:
 private:
   int total, step = 0;
   bool enabled;
-  std::string current;
   std::chrono::steady_clock::time_point begin;
 };
 

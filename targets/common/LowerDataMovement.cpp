@@ -82,7 +82,7 @@ struct LowerReshape : OpRewritePattern<ReshapeOp> {
 };
 
 /// Reshapes whose result dims are input dims (or products of them):
-/// Flatten, Squeeze, Unsqueeze. `dimsOf` maps input dims to result dims.
+/// Flatten, Squeeze, Unsqueeze.
 template <typename OpTy>
 struct LowerReshapeLike : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;

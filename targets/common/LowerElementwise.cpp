@@ -33,30 +33,18 @@ struct Scalar {
 
   bool isFloat() const { return isa<FloatType>(type); }
   Value c(double v) { return scalarConstant(b, loc, type, v); }
-  Value add(Value x, Value y) {
-    return isFloat() ? b.create<arith::AddFOp>(loc, x, y).getResult()
-                     : b.create<arith::AddIOp>(loc, x, y).getResult();
+  /// The float or the (signed) integer form of a binary arith op.
+  template <typename FloatOp, typename IntOp>
+  Value either(Value x, Value y) {
+    return isFloat() ? b.create<FloatOp>(loc, x, y).getResult()
+                     : b.create<IntOp>(loc, x, y).getResult();
   }
-  Value sub(Value x, Value y) {
-    return isFloat() ? b.create<arith::SubFOp>(loc, x, y).getResult()
-                     : b.create<arith::SubIOp>(loc, x, y).getResult();
-  }
-  Value mul(Value x, Value y) {
-    return isFloat() ? b.create<arith::MulFOp>(loc, x, y).getResult()
-                     : b.create<arith::MulIOp>(loc, x, y).getResult();
-  }
-  Value div(Value x, Value y) {
-    return isFloat() ? b.create<arith::DivFOp>(loc, x, y).getResult()
-                     : b.create<arith::DivSIOp>(loc, x, y).getResult();
-  }
-  Value max(Value x, Value y) {
-    return isFloat() ? b.create<arith::MaximumFOp>(loc, x, y).getResult()
-                     : b.create<arith::MaxSIOp>(loc, x, y).getResult();
-  }
-  Value min(Value x, Value y) {
-    return isFloat() ? b.create<arith::MinimumFOp>(loc, x, y).getResult()
-                     : b.create<arith::MinSIOp>(loc, x, y).getResult();
-  }
+  Value add(Value x, Value y) { return either<arith::AddFOp, arith::AddIOp>(x, y); }
+  Value sub(Value x, Value y) { return either<arith::SubFOp, arith::SubIOp>(x, y); }
+  Value mul(Value x, Value y) { return either<arith::MulFOp, arith::MulIOp>(x, y); }
+  Value div(Value x, Value y) { return either<arith::DivFOp, arith::DivSIOp>(x, y); }
+  Value max(Value x, Value y) { return either<arith::MaximumFOp, arith::MaxSIOp>(x, y); }
+  Value min(Value x, Value y) { return either<arith::MinimumFOp, arith::MinSIOp>(x, y); }
   Value cmp(arith::CmpFPredicate fp, arith::CmpIPredicate ip, Value x, Value y) {
     return isFloat() ? b.create<arith::CmpFOp>(loc, fp, x, y).getResult()
                      : b.create<arith::CmpIOp>(loc, ip, x, y).getResult();

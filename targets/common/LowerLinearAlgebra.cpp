@@ -62,13 +62,8 @@ struct LowerMatMul : OpRewritePattern<MatMulOp> {
     }
     // The result as a matrix (batch..., M, N) before dropping vector dims.
     int64_t batchRank = std::max(aType.getRank(), bType.getRank()) - 2;
-    SmallVector<int64_t> shape;
+    SmallVector<int64_t> shape(resultType.getShape().take_front(batchRank));
     SmallVector<OpFoldResult> dims;
-    ArrayRef<int64_t> resultShape = resultType.getShape();
-    SmallVector<OpFoldResult> resultDims;
-    for (int64_t i = 0; i < batchRank; ++i) {
-      shape.push_back(resultShape[i]);
-    }
     shape.push_back(aType.getDimSize(aType.getRank() - 2));
     shape.push_back(bType.getDimSize(bType.getRank() - 1));
     auto matrixType = RankedTensorType::get(shape, resultType.getElementType());
@@ -430,7 +425,6 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
     if (failed(w))
       return rewriter.notifyMatchFailure(op, "SAME padding needs static spatial sizes");
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     Type element = resultType.getElementType();
     Value zero = scalarConstant(rewriter, loc, element, 0);
     Value x = padSpatial(rewriter, loc, op.getX(), *w, zero);
@@ -474,7 +468,6 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
               l, args[0].getType(), b.create<arith::IndexCastOp>(l, b.getI64Type(), count));
           return b.create<arith::DivFOp>(l, args[0], countF);
         });
-    (void)ctx;
     rewriter.replaceOp(op, avg);
     return success();
   }

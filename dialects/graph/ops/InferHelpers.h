@@ -69,8 +69,6 @@ LogicalResult windowedResult(std::optional<mlir::Location> loc, mlir::Value inpu
   llvm::LogicalResult OP::inferReturnTypes(                                      \
       mlir::MLIRContext *ctx, std::optional<mlir::Location> loc,                \
       Adaptor adaptor, llvm::SmallVectorImpl<mlir::Type> &types) {               \
-    mlir::Type first = infer::elementOf(adaptor.getOperands()[0]);              \
-    (void)first;                                                                 \
     return infer::broadcastResult(loc, adaptor.getOperands(), ELEMENT, types);   \
   }
 

@@ -221,8 +221,10 @@ LogicalResult ConvTransposeOp::verify() {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
+/// MaxPool and AveragePool keep the channels and window the spatial dims.
+template <typename Adaptor>
+static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
+                               SmallVectorImpl<Type> &types) {
   auto x = ranked(adaptor.getX());
   int64_t channels = x && x.getRank() > 1 ? x.getDimSize(1) : ShapedType::kDynamic;
   return windowedResult(loc, adaptor.getX(), channels, adaptor.getKernelShape(),
@@ -230,13 +232,14 @@ LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location>
                         adaptor.getAutoPad(), adaptor.getCeilMode() != 0, types);
 }
 
+LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferPool(loc, adaptor, types);
+}
+
 LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                               Adaptor adaptor, SmallVectorImpl<Type> &types) {
-  auto x = ranked(adaptor.getX());
-  int64_t channels = x && x.getRank() > 1 ? x.getDimSize(1) : ShapedType::kDynamic;
-  return windowedResult(loc, adaptor.getX(), channels, adaptor.getKernelShape(),
-                        adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
-                        adaptor.getAutoPad(), adaptor.getCeilMode() != 0, types);
+  return inferPool(loc, adaptor, types);
 }
 
 LogicalResult MaxPoolOp::verify() {

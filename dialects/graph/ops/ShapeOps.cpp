@@ -284,15 +284,14 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
       continue;
     }
     // Clamp as the ONNX spec says, then count the steps.
-    auto clamp = [&](int64_t v, bool isEnd) {
+    auto clamp = [&](int64_t v) {
       if (v < 0)
         v += dim;
       if (step > 0)
         return std::clamp<int64_t>(v, 0, dim);
       return std::clamp<int64_t>(v, -1, dim - 1);
-      (void)isEnd;
     };
-    int64_t start = clamp((*starts)[i], false), end = clamp((*ends)[i], true);
+    int64_t start = clamp((*starts)[i]), end = clamp((*ends)[i]);
     int64_t count = step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
     shape[*axis] = std::max<int64_t>(0, count);
   }
