@@ -2,20 +2,27 @@
 //
 // `ingot compile model.onnx -o out --compile-to=PHASE` runs the named phases
 // in order: import (graph), graph cleanup + lowering to linalg (linalg),
-// bufferization + lowering to the LLVM dialect (llvm), and native code
-// (object). Each phase's IR can be printed or dumped; a failed compile
-// leaves no output file.
+// bufferization, memory planning + lowering to the LLVM dialect (llvm),
+// native code (object), and the packed artifact (artifact, the default).
+// Each phase's IR can be printed or dumped; a failed compile leaves no
+// output file. `ingot run` and `ingot inspect` (RunCommands.cpp) load
+// artifacts through the runtime library.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/import/ImportDiagnostics.h"
 #include "compiler/import/OnnxImporter.h"
+#include "compiler/package/ArtifactWriter.h"
+#include "compiler/tools/AtomicFile.h"
+#include "compiler/tools/RunCommands.h"
 #include "targets/cpu/CpuPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Config/llvm-config.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
@@ -32,21 +39,23 @@ using namespace mlir;
 
 namespace {
 
-enum class Phase { Graph, Linalg, LLVM, Object };
+enum class Phase { Graph, Linalg, LLVM, Object, Artifact };
 
 cl::SubCommand compileCommand("compile", "Compile an ONNX model");
 
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
                                cl::sub(compileCommand));
-cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("file"),
+cl::opt<std::string> outputPath("o", cl::desc("Output file (model.ingot)"), cl::value_desc("file"),
                                 cl::Required, cl::sub(compileCommand));
 cl::opt<Phase> compileTo(
     "compile-to", cl::desc("Stop after this phase and write its result"),
     cl::values(clEnumValN(Phase::Graph, "graph", "the imported graph dialect (MLIR text)"),
                clEnumValN(Phase::Linalg, "linalg", "cleaned-up graph lowered to linalg on tensors"),
                clEnumValN(Phase::LLVM, "llvm", "bufferized loops in the LLVM dialect"),
-               clEnumValN(Phase::Object, "object", "x86-64 ELF object code")),
-    cl::init(Phase::Object), cl::sub(compileCommand));
+               clEnumValN(Phase::Object, "object", "x86-64 ELF object code (weights not included)"),
+               clEnumValN(Phase::Artifact, "artifact",
+                          "the model.ingot artifact: code, weights, manifest (default)")),
+    cl::init(Phase::Artifact), cl::sub(compileCommand));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("Target CPU: native (default: this host), x86-64-v3, "
                                   "x86-64-v4, or any LLVM CPU name"),
@@ -85,36 +94,6 @@ private:
   bool enabled;
   std::chrono::steady_clock::time_point begin;
 };
-
-/// Writes `contents` to `path` through a temporary file and a rename, so a
-/// failed compile never leaves a partial output.
-LogicalResult writeAtomically(StringRef path, StringRef contents) {
-  SmallString<256> temp;
-  int fd;
-  SmallString<256> model(path);
-  model += ".tmp-%%%%%%";
-  if (std::error_code ec = sys::fs::createUniqueFile(model, fd, temp)) {
-    errs() << path << ": cannot write: " << ec.message() << "\n";
-    return failure();
-  }
-  {
-    raw_fd_ostream out(fd, /*shouldClose=*/true);
-    out << contents;
-    out.flush();
-    if (out.has_error()) {
-      errs() << path << ": cannot write: " << out.error().message() << "\n";
-      out.clear_error();
-      sys::fs::remove(temp);
-      return failure();
-    }
-  }
-  if (std::error_code ec = sys::fs::rename(temp, path)) {
-    errs() << path << ": cannot write: " << ec.message() << "\n";
-    sys::fs::remove(temp);
-    return failure();
-  }
-  return success();
-}
 
 std::string printed(ModuleOp module) {
   std::string text;
@@ -171,7 +150,7 @@ int compile() {
   context.loadAllAvailableDialects();
   ingot::DiagnosticPrinter printer(context);
   int phases = 1 + (compileTo >= Phase::Linalg) + (compileTo >= Phase::LLVM) +
-               (compileTo >= Phase::Object);
+               (compileTo >= Phase::Object) + (compileTo >= Phase::Artifact);
   Progress progress(phases);
   int dumpIndex = 0;
   auto dump = [&](ModuleOp module, StringRef phase) -> LogicalResult {
@@ -183,7 +162,7 @@ int compile() {
     }
     SmallString<256> path(dumpDir);
     sys::path::append(path, std::to_string(++dumpIndex) + "-" + phase.str() + ".mlir");
-    return writeAtomically(path, printed(module));
+    return ingot::tools::writeAtomically(path, printed(module));
   };
 
   // Refuse a bad --cpu before spending time on the model.
@@ -191,7 +170,9 @@ int compile() {
   target.cpu = cpu;
   target.optLevel = std::min(optLevel.getValue(), 3u);
   std::string targetError;
-  if (compileTo == Phase::Object && failed(ingot::cpu::validateTarget(target, targetError))) {
+  FailureOr<ingot::cpu::TargetDescription> description =
+      ingot::cpu::describeTarget(target, targetError);
+  if (compileTo >= Phase::Object && failed(description)) {
     errs() << "--cpu=" << cpu << ": " << targetError << "\n";
     return 1;
   }
@@ -199,6 +180,10 @@ int compile() {
   progress.start("import");
   OwningOpRef<ModuleOp> module = ingot::importOnnxFile(context, inputPath);
   if (!module || failed(pinShapes(*module)))
+    return 1;
+  FailureOr<ingot::package::Signature> signature =
+      ingot::package::readSignature(module->lookupSymbol<func::FuncOp>("main"));
+  if (failed(signature))
     return 1;
   progress.done();
   if (failed(dump(*module, "graph")))
@@ -230,16 +215,39 @@ int compile() {
     if (failed(runPhase("llvm", ingot::cpu::buildLinalgToLLVMPipeline)))
       return 1;
   }
-  std::string output;
-  if (compileTo == Phase::Object) {
-    progress.start("object");
-    if (failed(ingot::cpu::emitObject(*module, target, output)))
-      return 1;
-    progress.done();
-  } else {
-    output = printed(*module);
-  }
-  return failed(writeAtomically(outputPath, output)) ? 1 : 0;
+  if (compileTo < Phase::Object)
+    return failed(ingot::tools::writeAtomically(outputPath, printed(*module))) ? 1 : 0;
+
+  // The memory passes leave the weights and the arena size on the module
+  // for the packager; the object code does not carry them.
+  ingot::package::ArtifactContents artifact;
+  if (auto weights = module->getOperation()->getAttrOfType<DenseResourceElementsAttr>(
+          "ingot.weights"))
+    if (AsmResourceBlob *blob = weights.getRawHandle().getBlob())
+      artifact.weights = blob->getData();
+  if (auto arena = module->getOperation()->getAttrOfType<IntegerAttr>("ingot.arena_bytes"))
+    artifact.arenaBytes = arena.getInt();
+  if (auto producer = module->getOperation()->getAttrOfType<StringAttr>("graph.producer"))
+    artifact.producer = producer.str();
+  module->getOperation()->removeAttr("ingot.weights");
+  module->getOperation()->removeAttr("ingot.arena_bytes");
+  progress.start("object");
+  if (failed(ingot::cpu::emitObject(*module, target, artifact.object)))
+    return 1;
+  progress.done();
+  if (compileTo == Phase::Object)
+    return failed(ingot::tools::writeAtomically(outputPath, artifact.object)) ? 1 : 0;
+
+  progress.start("artifact");
+  artifact.signature = std::move(*signature);
+  artifact.compilerVersion = "ingot " INGOT_VERSION " (LLVM " LLVM_VERSION_STRING ")";
+  artifact.sourceModel = sys::path::filename(inputPath).str();
+  artifact.triple = description->triple;
+  artifact.cpu = description->cpu;
+  artifact.cpuFeatures = description->features;
+  std::string file = ingot::package::buildArtifact(artifact);
+  progress.done();
+  return failed(ingot::tools::writeAtomically(outputPath, file)) ? 1 : 0;
 }
 
 } // namespace
@@ -251,13 +259,20 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "Ingot: an ahead-of-time compiler for ONNX models\n\n"
-      "  ingot compile model.onnx -o model.o [--compile-to=graph|linalg|llvm|object]\n"
-      "              [--cpu=native|x86-64-v3|x86-64-v4] [-O0..3] [--shape name=1x3x224x224]\n"
-      "              [--print-ir-after-all] [--dump-dir DIR] [--time-passes]\n\n"
-      "Errors print as 'file: node 'name' (OpType): message' and exit 1 with no output\n"
-      "file written. `ingot compile --help` lists every option.\n");
+      "  ingot compile model.onnx -o model.ingot [--cpu=native|x86-64-v3|x86-64-v4] [-O0..3]\n"
+      "              [--shape name=1x3x224x224] [--compile-to=graph|linalg|llvm|object|artifact]\n"
+      "              [--print-ir-after-all] [--dump-dir DIR] [--time-passes]\n"
+      "  ingot run model.ingot [--input name=x.npy ...] [--output-dir DIR] [--repeat N]\n"
+      "              [--threads N] [--shape name=DxD...]   (random inputs when none given)\n"
+      "  ingot inspect model.ingot [--json]\n\n"
+      "Errors print one line naming the file, node, input or section at fault and exit 1;\n"
+      "a failed compile writes no output file. `ingot <command> --help` lists every option.\n");
   if (compileCommand)
     return compile();
-  errs() << "ingot: expected a command (compile); see ingot --help\n";
+  if (ingot::tools::runCommand)
+    return ingot::tools::runArtifact();
+  if (ingot::tools::inspectCommand)
+    return ingot::tools::inspectArtifact();
+  errs() << "ingot: expected a command (compile, run, inspect); see ingot --help\n";
   return 1;
 }

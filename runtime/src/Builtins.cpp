@@ -3,9 +3,11 @@
 // Generated code imports a few C library functions (allocation, memcpy,
 // libm's float functions) and MLIR's memrefCopy helper. The runtime provides
 // exactly these; an object importing anything else is refused at load.
+// Allocation goes to the running session's BufferPool.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/src/BufferPool.h"
 #include "runtime/src/ObjectLoader.h"
 
 #include <cmath>
@@ -69,14 +71,33 @@ extern "C" void ingotMemrefCopy(int64_t elementBytes, UnrankedMemRef *src, Unran
   }
 }
 
+extern "C" void *ingotMalloc(size_t bytes) {
+  BufferPool *pool = BufferPool::current();
+  return pool ? pool->allocate(bytes) : std::malloc(bytes);
+}
+
+extern "C" void *ingotAlignedAlloc(size_t alignment, size_t bytes) {
+  BufferPool *pool = BufferPool::current();
+  if (pool && alignment <= 64)
+    return pool->allocate(bytes);
+  return std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);
+}
+
+extern "C" void ingotFree(void *pointer) {
+  if (BufferPool *pool = BufferPool::current())
+    pool->release(pointer);
+  else
+    std::free(pointer);
+}
+
 #define FLOAT_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<float (*)(float)>(&::name))}
 #define DOUBLE_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<double (*)(double)>(&::name))}
 
 const std::unordered_map<std::string, void *> &builtins() {
   static const std::unordered_map<std::string, void *> table = {
-      {"malloc", reinterpret_cast<void *>(&::malloc)},
-      {"free", reinterpret_cast<void *>(&::free)},
-      {"aligned_alloc", reinterpret_cast<void *>(&::aligned_alloc)},
+      {"malloc", reinterpret_cast<void *>(&ingotMalloc)},
+      {"free", reinterpret_cast<void *>(&ingotFree)},
+      {"aligned_alloc", reinterpret_cast<void *>(&ingotAlignedAlloc)},
       {"memcpy", reinterpret_cast<void *>(&::memcpy)},
       {"memmove", reinterpret_cast<void *>(&::memmove)},
       {"memset", reinterpret_cast<void *>(&::memset)},

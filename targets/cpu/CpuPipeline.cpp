@@ -11,6 +11,7 @@
 #include "dialects/graph/GraphDialect.h"
 #include "passes/Passes.h"
 #include "targets/common/GraphToLinalg.h"
+#include "targets/cpu/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -66,6 +67,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createCpuExternalizeWeights());
+  pm.addPass(createCpuPlanArena());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   // Deallocation may leave bufferization.clone ops: make them alloc + copy.
@@ -105,6 +108,7 @@ void registerCpuDialects(DialectRegistry &registry) {
 
 void registerCpuPipelines() {
   registerConvertGraphToLinalgPass();
+  registerIngotTargetsCpuPasses();
   PassPipelineRegistration<>("ingot-graph-to-linalg",
                              "Clean up the graph and lower it to linalg on tensors",
                              buildGraphToLinalgPipeline);

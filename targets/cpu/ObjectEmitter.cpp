@@ -8,11 +8,14 @@
 
 #include "targets/cpu/ObjectEmitter.h"
 
+#include "runtime/include/ingot/ArtifactFormat.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -72,6 +75,44 @@ LogicalResult validateTarget(const TargetOptions &options, std::string &error) {
   return success(createTargetMachine(options, error) != nullptr);
 }
 
+FailureOr<TargetDescription> describeTarget(const TargetOptions &options, std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options, error);
+  if (!machine)
+    return failure();
+  TargetDescription description;
+  description.triple = machine->getTargetTriple().str();
+  description.cpu = machine->getTargetCPU().str();
+  const llvm::MCSubtargetInfo *subtarget = machine->getMCSubtargetInfo();
+  for (const char *feature : artifact::kCpuFeatures)
+    if (subtarget->checkFeatures(std::string("+") + feature))
+      description.features.push_back(feature);
+  return description;
+}
+
+/// Adds `void ingot_entry(void **args)`, which loads each argument of
+/// MLIR's C interface wrapper of @main from `args` and calls it, so the
+/// runtime calls every model through the same signature.
+static LogicalResult addEntryPoint(llvm::Module &module, Location loc) {
+  llvm::Function *wrapper = module.getFunction("_mlir_ciface_main");
+  if (!wrapper)
+    return emitError(loc, "the module has no C interface for @main"), failure();
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::get(ctx, 0);
+  for (llvm::Argument &arg : wrapper->args())
+    if (arg.getType() != ptr)
+      return emitError(loc, "@main's C interface takes a non-pointer argument"), failure();
+  auto *entry = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false),
+      llvm::GlobalValue::ExternalLinkage, artifact::kEntrySymbol, module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  SmallVector<llvm::Value *> args;
+  for (unsigned i = 0; i < wrapper->arg_size(); ++i)
+    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, entry->getArg(0), i)));
+  b.CreateCall(wrapper, args);
+  b.CreateRetVoid();
+  return success();
+}
+
 LogicalResult emitObject(ModuleOp module, const TargetOptions &options, std::string &object) {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
@@ -108,6 +149,8 @@ LogicalResult emitObject(ModuleOp module, const TargetOptions &options, std::str
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return emitError(loc, "cannot translate the module to LLVM IR"), failure();
+  if (failed(addEntryPoint(*llvmModule, loc)))
+    return failure();
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
   llvmModule->setDataLayout(machine->createDataLayout());
   auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());

@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
+#include <vector>
 
 namespace ingot::cpu {
 
@@ -28,7 +29,18 @@ llvm::Expected<std::pair<std::string, std::string>> resolveCpu(const TargetOptio
 /// Checks that `options` name a CPU LLVM can target; sets `error` if not.
 mlir::LogicalResult validateTarget(const TargetOptions &options, std::string &error);
 
-/// Emits `module` (in the LLVM dialect) as an ELF object into `object`.
+/// What the code is compiled for, as the artifact's manifest records it:
+/// the triple, the CPU name, and which of the features the runtime can
+/// check (artifact::kCpuFeatures) the code may use.
+struct TargetDescription {
+  std::string triple, cpu;
+  std::vector<std::string> features;
+};
+mlir::FailureOr<TargetDescription> describeTarget(const TargetOptions &options,
+                                                  std::string &error);
+
+/// Emits `module` (in the LLVM dialect) as an ELF object into `object`, with
+/// the runtime's entry point (artifact::kEntrySymbol) calling @main.
 mlir::LogicalResult emitObject(mlir::ModuleOp module, const TargetOptions &options,
                                std::string &object);
 

@@ -1,0 +1,103 @@
+"""Ingot: compile ONNX models ahead of time and run them.
+
+    import ingot
+    path = ingot.compile("model.onnx", "model.ingot", shapes={"x": (1, 3, 224, 224)})
+    model = ingot.load(path, threads=4)
+    outputs = model.run({"x": x})          # dict of output name -> numpy array
+
+`compile` runs the `ingot` compiler (next to this package in a build tree, or
+named by $INGOT_COMPILER); `load` and `run` need only the runtime library.
+"""
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+from ._runtime import Model as _Model
+
+__all__ = ["CompileError", "Model", "compile", "load"]
+
+
+class CompileError(RuntimeError):
+    """`ingot compile` refused the model; the message says why."""
+
+
+def _compiler():
+    if os.environ.get("INGOT_COMPILER"):
+        return os.environ["INGOT_COMPILER"]
+    from . import _build
+
+    return _build.COMPILER
+
+
+def compile(model, output=None, *, shapes=None, cpu="native", opt_level=3, dump_dir=None,
+            time_passes=False):
+    """Compile an ONNX model (a path or an onnx.ModelProto) into an artifact.
+
+    shapes: {input name: shape} pins symbolic dims (faster code, fixed shape).
+    cpu: "native" (this host), "x86-64-v3", "x86-64-v4" or an LLVM CPU name.
+    Returns the artifact's path (a temporary file when `output` is None).
+    """
+    with tempfile.TemporaryDirectory(prefix="ingot-") as scratch:
+        if isinstance(model, (str, os.PathLike)):
+            source = os.fspath(model)
+        else:
+            source = os.path.join(scratch, "model.onnx")
+            with open(source, "wb") as f:
+                f.write(model.SerializeToString())
+        if output is None:
+            handle, output = tempfile.mkstemp(suffix=".ingot")
+            os.close(handle)
+        args = [_compiler(), "compile", source, "-o", os.fspath(output), "--cpu=" + cpu,
+                "-O%d" % opt_level]
+        for name, shape in (shapes or {}).items():
+            args.append("--shape=%s=%s" % (name, "x".join(str(int(d)) for d in shape)))
+        if dump_dir:
+            args.append("--dump-dir=" + os.fspath(dump_dir))
+        if time_passes:
+            args.append("--time-passes")
+        result = subprocess.run(args, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise CompileError(result.stderr.strip())
+    return os.fspath(output)
+
+
+class Model:
+    """A loaded artifact. `run` may be called from several threads at once."""
+
+    def __init__(self, path, threads=0):
+        self._model = _Model(os.fspath(path), int(threads))
+
+    @property
+    def inputs(self):
+        """[{'name', 'dtype', 'shape'}]; symbolic dims are their names (or None)."""
+        return self._model.inputs
+
+    @property
+    def outputs(self):
+        return self._model.outputs
+
+    @property
+    def manifest(self):
+        return self._model.manifest
+
+    @property
+    def threads(self):
+        return self._model.threads
+
+    def run(self, inputs):
+        """Run on {input name: array}; returns {output name: numpy array}.
+
+        Arrays are used in place when C-contiguous; dtypes must match the model's.
+        """
+        feeds = {name: np.ascontiguousarray(value) for name, value in inputs.items()}
+        return self._model.run(feeds)
+
+    def __call__(self, **inputs):
+        return self.run(inputs)
+
+
+def load(path, threads=0):
+    """Load an artifact; `threads` sizes its thread pool (0: every core)."""
+    return Model(path, threads)

@@ -1,0 +1,32 @@
+//===- Passes.h - Passes of the CPU target ---------------------------------===//
+//
+// Memory passes on bufferized code: constants move to the weights section,
+// static buffers into a planned arena. Both add a leading `memref<?xi8>`
+// argument to @main; `addMemoryArgument` keeps their order fixed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef INGOT_TARGETS_CPU_PASSES_H
+#define INGOT_TARGETS_CPU_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace ingot::cpu {
+
+/// The @main arguments the runtime passes before the model's inputs.
+enum class MemoryArgument : unsigned { Weights = 0, Arena = 1 };
+
+/// Returns @main's `memref<?xi8>` argument of this kind, inserting it (and
+/// any kind before it) when missing.
+mlir::Value addMemoryArgument(mlir::func::FuncOp main, MemoryArgument kind);
+
+#define GEN_PASS_DECL
+#include "targets/cpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "targets/cpu/Passes.h.inc"
+
+} // namespace ingot::cpu
+
+#endif // INGOT_TARGETS_CPU_PASSES_H

@@ -1,0 +1,42 @@
+//===- Passes.td - Passes of the CPU target --------------------------------===//
+
+#ifndef INGOT_TARGETS_CPU_PASSES
+#define INGOT_TARGETS_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def CpuExternalizeWeights : Pass<"cpu-externalize-weights", "mlir::ModuleOp"> {
+  let summary = "Move constant buffers out of the code into the weights section";
+  let description = [{
+    Runs on bufferized code. Every constant `memref.global` of at least
+    `min-bytes` that only `@main` reads becomes a `memref.view` of a new
+    leading `@main` argument (`ingot.weights`, a `memref<?xi8>`) at a 64-byte
+    aligned offset. The bytes of all of them, at those offsets, become the
+    module attribute `ingot.weights` (a dense resource of i8) that the
+    packager writes into the artifact's weights section: weights are mapped
+    from the artifact at run time instead of living in the object code.
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"256",
+           "Smaller constants stay in the code">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def CpuPlanArena : Pass<"cpu-plan-arena", "mlir::ModuleOp"> {
+  let summary = "Place statically sized buffers in one arena by their live ranges";
+  let description = [{
+    Runs on bufferized code, before deallocation. Every `memref.alloc` of a
+    static shape in `@main`'s body gets a live range (from the allocation to
+    the last op using it or any view of it; returned buffers live to the
+    end) and an offset in one arena, placed greedily, largest first, at the
+    lowest 64-byte aligned offset no overlapping live range occupies.
+    Each becomes a `memref.view` of a new `@main` argument (`ingot.arena`,
+    after `ingot.weights`); the module attribute `ingot.arena_bytes` records
+    the arena size. Buffers with run-time sizes stay allocations: the
+    runtime serves them from a per-run pool.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
+#endif // INGOT_TARGETS_CPU_PASSES
