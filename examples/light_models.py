@@ -26,7 +26,7 @@ def light_model_names():
 
 def load_with_random_weights(name, seed=0, expose_logits=False):
     """The light model `name` (e.g. 'resnet50') with random weights. With
-    `expose_logits`, the input of the final Softmax becomes a second output:
+    `expose_logits`, the input of the final Softmax (if any) becomes a second output:
     with random weights the probabilities often saturate to 0 and 1, which
     hides numeric differences the logits show."""
     model = onnx.load(os.path.join(LIGHT_DIR, "light_%s.onnx" % name))
@@ -66,8 +66,9 @@ def load_with_random_weights(name, seed=0, expose_logits=False):
             if init.name not in declared:
                 graph.input.append(onnx.helper.make_tensor_value_info(
                     init.name, init.data_type, list(init.dims)))
-    if expose_logits:
-        softmax = [n for n in graph.node if n.op_type == "Softmax"][-1]
+    softmaxes = [n for n in graph.node if n.op_type == "Softmax"]
+    if expose_logits and softmaxes:
+        softmax = softmaxes[-1]
         graph.output.append(onnx.helper.make_empty_tensor_value_info(softmax.input[0]))
         graph.output[-1].type.tensor_type.elem_type = onnx.TensorProto.FLOAT
     return model
