@@ -16,3 +16,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["ingot-opt", "ingot-translate", "ingot"], [config.ingot_tools_dir])
 config.substitutions.append(("%python", "python3"))
+config.substitutions.append(("%ingot-c-api-check",
+                             os.path.join(config.ingot_test_tools_dir, "ingot-c-api-check")))
+if config.ingot_sanitizers:
+    config.available_features.add("sanitizers")

@@ -60,3 +60,16 @@ def compatible(shape, expected):
         return True
     return len(shape) == len(expected) and all(
         s is None or s == e for s, e in zip(shape, expected))
+
+
+def ingot_module():
+    """`import ingot` from the build tree under test."""
+    import importlib
+    import sys
+
+    path = os.path.join(BUILD, "python")
+    if not os.path.exists(os.path.join(path, "ingot", "__init__.py")):
+        pytest.fail("the ingot Python module is not built (looked in %s)" % path)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    return importlib.import_module("ingot")
