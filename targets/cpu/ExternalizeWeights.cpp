@@ -86,6 +86,8 @@ struct CpuExternalizeWeightsPass
     for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
       if (offsets.count(global.getSymNameAttr()))
         global.erase();
+    if (section.empty())
+      return;
     auto type = RankedTensorType::get({int64_t(section.size())},
                                       IntegerType::get(&getContext(), 8));
     module->setAttr("ingot.weights",
