@@ -9,6 +9,7 @@
 
 #include "runtime/src/BufferPool.h"
 #include "runtime/src/ObjectLoader.h"
+#include "runtime/src/ThreadPool.h"
 
 #include <cmath>
 #include <cstdint>
@@ -90,6 +91,14 @@ extern "C" void ingotFree(void *pointer) {
     std::free(pointer);
 }
 
+/// Parallel loops of the generated code (cpu-outline-parallel-loops).
+extern "C" void ingotParallelFor(ParallelBody body, void *context, int64_t units, int64_t grain) {
+  if (ThreadPool *pool = ThreadPool::current())
+    pool->parallelFor(body, context, units, grain);
+  else
+    body(context, 0, units);
+}
+
 #define FLOAT_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<float (*)(float)>(&::name))}
 #define DOUBLE_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<double (*)(double)>(&::name))}
 
@@ -102,6 +111,7 @@ const std::unordered_map<std::string, void *> &builtins() {
       {"memmove", reinterpret_cast<void *>(&::memmove)},
       {"memset", reinterpret_cast<void *>(&::memset)},
       {"memrefCopy", reinterpret_cast<void *>(&ingotMemrefCopy)},
+      {"ingot_parallel_for", reinterpret_cast<void *>(&ingotParallelFor)},
       {"powf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::powf))},
       {"pow", reinterpret_cast<void *>(static_cast<double (*)(double, double)>(&::pow))},
       {"fmodf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::fmodf))},

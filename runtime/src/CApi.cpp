@@ -105,7 +105,9 @@ uint64_t ingot_model_arena_bytes(const ingot_model *model) {
   return model ? model->model->arenaBytes : 0;
 }
 
-int32_t ingot_model_threads(const ingot_model *model) { return model ? model->model->threads : 0; }
+int32_t ingot_model_threads(const ingot_model *model) {
+  return model ? model->model->pool->threads() : 0;
+}
 
 char *ingot_read_manifest(const char *path) {
   if (!path)

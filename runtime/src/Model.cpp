@@ -203,7 +203,7 @@ std::unique_ptr<Model> Model::load(const std::string &path, int threads, std::st
   }
   model->arenaBytes = header.arenaBytes;
   unsigned cores = std::thread::hardware_concurrency();
-  model->threads = threads > 0 ? threads : int(cores ? cores : 1);
+  model->pool = std::make_unique<ThreadPool>(threads > 0 ? threads : int(cores ? cores : 1));
   return model;
 }
 
@@ -360,7 +360,8 @@ bool Session::run(const ingot_tensor *given, int32_t count, std::string &error) 
   if (!bindInputs(given, count, error))
     return false;
   {
-    BufferPool::Scope scope(pool);
+    BufferPool::Scope buffers(pool);
+    ThreadPool::Scope threads(*model.pool);
     model.entry(arguments.data());
   }
   // Outputs are normally dense; anything else is gathered into session memory.

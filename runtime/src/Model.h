@@ -15,6 +15,7 @@
 #include "runtime/include/ingot/ArtifactFormat.h"
 #include "runtime/src/BufferPool.h"
 #include "runtime/src/ObjectLoader.h"
+#include "runtime/src/ThreadPool.h"
 
 #include <memory>
 #include <string>
@@ -57,7 +58,7 @@ public:
   std::string manifest;
   std::vector<TensorInfo> inputs, outputs;
   uint64_t arenaBytes = 0;
-  int threads = 1;
+  std::unique_ptr<ThreadPool> pool;
 };
 
 class Session {

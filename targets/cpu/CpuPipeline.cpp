@@ -74,7 +74,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // Deallocation may leave bufferization.clone ops: make them alloc + copy.
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCpuOutlineParallelLoops());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

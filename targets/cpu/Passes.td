@@ -39,4 +39,28 @@ def CpuPlanArena : Pass<"cpu-plan-arena", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
 }
 
+def CpuOutlineParallelLoops : Pass<"cpu-outline-parallel-loops", "mlir::ModuleOp"> {
+  let summary = "Run @main's outermost parallel loops on the runtime's thread pool";
+  let description = [{
+    Each outermost `scf.parallel` of @main (one not inside another loop, and
+    without reductions) becomes a private function
+    `(ctx: !llvm.ptr, begin: i64, end: i64)` that runs the units
+    [begin, end) of the loop, and a call
+    `ingot_parallel_for(fn, ctx, units, grain)` to the runtime, which splits
+    the units over its threads. The units are the iterations of all parallel
+    dims but the innermost, which stays a sequential loop inside each unit so
+    LLVM can still vectorize it. Values the loop uses from outside are
+    stored in a stack struct `ctx` points to (memrefs as their LLVM
+    descriptors). `grain`, the fewest units worth a task, comes from a static
+    estimate of each unit's work (`min-task-work` operations per task), so
+    small loops run on the calling thread without waking any other.
+  }];
+  let options = [
+    Option<"minTaskWork", "min-task-work", "int64_t", /*default=*/"32768",
+           "Estimated operations below which a task is not worth a thread">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect"];
+}
+
 #endif // INGOT_TARGETS_CPU_PASSES

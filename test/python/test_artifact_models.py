@@ -126,3 +126,21 @@ def test_inputs_are_used_in_place_and_outputs_are_fresh(tmp_path):
     wide = np.random.default_rng(1).standard_normal((2, 128)).astype(np.float32)
     np.testing.assert_array_equal(compiled.run({"x": wide[:, ::2]})["y"],
                                   compiled.run({"x": np.ascontiguousarray(wide[:, ::2])})["y"])
+
+
+@pytest.mark.parametrize("kind", ["squeezenet", "gpt2"])
+def test_threads_split_work_without_changing_results(kind, tmp_path):
+    """Each output element is computed by one thread in the same order, so
+    the pool's split must not change a single bit."""
+    if kind == "squeezenet":
+        model = light_models.load_with_random_weights(kind)
+    else:
+        model = transformers.gpt2()
+    artifact = ingot.compile(model, str(tmp_path / "model.ingot"))
+    one, three = ingot.load(artifact, threads=1), ingot.load(artifact, threads=3)
+    assert (one.threads, three.threads) == (1, 3)
+    spec = one.inputs[0]
+    shape = [d if isinstance(d, int) else 7 for d in spec["shape"]]
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    for name, value in one.run({spec["name"]: x}).items():
+        np.testing.assert_array_equal(three.run({spec["name"]: x})[name], value)

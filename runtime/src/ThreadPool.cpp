@@ -1,0 +1,102 @@
+//===- ThreadPool.cpp - The model's persistent worker threads -------------===//
+
+#include "runtime/src/ThreadPool.h"
+
+#include <immintrin.h>
+
+namespace ingot::runtime {
+
+static thread_local ThreadPool *currentPool = nullptr;
+
+ThreadPool *ThreadPool::current() { return currentPool; }
+ThreadPool::Scope::Scope(ThreadPool &pool) : previous(currentPool) { currentPool = &pool; }
+ThreadPool::Scope::~Scope() { currentPool = previous; }
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; ++i)
+    workers.emplace_back([this] { work(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping = true;
+    generation.fetch_add(1);
+  }
+  wake.notify_all();
+  for (std::thread &worker : workers)
+    worker.join();
+}
+
+// Chunks are claimed under the lock and tagged with the loop's generation:
+// there are at most as many chunks as threads, so the lock costs nothing
+// next to a chunk, and a worker that wakes late can never take a chunk of
+// the next loop with the previous loop's bounds.
+void ThreadPool::runChunks(uint64_t loop) {
+  while (true) {
+    ParallelBody run;
+    void *runContext;
+    int64_t begin, end;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (generation.load() != loop || nextChunk >= chunks)
+        return;
+      begin = nextChunk++ * chunk;
+      end = std::min(units, begin + chunk);
+      run = body;
+      runContext = context;
+    }
+    run(runContext, begin, end);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (++doneChunks == chunks)
+      finished.notify_all();
+  }
+}
+
+void ThreadPool::work() {
+  uint64_t seen = 0;
+  while (true) {
+    // Spin a little: loops of one model follow each other closely.
+    for (int spin = 0; spin < 4000 && generation.load(std::memory_order_acquire) == seen; ++spin)
+      _mm_pause();
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait(lock, [&] { return generation.load() != seen; });
+      seen = generation.load();
+      if (stopping)
+        return;
+    }
+    runChunks(seen);
+  }
+}
+
+void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t units, int64_t grain) {
+  if (units <= 0)
+    return;
+  int64_t wanted = std::min<int64_t>(threads(), units / std::max<int64_t>(grain, 1));
+  if (wanted < 2 || !busy.try_lock()) {
+    body(context, 0, units);
+    return;
+  }
+  uint64_t loop;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    this->body = body;
+    this->context = context;
+    this->units = units;
+    chunk = (units + wanted - 1) / wanted;
+    chunks = (units + chunk - 1) / chunk;
+    nextChunk = 0;
+    doneChunks = 0;
+    loop = generation.fetch_add(1, std::memory_order_release) + 1;
+  }
+  wake.notify_all();
+  runChunks(loop);
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    finished.wait(lock, [&] { return doneChunks == chunks; });
+  }
+  busy.unlock();
+}
+
+} // namespace ingot::runtime

@@ -1,0 +1,78 @@
+// RUN: ingot-opt %s --split-input-file --cpu-outline-parallel-loops | FileCheck %s
+
+// A 2-d parallel loop: the units are the rows (the outer dim); each unit
+// loops over the columns itself. Values from outside (the row count and both
+// buffers) travel in a stack struct, constants are made again inside; the
+// grain comes from the body's work (4 ops x 16 columns per unit: 512 units
+// make a task of 32768).
+// CHECK-LABEL: func.func private @main_parallel_0(
+// CHECK-SAME: %[[CTX:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64)
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: llvm.load {{.*}} -> i64
+// CHECK: llvm.load {{.*}} -> !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
+// CHECK: %[[IN:.*]] = builtin.unrealized_conversion_cast {{.*}} to memref<?x16xf32>
+// CHECK: %[[OUT:.*]] = builtin.unrealized_conversion_cast {{.*}} to memref<?x16xf32>
+// CHECK: %[[LO:.*]] = arith.index_cast %[[BEGIN]] : i64 to index
+// CHECK: %[[HI:.*]] = arith.index_cast %[[END]] : i64 to index
+// CHECK: scf.for %[[UNIT:.*]] = %[[LO]] to %[[HI]]
+// CHECK: scf.for %[[J:.*]] = %[[C0]] to %[[C16]]
+// CHECK: memref.load %[[IN]][%{{.*}}, %[[J]]]
+// CHECK: arith.addf
+// CHECK: memref.store {{.*}}, %[[OUT]][%{{.*}}, %[[J]]]
+// CHECK-LABEL: func.func @main(
+// CHECK: %[[STRUCT:.*]] = llvm.alloca {{.*}} x !llvm.struct<(i64, struct<{{.*}}>, struct<{{.*}}>)>
+// CHECK: llvm.store
+// CHECK: %[[FN:.*]] = constant @main_parallel_0 : (!llvm.ptr, i64, i64) -> ()
+// CHECK: %[[GRAIN:.*]] = llvm.mlir.constant(512 : i64) : i64
+// CHECK: call @ingot_parallel_for(%[[FN]], %[[STRUCT]], %{{.*}}, %[[GRAIN]])
+// CHECK-NOT: scf.parallel
+// CHECK-LABEL: func.func private @ingot_parallel_for(
+// CHECK-SAME: (!llvm.ptr, i64, i64) -> (), !llvm.ptr, i64, i64)
+module {
+  func.func @main(%in: memref<?x16xf32>, %out: memref<?x16xf32>, %rows: index) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c16 = arith.constant 16 : index
+    scf.parallel (%i, %j) = (%c0, %c0) to (%rows, %c16) step (%c1, %c1) {
+      %v = memref.load %in[%i, %j] : memref<?x16xf32>
+      %w = arith.addf %v, %v : f32
+      memref.store %w, %out[%i, %j] : memref<?x16xf32>
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
+// Loops nested in a sequential loop stay as they are (the outer loop would
+// call the pool once per iteration); so do loops with reductions.
+// CHECK-LABEL: func.func @main(
+// CHECK: scf.for
+// CHECK: scf.parallel
+// CHECK: scf.parallel {{.*}} init
+// CHECK-NOT: ingot_parallel_for
+module {
+  func.func @main(%buf: memref<8xf32>, %n: index) -> f32 {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %zero = arith.constant 0.0 : f32
+    scf.for %k = %c0 to %n step %c1 {
+      scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+        memref.store %zero, %buf[%i] : memref<8xf32>
+        scf.reduce
+      }
+    }
+    %sum = scf.parallel (%i) = (%c0) to (%c8) step (%c1) init (%zero) -> f32 {
+      %v = memref.load %buf[%i] : memref<8xf32>
+      scf.reduce(%v : f32) {
+      ^bb0(%a: f32, %b: f32):
+        %s = arith.addf %a, %b : f32
+        scf.reduce.return %s : f32
+      }
+    }
+    return %sum : f32
+  }
+}
