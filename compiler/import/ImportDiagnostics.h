@@ -15,10 +15,6 @@
 
 namespace ingot {
 
-/// The location of ONNX node `nodeName` of type `opType` in `file`.
-mlir::Location nodeLocation(mlir::MLIRContext *ctx, llvm::StringRef file,
-                            llvm::StringRef nodeName, llvm::StringRef opType);
-
 /// A diagnostic as one line: `file: node 'name' (OpType): message` for node
 /// locations, `file: message` for file locations.
 std::string formatDiagnostic(mlir::Diagnostic &diagnostic);

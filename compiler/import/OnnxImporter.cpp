@@ -87,7 +87,7 @@ private:
     std::string name = node.name();
     if (name.empty() && node.output_size() > 0)
       name = node.output(0);
-    return nodeLocation(&ctx, path, name, node.op_type());
+    return graph::getNodeLocation(&ctx, path, name, node.op_type());
   }
 
   LogicalResult checkOpset(const onnx::ModelProto &model);

@@ -1,7 +1,8 @@
 //===- GraphDialect.h - The graph dialect ---------------------------------===//
 //
-// Declares the graph dialect and the type helpers its ops and the importer
-// share (ONNX element types, broadcasting, result-type compatibility).
+// Declares the graph dialect and the helpers its ops, the importer and the
+// lowering share (ONNX element types, broadcasting, result-type
+// compatibility, locations that name ONNX nodes).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 #include "mlir/IR/Location.h"
 
 #include <optional>
+#include <string>
 
 namespace ingot::graph {
 
@@ -40,6 +42,18 @@ mlir::LogicalResult broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shap
 /// The more refined of two compatible types (static dims win); `a` when they
 /// are incompatible or unranked.
 mlir::Type refineType(mlir::Type a, mlir::Type b);
+
+/// The location the importer gives the op made from an ONNX node.
+mlir::Location getNodeLocation(mlir::MLIRContext *ctx, llvm::StringRef file,
+                               llvm::StringRef nodeName, llvm::StringRef opType);
+
+/// Fills in the file, node name and ONNX op type a location records (looking
+/// through fused, name and call-site locations); leaves missing parts empty.
+void describeLocation(mlir::Location loc, std::string &file, std::string &node,
+                      std::string &op);
+
+/// "node 'conv1' (Conv)" for a location from the importer.
+std::string describeNode(mlir::Location loc);
 
 } // namespace ingot::graph
 

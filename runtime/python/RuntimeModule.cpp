@@ -90,12 +90,12 @@ public:
     std::vector<ingot_tensor> inputs;
     std::vector<std::string> names;
     std::vector<std::vector<int64_t>> shapes;
-    std::vector<nb::ndarray<nb::c_contig, nb::device::cpu>> arrays;
+    std::vector<nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>> arrays;
     names.reserve(feeds.size());
     shapes.reserve(feeds.size());
     for (auto [key, value] : feeds) {
       names.push_back(nb::cast<std::string>(key));
-      nb::ndarray<nb::c_contig, nb::device::cpu> array;
+      nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu> array;
       if (!nb::try_cast(value, array))
         throw nb::value_error(("input '" + names.back() +
                                "': expected a C-contiguous NumPy array on the CPU")
@@ -108,7 +108,7 @@ public:
       for (size_t d = 0; d < array.ndim(); ++d)
         shapes.back()[d] = array.shape(d);
       inputs.push_back({names.back().c_str(), dtype, int32_t(array.ndim()), shapes.back().data(),
-                        array.data()});
+                        const_cast<void *>(array.data())});
     }
     std::unique_ptr<ingot::Session> session = acquire();
     std::string error;

@@ -9,6 +9,7 @@
 
 #include "runtime/src/BufferPool.h"
 #include "runtime/src/ObjectLoader.h"
+#include "runtime/src/RunErrors.h"
 #include "runtime/src/ThreadPool.h"
 
 #include <cmath>
@@ -99,6 +100,13 @@ extern "C" void ingotParallelFor(ParallelBody body, void *context, int64_t units
     body(context, 0, units);
 }
 
+/// Failed run-time checks (cpu-report-failed-checks) arrive as puts(message).
+extern "C" int ingotReportFailedCheck(const char *message) {
+  if (RunErrors *errors = RunErrors::current())
+    errors->report(message);
+  return 0;
+}
+
 #define FLOAT_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<float (*)(float)>(&::name))}
 #define DOUBLE_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<double (*)(double)>(&::name))}
 
@@ -112,6 +120,7 @@ const std::unordered_map<std::string, void *> &builtins() {
       {"memset", reinterpret_cast<void *>(&::memset)},
       {"memrefCopy", reinterpret_cast<void *>(&ingotMemrefCopy)},
       {"ingot_parallel_for", reinterpret_cast<void *>(&ingotParallelFor)},
+      {"puts", reinterpret_cast<void *>(&ingotReportFailedCheck)},
       {"powf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::powf))},
       {"pow", reinterpret_cast<void *>(static_cast<double (*)(double, double)>(&::pow))},
       {"fmodf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::fmodf))},

@@ -359,10 +359,16 @@ bool Session::run(const ingot_tensor *given, int32_t count, std::string &error) 
   hasRun = false;
   if (!bindInputs(given, count, error))
     return false;
+  errors.clear();
   {
     BufferPool::Scope buffers(pool);
     ThreadPool::Scope threads(*model.pool);
+    RunErrors::Scope checks(&errors);
     model.entry(arguments.data());
+  }
+  if (errors.failed()) {
+    error = errors.message();
+    return false;
   }
   // Outputs are normally dense; anything else is gathered into session memory.
   size_t at = 0;

@@ -77,6 +77,7 @@ private:
   const Model &model;
   void *arena = nullptr;
   BufferPool pool;
+  RunErrors errors;
   std::vector<int64_t> weightsDescriptor, arenaDescriptor, results;
   std::vector<std::vector<int64_t>> inputDescriptors;
   std::vector<void *> arguments;

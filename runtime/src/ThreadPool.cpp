@@ -36,6 +36,7 @@ void ThreadPool::runChunks(uint64_t loop) {
   while (true) {
     ParallelBody run;
     void *runContext;
+    RunErrors *runErrors;
     int64_t begin, end;
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -45,8 +46,12 @@ void ThreadPool::runChunks(uint64_t loop) {
       end = std::min(units, begin + chunk);
       run = body;
       runContext = context;
+      runErrors = errors;
     }
-    run(runContext, begin, end);
+    {
+      RunErrors::Scope scope(runErrors);
+      run(runContext, begin, end);
+    }
     std::lock_guard<std::mutex> lock(mutex);
     if (++doneChunks == chunks)
       finished.notify_all();
@@ -84,6 +89,7 @@ void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t units, in
     this->body = body;
     this->context = context;
     this->units = units;
+    errors = RunErrors::current();
     chunk = (units + wanted - 1) / wanted;
     chunks = (units + chunk - 1) / chunk;
     nextChunk = 0;

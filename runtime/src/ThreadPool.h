@@ -13,6 +13,8 @@
 #ifndef INGOT_RUNTIME_SRC_THREADPOOL_H
 #define INGOT_RUNTIME_SRC_THREADPOOL_H
 
+#include "runtime/src/RunErrors.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -59,6 +61,7 @@ private:
   // The loop being run, guarded by `mutex`.
   ParallelBody body = nullptr;
   void *context = nullptr;
+  RunErrors *errors = nullptr; // the caller's, for checks failing on workers
   int64_t units = 0, chunk = 0, chunks = 0, nextChunk = 0, doneChunks = 0;
 };
 

@@ -12,6 +12,7 @@
 
 #include "dialects/graph/GraphOps.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 using namespace mlir;
@@ -306,11 +307,21 @@ struct LowerGather : OpRewritePattern<GatherOp> {
     Value result = buildParallelGeneric(
         rewriter, loc, op.getIndices(), AffineMap::get(outRank, 0, indexExprs, ctx),
         emptyTensor(rewriter, loc, resultType, dims), [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          // Negative indices count from the end.
+          // Negative indices count from the end. An index out of range is
+          // reported at run time (the runtime fails the run with this
+          // message) and clamped meanwhile, so no read leaves the data.
           Value index = toIndex(b, l, a[0]);
           Value zero = b.create<arith::ConstantIndexOp>(l, 0);
           Value negative = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, index, zero);
           index = b.create<arith::SelectOp>(l, negative, b.create<arith::AddIOp>(l, index, axisDim), index);
+          Value inRange = b.create<arith::AndIOp>(
+              l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, index, zero),
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, index, axisDim));
+          b.create<cf::AssertOp>(l, inRange,
+                                 graph::describeNode(op.getLoc()) +
+                                     ": an index is outside [-n, n) for the data's dim " +
+                                     std::to_string(axis) + " of size n");
+          index = b.create<arith::SelectOp>(l, inRange, index, zero);
           SmallVector<Value> coords;
           for (int64_t i = 0; i < axis; ++i)
             coords.push_back(b.create<linalg::IndexOp>(l, i));

@@ -78,6 +78,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCpuOutlineParallelLoops());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createCpuReportFailedChecks());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // LLVM has no intrinsic for erf/tanh: call libm; integer powers get helpers.

@@ -63,4 +63,18 @@ def CpuOutlineParallelLoops : Pass<"cpu-outline-parallel-loops", "mlir::ModuleOp
                            "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect"];
 }
 
+def CpuReportFailedChecks : Pass<"cpu-report-failed-checks", "mlir::ModuleOp"> {
+  let summary = "Make failed run-time checks report to the runtime and go on";
+  let description = [{
+    Runs after SCF is lowered to the CFG. Each `cf.assert` (the lowering's
+    run-time checks, e.g. a Gather index out of range; its message names the
+    ONNX node) becomes a branch that passes the message to `puts`, which the
+    runtime provides: it records the first failed check of a run and fails
+    the run with that message once the code returns. The code continues
+    after a failed check on values that are clamped to stay in bounds, so
+    no check can crash the process.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // INGOT_TARGETS_CPU_PASSES

@@ -223,3 +223,23 @@ def test_output_files_are_named_after_outputs(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "out" / "gpu_0_soft_max_1.npy"),
                                   np.maximum(x, 0))
     assert "gpu_0/soft max:1: float32 [2,3] checksum 12" in result.stdout
+
+
+def test_index_out_of_range_fails_the_run(bert_model):
+    """Token ids past the vocabulary (100) or sequences longer than the
+    position table (64) name the Gather node; nothing is read out of bounds
+    and the model keeps working."""
+    mask = np.ones((2, 5), np.int64)
+    ids = np.zeros((2, 5), np.int64)
+    ids[1, 3] = 100
+    pattern = r"^node '[^']+' \(Gather\): an index is outside \[-n, n\) for the data's dim 0 of size n$"
+    with pytest.raises(ValueError, match=pattern):
+        bert_model.run({"input_ids": ids, "attention_mask": mask})
+    long = np.zeros((1, 65), np.int64)
+    with pytest.raises(ValueError, match=pattern):
+        bert_model.run({"input_ids": long, "attention_mask": np.ones((1, 65), np.int64)})
+    ids[1, 3] = -100  # negative ids count from the end: -100 is the first row
+    first = bert_model.run({"input_ids": ids, "attention_mask": mask})["last_hidden_state"]
+    ids[1, 3] = 0
+    again = bert_model.run({"input_ids": ids, "attention_mask": mask})["last_hidden_state"]
+    np.testing.assert_array_equal(first, again)

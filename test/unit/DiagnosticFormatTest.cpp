@@ -1,6 +1,7 @@
 //===- DiagnosticFormatTest.cpp - One-line messages that name the node ----===//
 
 #include "compiler/import/ImportDiagnostics.h"
+#include "dialects/graph/GraphDialect.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "gtest/gtest.h"
@@ -19,7 +20,7 @@ std::string capture(mlir::MLIRContext &ctx, mlir::Location loc, llvm::StringRef 
 
 TEST(DiagnosticFormat, NodeLocation) {
   mlir::MLIRContext ctx;
-  auto loc = ingot::nodeLocation(&ctx, "model.onnx", "conv1", "Conv");
+  auto loc = ingot::graph::getNodeLocation(&ctx, "model.onnx", "conv1", "Conv");
   EXPECT_EQ(capture(ctx, loc, "expected bias of 64 elements"),
             "model.onnx: node 'conv1' (Conv): expected bias of 64 elements");
 }

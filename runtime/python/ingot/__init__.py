@@ -91,7 +91,8 @@ class Model:
 
         Arrays are used in place when C-contiguous; dtypes must match the model's.
         """
-        feeds = {name: np.ascontiguousarray(value) for name, value in inputs.items()}
+        # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
+        feeds = {name: np.asarray(value, order="C") for name, value in inputs.items()}
         return self._model.run(feeds)
 
     def __call__(self, **inputs):
