@@ -32,7 +32,9 @@ def import_ingot(build_dir):
 
 
 def make_model(name):
-    if name in ("mlp", "bert", "gpt2"):
+    if name == "bert":
+        return transformers.bert(max_positions=512)
+    if name in ("mlp", "gpt2"):
         return getattr(transformers, name)()
     if name in light_models.light_model_names():
         return light_models.load_with_random_weights(name)

@@ -3,7 +3,7 @@
 // Wraps the runtime's C API for Python: Model.run(dict) -> dict of NumPy
 // arrays. Inputs are passed to the compiled code in place (the Python layer
 // only makes them C-contiguous, which copies nothing when they already are);
-// each output is copied once, into a fresh NumPy array. A model keeps a pool
+// each output array takes over the buffer the code wrote it into. A model keeps a pool
 // of sessions, so threads may call run() on one model at once; the GIL is
 // released while the model runs.
 //
@@ -123,16 +123,18 @@ public:
     }
     nb::dict outputs;
     for (int o = 0; o < session->numOutputs(); ++o) {
-      ingot_tensor tensor = session->output(o);
+      // The array takes the output's memory over: no copy.
+      ingot_tensor tensor;
+      void *memory = nullptr;
+      if (ingot_session_take_output(session->get(), o, &tensor, &memory) != 0) {
+        std::string message = ingot_last_error();
+        giveBack(std::move(session));
+        throw nb::value_error(message.c_str());
+      }
       std::vector<size_t> shape(tensor.dims, tensor.dims + tensor.rank);
-      size_t bytes = ingot_dtype_size(tensor.dtype);
-      for (size_t d : shape)
-        bytes *= d;
-      auto *copy = new uint8_t[bytes ? bytes : 1];
-      std::memcpy(copy, tensor.data, bytes);
-      nb::capsule owner(copy, [](void *p) noexcept { delete[] static_cast<uint8_t *>(p); });
-      outputs[tensor.name] = nb::ndarray<nb::numpy>(copy, shape.size(), shape.data(), owner,
-                                                    nullptr, toDlpack(tensor.dtype));
+      nb::capsule owner(memory, [](void *p) noexcept { ingot_buffer_free(p); });
+      outputs[tensor.name] = nb::ndarray<nb::numpy>(tensor.data, shape.size(), shape.data(),
+                                                    owner, nullptr, toDlpack(tensor.dtype));
     }
     giveBack(std::move(session));
     return outputs;

@@ -77,6 +77,17 @@ void BufferPool::releaseAll() {
     release(outstanding->next->payload());
 }
 
+void *BufferPool::detach(void *pointer) {
+  for (Block *block = outstanding->next; block != outstanding; block = block->next)
+    if (block->payload() == pointer) {
+      block->unlink();
+      return block;
+    }
+  return nullptr;
+}
+
+void BufferPool::freeDetached(void *block) { std::free(block); }
+
 BufferPool *BufferPool::current() { return currentPool; }
 
 BufferPool::Scope::Scope(BufferPool &pool) : previous(currentPool) { currentPool = &pool; }

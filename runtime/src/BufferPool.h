@@ -32,6 +32,11 @@ public:
   void release(void *pointer);
   /// Returns every outstanding block to the pool.
   void releaseAll();
+  /// If `pointer` starts an outstanding block, removes the block from the
+  /// pool and returns it: the caller frees it with freeDetached(). Otherwise
+  /// returns nullptr.
+  void *detach(void *pointer);
+  static void freeDetached(void *block);
 
   /// The pool the generated code's malloc/free use on this thread, if any.
   static BufferPool *current();

@@ -153,4 +153,15 @@ int ingot_session_output(const ingot_session *session, int32_t index, ingot_tens
   return 0;
 }
 
+int ingot_session_take_output(ingot_session *session, int32_t index, ingot_tensor *output,
+                              void **owner) {
+  if (!session || !output || !owner || !session->session->takeOutput(index, *output, *owner))
+    return fail("ingot_session_take_output: no output " + std::to_string(index) +
+                    " (is the index in range, and did the last run succeed?)",
+                1);
+  return 0;
+}
+
+void ingot_buffer_free(void *owner) { BufferPool::freeDetached(owner); }
+
 } // extern "C"

@@ -427,4 +427,29 @@ bool Session::output(int32_t index, ingot_tensor &tensor) const {
   return true;
 }
 
+bool Session::takeOutput(int32_t index, ingot_tensor &tensor, void *&owner) {
+  if (!output(index, tensor))
+    return false;
+  size_t at = 0;
+  for (int32_t o = 0; o < index; ++o)
+    at += 3 + 2 * model.outputs[o].dims.size();
+  const int64_t *words = results.data() + at;
+  // A dense output in a block of its own (words[0] is the block's start)
+  // changes hands; anything else (a gathered copy, an output that is a
+  // view of another buffer) is copied into a fresh block.
+  if (contiguousOutputs[index].empty() && tensor.data == reinterpret_cast<void *>(words[0]))
+    if ((owner = pool.detach(tensor.data)))
+      return true;
+  size_t bytes = ingot_dtype_size(tensor.dtype);
+  for (int32_t d = 0; d < tensor.rank; ++d)
+    bytes *= tensor.dims[d];
+  void *block = std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
+  if (!block)
+    return false;
+  std::memcpy(block, tensor.data, bytes);
+  tensor.data = block;
+  owner = block;
+  return true;
+}
+
 } // namespace ingot::runtime

@@ -70,6 +70,10 @@ public:
   bool run(const ingot_tensor *given, int32_t count, std::string &error);
   /// Output `index` of the last run.
   bool output(int32_t index, ingot_tensor &tensor) const;
+  /// Output `index` of the last run in memory the caller now owns (to free
+  /// with BufferPool::freeDetached): the session's own buffer when it can
+  /// give it away, else a copy.
+  bool takeOutput(int32_t index, ingot_tensor &tensor, void *&owner);
 
 private:
   bool bindInputs(const ingot_tensor *given, int32_t count, std::string &error);

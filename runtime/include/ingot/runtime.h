@@ -100,6 +100,15 @@ int ingot_session_run(ingot_session *session, const ingot_tensor *inputs, int32_
  * until the session runs again or is freed. */
 int ingot_session_output(const ingot_session *session, int32_t index, ingot_tensor *output);
 
+/* Like ingot_session_output, but the caller takes the output's memory
+ * instead of copying it: `output->data` stays valid until the caller passes
+ * `*owner` to ingot_buffer_free (the session allocates anew next run). dims
+ * are valid until the next run, as above. Each output can be taken once per
+ * run. */
+int ingot_session_take_output(ingot_session *session, int32_t index, ingot_tensor *output,
+                              void **owner);
+void ingot_buffer_free(void *owner);
+
 #ifdef __cplusplus
 }
 #endif
