@@ -74,6 +74,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // Deallocation may leave bufferization.clone ops: make them alloc + copy.
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCpuInnermostContiguousLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCpuOutlineParallelLoops());
   pm.addPass(createLowerAffinePass());

@@ -63,6 +63,22 @@ def CpuOutlineParallelLoops : Pass<"cpu-outline-parallel-loops", "mlir::ModuleOp
                            "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect"];
 }
 
+def CpuInnermostContiguousLoop : Pass<"cpu-innermost-contiguous-loop", "mlir::func::FuncOp"> {
+  let summary = "Order each linalg op's loops so the innermost walks memory contiguously";
+  let description = [{
+    Loops nest in the order of a linalg op's dims, which for contractions
+    puts a reduction innermost: `C[i,j] += A[i,k] * B[k,j]` runs k inside,
+    a scalar reduction over a strided B that LLVM cannot vectorize without
+    reassociating. This pass (after generalizing named ops) scores the
+    innermost loop by how many operands it walks with unit stride (the
+    output counts twice: it is read and written) and, when the last parallel
+    dim scores higher than the current innermost dim, moves that parallel
+    dim innermost: matmul becomes i, k, j (a contiguous, vectorizable update
+    of C's row), convolution walks output columns innermost.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CpuReportFailedChecks : Pass<"cpu-report-failed-checks", "mlir::ModuleOp"> {
   let summary = "Make failed run-time checks report to the runtime and go on";
   let description = [{

@@ -1,0 +1,64 @@
+// RUN: ingot-opt %s --split-input-file --cpu-innermost-contiguous-loop | FileCheck %s
+
+// matmul: k innermost walks B by rows; j innermost updates a row of C and
+// walks B's row contiguously, so j moves in.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @matmul
+// CHECK: linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-NOT: linalg.matmul
+func.func @matmul(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  return
+}
+
+// -----
+
+// A 1-d convolution written as a generic (n, f, ow, c, kw): the output
+// column ow moves innermost, where the input (ow + kw) and the output are
+// contiguous; the reductions c, kw keep their order.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d4 + d3)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d3)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4)>
+// CHECK-LABEL: func.func @conv
+// CHECK: iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]
+#in = affine_map<(n, f, ow, c, kw) -> (n, c, ow + kw)>
+#w = affine_map<(n, f, ow, c, kw) -> (f, c, kw)>
+#out = affine_map<(n, f, ow, c, kw) -> (n, f, ow)>
+func.func @conv(%x: memref<1x3x10xf32>, %w: memref<4x3x3xf32>, %y: memref<1x4x8xf32>) {
+  linalg.generic {indexing_maps = [#in, #w, #out],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x3x10xf32>, memref<4x3x3xf32>) outs(%y : memref<1x4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Already innermost-parallel (elementwise), or a reduction whose innermost
+// dim is what every operand walks: left as they are.
+// CHECK-LABEL: func.func @unchanged
+// CHECK: iterator_types = ["parallel", "parallel"]
+// CHECK: iterator_types = ["parallel", "reduction"]
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+func.func @unchanged(%x: memref<4x8xf32>, %y: memref<4x8xf32>, %dot: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x8xf32>) outs(%y : memref<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %y : memref<4x8xf32>, memref<4x8xf32>) outs(%dot : memref<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
