@@ -107,7 +107,14 @@ struct CpuOutlineParallelLoopsPass
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto i64 = IntegerType::get(ctx, 64);
     unsigned dims = loop.getNumLoops();
-    unsigned unitDims = dims > 1 ? dims - 1 : 1;
+    // A body without loops of its own is what LLVM vectorizes: its innermost
+    // dim stays a sequential loop inside each unit. A body with loops (a
+    // contraction's reductions) spreads all its dims over the units, so a
+    // batch of 1 still splits over rows.
+    bool leafBody = llvm::all_of(loop.getBody()->without_terminator(),
+                                 [](Operation &op) { return op.getNumRegions() == 0; });
+    bool innerSequential = dims > 1 && leafBody;
+    unsigned unitDims = innerSequential ? dims - 1 : dims;
 
     // What the body needs from outside: the loop bounds and used values.
     llvm::SetVector<Value> captures;
@@ -180,7 +187,7 @@ struct CpuOutlineParallelLoopsPass
       Value scaled = b.create<arith::MulIOp>(loc, position, mapping.lookup(loop.getStep()[d]));
       ivs[d] = b.create<arith::AddIOp>(loc, mapping.lookup(loop.getLowerBound()[d]), scaled);
     }
-    if (dims > 1) {
+    if (innerSequential) {
       unsigned last = dims - 1;
       auto inner = b.create<scf::ForOp>(loc, mapping.lookup(loop.getLowerBound()[last]),
                                         mapping.lookup(loop.getUpperBound()[last]),
@@ -207,7 +214,7 @@ struct CpuOutlineParallelLoopsPass
     for (unsigned d = 0; d < unitDims; ++d)
       units = at.create<arith::MulIOp>(loc, units, trips(at, d, identity));
     int64_t perUnit = estimateWork(*loop.getBody());
-    if (dims > 1) {
+    if (innerSequential) {
       std::optional<int64_t> trip = staticTrips(loop, dims - 1);
       perUnit *= trip ? std::max<int64_t>(*trip, 1) : 16;
     }

@@ -46,6 +46,44 @@ module {
 
 // -----
 
+// A body with a loop of its own (a contraction's reduction): every parallel
+// dim becomes units (rows x columns), so one row still splits over threads.
+// CHECK-LABEL: func.func private @main_parallel_0(
+// CHECK: scf.for %[[UNIT:.*]] =
+// CHECK: arith.remsi %[[UNIT]]
+// CHECK: arith.divsi %[[UNIT]]
+// CHECK-NOT: scf.for {{.*}} = %c0 to %c16
+// CHECK: scf.for %[[K:.*]] =
+// CHECK: memref.load {{.*}}[%[[K]]]
+// CHECK-LABEL: func.func @main(
+// CHECK: %[[ROWS:.*]] = arith.divsi
+// CHECK: %[[COLS:.*]] = arith.divsi
+// CHECK: %[[UNITS:.*]] = arith.muli %{{.*}}, %[[COLS]]
+// CHECK: %[[N:.*]] = arith.index_cast %[[UNITS]] : index to i64
+// CHECK: call @ingot_parallel_for(%{{.*}}, %{{.*}}, %[[N]], %{{.*}})
+module {
+  func.func @main(%a: memref<?x8xf32>, %b: memref<8xf32>, %out: memref<?x16xf32>, %rows: index) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    scf.parallel (%i, %j) = (%c0, %c0) to (%rows, %c16) step (%c1, %c1) {
+      scf.for %k = %c0 to %c8 step %c1 {
+        %x = memref.load %a[%i, %k] : memref<?x8xf32>
+        %y = memref.load %b[%k] : memref<8xf32>
+        %acc = memref.load %out[%i, %j] : memref<?x16xf32>
+        %m = arith.mulf %x, %y : f32
+        %s = arith.addf %acc, %m : f32
+        memref.store %s, %out[%i, %j] : memref<?x16xf32>
+      }
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
 // Loops nested in a sequential loop stay as they are (the outer loop would
 // call the pool once per iteration); so do loops with reductions.
 // CHECK-LABEL: func.func @main(
