@@ -349,6 +349,55 @@ struct LowerConv : OpRewritePattern<ConvOp> {
   }
 };
 
+/// A pointwise convolution (1x1 kernel, unit strides, no padding) over 2 or
+/// more static spatial dims becomes the same convolution over one collapsed
+/// spatial dim: the loops then run over H*W at a time instead of W, which
+/// is what keeps the innermost loop long in late CNN stages (7x7 outputs).
+struct CollapsePointwiseConv : OpRewritePattern<ConvOp> {
+  CollapsePointwiseConv(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !wType || !resultType || !xType.hasStaticShape() ||
+        !wType.hasStaticShape() || !resultType.hasStaticShape() || xType.getRank() < 4)
+      return rewriter.notifyMatchFailure(op, "not a static convolution over 2+ dims");
+    int64_t spatial = xType.getRank() - 2;
+    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+    FailureOr<Window> w = resolveWindow(xType, resultType, kernel, op.getStrides(),
+                                        op.getDilations(), op.getPads(), op.getAutoPad());
+    auto allOnes = [](ArrayRef<int64_t> values) {
+      return llvm::all_of(values, [](int64_t v) { return v == 1; });
+    };
+    auto allZero = [](ArrayRef<int64_t> values) {
+      return llvm::all_of(values, [](int64_t v) { return v == 0; });
+    };
+    if (failed(w) || !allOnes(kernel) || !allOnes(w->strides) || !allZero(w->padBegin) ||
+        !allZero(w->padEnd))
+      return rewriter.notifyMatchFailure(op, "not pointwise");
+    Location loc = op.getLoc();
+    SmallVector<ReassociationIndices> collapse{{0}, {1}, {}};
+    for (int64_t i = 0; i < spatial; ++i)
+      collapse.back().push_back(2 + i);
+    auto collapsed = [&](RankedTensorType type) {
+      int64_t points = 1;
+      for (int64_t i = 0; i < spatial; ++i)
+        points *= type.getDimSize(2 + i);
+      return RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), points},
+                                   type.getElementType());
+    };
+    Value x = rewriter.create<tensor::CollapseShapeOp>(loc, collapsed(xType), op.getX(), collapse);
+    Value weights =
+        rewriter.create<tensor::CollapseShapeOp>(loc, collapsed(wType), op.getW(), collapse);
+    auto one = rewriter.getDenseI64ArrayAttr({1});
+    Value conv = rewriter.create<ConvOp>(
+        loc, collapsed(resultType), x, weights, op.getB(), rewriter.getStringAttr("NOTSET"), one,
+        op.getGroupAttr(), one, rewriter.getDenseI64ArrayAttr({0, 0}), one);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, resultType, conv, collapse);
+    return success();
+  }
+};
+
 /// Shared by MaxPool and AveragePool: a windowed reduction over [N, C, out...].
 Value poolWindow(PatternRewriter &rewriter, Location loc, Value paddedInput,
                  RankedTensorType resultType, const Window &w, Value initValue,
@@ -616,7 +665,7 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
 } // namespace
 
 void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMatMul, LowerGemm, LowerConv, LowerMaxPool, LowerAveragePool,
+  patterns.add<LowerMatMul, LowerGemm, CollapsePointwiseConv, LowerConv, LowerMaxPool, LowerAveragePool,
                LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
                LowerBatchNormalization, LowerLRN>(patterns.getContext());
 }

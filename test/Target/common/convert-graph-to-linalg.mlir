@@ -54,6 +54,20 @@ func.func @grouped_conv(%x: tensor<1x6x8x8xf32>, %w: tensor<16x3x3x3xf32>) -> te
 
 // -----
 
+// A pointwise convolution runs over the collapsed spatial dims (H*W = 49).
+// CHECK-LABEL: func.func @pointwise_conv
+// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : tensor<1x8x7x7xf32> into tensor<1x8x49xf32>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1], [2, 3]] : tensor<16x8x1x1xf32> into tensor<16x8x1xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[W]] : tensor<1x8x49xf32>, tensor<16x8x1xf32>)
+// CHECK: tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3]] : tensor<1x1x16x49xf32> into tensor<1x16x49xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] output_shape [1, 16, 7, 7] : tensor<1x16x49xf32> into tensor<1x16x7x7xf32>
+func.func @pointwise_conv(%x: tensor<1x8x7x7xf32>, %w: tensor<16x8x1x1xf32>) -> tensor<1x16x7x7xf32> {
+  %0 = graph.conv %x, %w : (tensor<1x8x7x7xf32>, tensor<16x8x1x1xf32>) -> tensor<1x16x7x7xf32>
+  return %0 : tensor<1x16x7x7xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @softmax
 // max, exp(x - max), sum, divide: four generics, two of them reductions.
 // CHECK: arith.maximumf
