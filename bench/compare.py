@@ -12,7 +12,6 @@ multiply-add) from the model's shapes. Prints a Markdown table.
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 import light_models  # noqa: E402
 import transformers  # noqa: E402
+from compare_with_onnxruntime import median_ms  # noqa: E402
 
 MODELS = {
     "resnet50": (lambda: light_models.load_with_random_weights("resnet50"), {}),
@@ -72,16 +72,6 @@ def count_flops(model, shapes):
                 at.name == "transA" and at.i for at in node.attribute) else a[-2]
             flops += 2 * int(np.prod(y)) * k
     return flops
-
-
-def median_ms(run, repeat):
-    run()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def main():
