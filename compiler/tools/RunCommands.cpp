@@ -130,13 +130,10 @@ double elementAsDouble(const ingot_tensor &tensor, int64_t i) {
   }
 }
 
-std::string shapeText(const int64_t *dims, int32_t rank, const char *const *names = nullptr) {
+std::string shapeText(const int64_t *dims, int32_t rank) {
   std::string text = "[";
-  for (int32_t d = 0; d < rank; ++d) {
-    text += d ? "," : "";
-    text += dims[d] >= 0 ? std::to_string(dims[d])
-                         : (names && names[d][0] ? std::string(names[d]) : std::string("?"));
-  }
+  for (int32_t d = 0; d < rank; ++d)
+    text += (d ? "," : "") + std::to_string(dims[d]);
   return text + "]";
 }
 

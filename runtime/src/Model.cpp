@@ -237,8 +237,10 @@ Session::Session(const Model &model) : model(model) {
   int64_t arenaBytes = model.arenaBytes;
   fillDescriptor(arenaDescriptor, arena, &arenaBytes, 1);
   size_t resultWords = 0;
-  for (const TensorInfo &output : model.outputs)
+  for (const TensorInfo &output : model.outputs) {
+    resultOffsets.push_back(resultWords);
     resultWords += 3 + 2 * output.dims.size();
+  }
   results.assign(resultWords, 0);
   inputDescriptors.resize(model.inputs.size());
   for (size_t i = 0; i < model.inputs.size(); ++i)
@@ -371,10 +373,9 @@ bool Session::run(const ingot_tensor *given, int32_t count, std::string &error) 
     return false;
   }
   // Outputs are normally dense; anything else is gathered into session memory.
-  size_t at = 0;
   for (size_t o = 0; o < model.outputs.size(); ++o) {
     size_t rank = model.outputs[o].dims.size();
-    const int64_t *words = results.data() + at;
+    const int64_t *words = results.data() + resultOffsets[o];
     const int64_t *sizes = words + 3, *strides = words + 3 + rank;
     bool dense = true;
     int64_t expected = 1, elements = 1;
@@ -401,7 +402,6 @@ bool Session::run(const ingot_tensor *given, int32_t count, std::string &error) 
             index[d] = 0;
       }
     }
-    at += 3 + 2 * rank;
   }
   hasRun = true;
   return true;
@@ -410,11 +410,8 @@ bool Session::run(const ingot_tensor *given, int32_t count, std::string &error) 
 bool Session::output(int32_t index, ingot_tensor &tensor) const {
   if (!hasRun || index < 0 || size_t(index) >= model.outputs.size())
     return false;
-  size_t at = 0;
-  for (int32_t o = 0; o < index; ++o)
-    at += 3 + 2 * model.outputs[o].dims.size();
   const TensorInfo &info = model.outputs[index];
-  const int64_t *words = results.data() + at;
+  const int64_t *words = results.data() + resultOffsets[index];
   tensor.name = info.name.c_str();
   tensor.dtype = info.dtype;
   tensor.rank = int32_t(info.dims.size());
@@ -430,10 +427,7 @@ bool Session::output(int32_t index, ingot_tensor &tensor) const {
 bool Session::takeOutput(int32_t index, ingot_tensor &tensor, void *&owner) {
   if (!output(index, tensor))
     return false;
-  size_t at = 0;
-  for (int32_t o = 0; o < index; ++o)
-    at += 3 + 2 * model.outputs[o].dims.size();
-  const int64_t *words = results.data() + at;
+  const int64_t *words = results.data() + resultOffsets[index];
   // A dense output in a block of its own (words[0] is the block's start)
   // changes hands; anything else (a gathered copy, an output that is a
   // view of another buffer) is copied into a fresh block.

@@ -82,7 +82,10 @@ private:
   void *arena = nullptr;
   BufferPool pool;
   RunErrors errors;
-  std::vector<int64_t> weightsDescriptor, arenaDescriptor, results;
+  std::vector<int64_t> weightsDescriptor, arenaDescriptor;
+  /// The outputs' memref descriptors, packed; output o starts at resultOffsets[o].
+  std::vector<int64_t> results;
+  std::vector<size_t> resultOffsets;
   std::vector<std::vector<int64_t>> inputDescriptors;
   std::vector<void *> arguments;
   std::vector<std::vector<uint8_t>> contiguousOutputs;
