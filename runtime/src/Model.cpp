@@ -318,13 +318,14 @@ bool Session::bindInputs(const ingot_tensor *given, int32_t count, std::string &
     for (int32_t d = 0; d < tensor->rank; ++d) {
       int64_t size = tensor->dims[d];
       elements *= size;
-      std::string where = "input '" + info.name + "' dim " + std::to_string(d);
+      // Messages are built only on failure: a steady-state run allocates nothing.
+      auto where = [&] { return "input '" + info.name + "' dim " + std::to_string(d); };
       if (size < 0) {
-        error = where + " is " + std::to_string(size) + "; dims cannot be negative";
+        error = where() + " is " + std::to_string(size) + "; dims cannot be negative";
         return false;
       }
       if (info.dims[d] >= 0 && size != info.dims[d]) {
-        error = where + " is " + std::to_string(size) + "; the model expects " +
+        error = where() + " is " + std::to_string(size) + "; the model expects " +
                 std::to_string(info.dims[d]) + " (shape " + shapeText(info) + ")";
         return false;
       }
@@ -332,17 +333,17 @@ bool Session::bindInputs(const ingot_tensor *given, int32_t count, std::string &
         continue;
       bool seen = false;
       for (auto &[symbol, value] : symbolValues) {
-        if (symbol != info.dimNames[d])
+        if (*symbol != info.dimNames[d])
           continue;
         seen = true;
         if (value != size) {
-          error = where + " ('" + symbol + "') is " + std::to_string(size) +
-                  ", but another input set '" + symbol + "' to " + std::to_string(value);
+          error = where() + " ('" + *symbol + "') is " + std::to_string(size) +
+                  ", but another input set '" + *symbol + "' to " + std::to_string(value);
           return false;
         }
       }
       if (!seen)
-        symbolValues.emplace_back(info.dimNames[d], size);
+        symbolValues.emplace_back(&info.dimNames[d], size);
     }
     if (elements > 0 && !tensor->data) {
       error = "input '" + info.name + "' has no data";

@@ -89,7 +89,8 @@ private:
   std::vector<std::vector<int64_t>> inputDescriptors;
   std::vector<void *> arguments;
   std::vector<std::vector<uint8_t>> contiguousOutputs;
-  std::vector<std::pair<std::string, int64_t>> symbolValues;
+  /// Values the symbolic dims took in this run (names point into the model).
+  std::vector<std::pair<const std::string *, int64_t>> symbolValues;
   bool hasRun = false;
 };
 

@@ -180,10 +180,12 @@ struct CpuOutlineParallelLoopsPass
     SmallVector<Value> ivs(dims);
     Value rest = unitLoop.getInductionVar();
     for (unsigned d = unitDims; d-- > 0;) {
-      Value trip = trips(b, d, mapping);
-      Value position = d == 0 ? rest : b.create<arith::RemSIOp>(loc, rest, trip).getResult();
-      if (d > 0)
+      Value position = rest;
+      if (d > 0) {
+        Value trip = trips(b, d, mapping);
+        position = b.create<arith::RemSIOp>(loc, rest, trip);
         rest = b.create<arith::DivSIOp>(loc, rest, trip);
+      }
       Value scaled = b.create<arith::MulIOp>(loc, position, mapping.lookup(loop.getStep()[d]));
       ivs[d] = b.create<arith::AddIOp>(loc, mapping.lookup(loop.getLowerBound()[d]), scaled);
     }
