@@ -11,7 +11,7 @@ CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DMLIR_DIR=$(LLVM_DIR)/lib/cmake/mlir \
   -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/build/utils/lit/lit.py
 
-.PHONY: setup build demo test test-lit test-unit test-python test-asan clean
+.PHONY: setup build demo test test-lit test-unit test-python test-conformance conformance test-asan clean
 
 setup:
 	bash scripts/setup.sh
@@ -34,6 +34,15 @@ test-unit: build
 test-python: build
 	INGOT_BUILD_DIR=$(BUILD_DIR) python3 -m pytest -q test/python
 
+# Every ONNX backend case, both modes, checked against expectations.txt.
+test-conformance: build
+	python3 test/onnx_backend/conformance.py --build-dir $(BUILD_DIR)
+
+# The same, also through ONNX Runtime, writing the checked-in report.
+conformance: build
+	python3 test/onnx_backend/conformance.py --build-dir $(BUILD_DIR) --onnxruntime \
+	  --report test/onnx_backend/REPORT.md
+
 # The lit, unit and Python suites again, built with AddressSanitizer and UBSan.
 test-asan: setup
 	cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_FLAGS) -DINGOT_ENABLE_SANITIZERS=ON
@@ -46,7 +55,7 @@ test-asan: setup
 	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
 	  ASAN_OPTIONS=detect_leaks=0 INGOT_BUILD_DIR=$(ASAN_BUILD_DIR) python3 -m pytest -q test/python
 
-test: test-lit test-unit test-python test-asan
+test: test-lit test-unit test-python test-conformance test-asan
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -126,11 +126,14 @@ private:
 LogicalResult Importer::checkOpset(const onnx::ModelProto &model) {
   if (!model.has_graph())
     return fileError() << "model has no graph", failure();
+  bool imported = false;
   for (const auto &opset : model.opset_import()) {
-    if (opset.domain().empty() || opset.domain() == "ai.onnx")
+    if (opset.domain().empty() || opset.domain() == "ai.onnx") {
       sourceOpset = opset.version();
+      imported = true;
+    }
   }
-  if (sourceOpset == 0)
+  if (!imported)
     return fileError() << "model imports no opset of the default ONNX domain", failure();
   if (sourceOpset < graph::kMinimumOpset || sourceOpset > graph::kCanonicalOpset)
     return fileError() << "opset " << sourceOpset << " is outside the supported range "

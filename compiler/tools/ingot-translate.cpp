@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
       "  ingot-translate --import-onnx model.onnx -o model.mlir\n"
       "  ingot-translate model.onnxtext --mlir-elide-resource-strings-if-larger=64\n\n"
       "Binary .onnx files (with external data beside them) and the ONNX textual syntax\n"
-      "(.onnxtext) are read. Models of opset 7-21 are brought to opset 21. Errors print\n"
+      "(.onnxtext) are read. Models of opset 1-28 are brought to opset 28. Errors print\n"
       "as 'file: node 'name' (OpType): message', exit 1 and write no output file.\n");
   if (listOps) {
     outs() << "ONNX operators (domain ai.onnx) Ingot imports; models of opsets "

@@ -27,9 +27,12 @@ def Graph_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 0;
 }
 
-// 4-bit integers (ONNX int4/uint4) have no predefined constraint upstream.
+// 4- and 2-bit integers (ONNX int4/uint4/int2/uint2) have no predefined
+// constraint upstream.
 def Graph_I4 : I<4>;
 def Graph_UI4 : UI<4>;
+def Graph_I2 : I<2>;
+def Graph_UI2 : UI<2>;
 
 /// A tensor (ranked or not) of the given element types.
 class Graph_Tensor<list<Type> types> : TensorOf<types>;

@@ -20,8 +20,8 @@ namespace ingot::graph {
 
 /// The ONNX opset whose operator semantics the graph ops follow. The importer
 /// brings models of every accepted opset to this one.
-constexpr int64_t kCanonicalOpset = 21;
-constexpr int64_t kMinimumOpset = 7;
+constexpr int64_t kCanonicalOpset = 28;
+constexpr int64_t kMinimumOpset = 1;
 
 /// The MLIR element type for an ONNX TensorProto data type, or null when the
 /// graph dialect has none (string, complex).

@@ -23,6 +23,7 @@ enum OnnxDataType : int64_t {
   kUint32 = 12, kUint64 = 13, kComplex64 = 14, kComplex128 = 15,
   kBfloat16 = 16, kFloat8E4M3FN = 17, kFloat8E4M3FNUZ = 18,
   kFloat8E5M2 = 19, kFloat8E5M2FNUZ = 20, kUint4 = 21, kInt4 = 22,
+  kFloat4E2M1 = 23, kFloat8E8M0 = 24, kUint2 = 25, kInt2 = 26,
 };
 } // namespace
 
@@ -40,11 +41,13 @@ Type getElementTypeForOnnx(MLIRContext *ctx, int64_t onnxDataType) {
   case kFloat8E4M3FNUZ: return b.getFloat8E4M3FNUZType();
   case kFloat8E5M2: return b.getFloat8E5M2Type();
   case kFloat8E5M2FNUZ: return b.getFloat8E5M2FNUZType();
+  case kInt2: return b.getIntegerType(2);
   case kInt4: return b.getIntegerType(4);
   case kInt8: return b.getIntegerType(8);
   case kInt16: return b.getIntegerType(16);
   case kInt32: return b.getIntegerType(32);
   case kInt64: return b.getIntegerType(64);
+  case kUint2: return unsignedInt(2);
   case kUint4: return unsignedInt(4);
   case kUint8: return unsignedInt(8);
   case kUint16: return unsignedInt(16);
@@ -68,6 +71,7 @@ std::optional<int64_t> getOnnxDataType(Type type) {
     bool isUnsigned = integer.isUnsigned();
     switch (integer.getWidth()) {
     case 1: return kBool;
+    case 2: return isUnsigned ? kUint2 : kInt2;
     case 4: return isUnsigned ? kUint4 : kInt4;
     case 8: return isUnsigned ? kUint8 : kInt8;
     case 16: return isUnsigned ? kUint16 : kInt16;

@@ -10,7 +10,7 @@ Outputs (both committed, regenerate after changing the table or the opset):
   GraphOpsGenerated.td   ODS definitions, included by GraphOps.td
   GraphOpTable.inc       the importer's per-op table: ONNX inputs, outputs, attributes
 
-Usage: python3 dialects/graph/gen_graph_ops.py [--opset 21]
+Usage: python3 dialects/graph/gen_graph_ops.py [--opset 28]
 """
 import argparse
 import os
@@ -73,7 +73,9 @@ TRAINING_OUTPUTS = {"BatchNormalization": 1, "Dropout": 1, "MaxPool": 1}
 ELEMENT_TYPES = {
     "float": "F32", "double": "F64", "float16": "F16", "bfloat16": "BF16",
     "int8": "I8", "int16": "I16", "int32": "I32", "int64": "I64", "int4": "Graph_I4",
+    "int2": "Graph_I2",
     "uint8": "UI8", "uint16": "UI16", "uint32": "UI32", "uint64": "UI64", "uint4": "Graph_UI4",
+    "uint2": "Graph_UI2",
     "bool": "I1",
     "float8e4m3fn": "F8E4M3FN", "float8e4m3fnuz": "F8E4M3FNUZ",
     "float8e5m2": "F8E5M2", "float8e5m2fnuz": "F8E5M2FNUZ",
@@ -243,7 +245,7 @@ def generate(opset):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--opset", type=int, default=21)
+    parser.add_argument("--opset", type=int, default=28)
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     td, table = generate(args.opset)
