@@ -102,9 +102,11 @@ std::string printed(ModuleOp module) {
   return text;
 }
 
-/// Applies --shape: the named input's type becomes the given static shape.
+/// Applies --shape: the named input's type becomes the given static shape,
+/// and each symbolic dim it names takes that size in every input.
 LogicalResult pinShapes(ModuleOp module) {
   auto func = module.lookupSymbol<func::FuncOp>("main");
+  llvm::StringMap<int64_t> symbols;
   for (const std::string &spec : shapes) {
     auto [name, dimsText] = StringRef(spec).split('=');
     SmallVector<StringRef> parts;
@@ -132,11 +134,36 @@ LogicalResult pinShapes(ModuleOp module) {
         return failure();
       }
       arg.setType(pinned);
+      if (auto names = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "graph.dim_names"))
+        for (auto [d, symbol] : llvm::enumerate(names.getAsValueRange<StringAttr>()))
+          if (!symbol.empty() && d < dims.size())
+            symbols[symbol] = dims[d];
     }
     if (!found) {
       errs() << "--shape " << spec << ": the model has no input named '" << name << "'\n";
       return failure();
     }
+  }
+  // Inputs not named by --shape take the sizes of the symbols they share.
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    auto names = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "graph.dim_names");
+    if (!type || !names || (int64_t)names.size() != type.getRank())
+      continue;
+    SmallVector<int64_t> dims(type.getShape());
+    for (auto [d, symbol] : llvm::enumerate(names.getAsValueRange<StringAttr>())) {
+      auto it = symbols.find(symbol);
+      if (symbol.empty() || it == symbols.end())
+        continue;
+      if (!type.isDynamicDim(d) && type.getDimSize(d) != it->second) {
+        errs() << "--shape: input '" << func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "graph.name").getValue()
+               << "' dim " << d << " is " << type.getDimSize(d) << ", but '" << symbol
+               << "' was pinned to " << it->second << "\n";
+        return failure();
+      }
+      dims[d] = it->second;
+    }
+    arg.setType(RankedTensorType::get(dims, type.getElementType()));
   }
   func.setFunctionType(mlir::FunctionType::get(module.getContext(), func.getBody().getArgumentTypes(),
                                          func.getResultTypes()));

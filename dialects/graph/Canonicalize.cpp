@@ -8,6 +8,7 @@
 
 #include "dialects/graph/GraphOps.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -86,7 +87,28 @@ struct RemoveInferenceDropout : OpRewritePattern<DropoutOp> {
   }
 };
 
+/// A check whose condition folded to true has nothing left to check.
+struct EraseProvedCheck : OpRewritePattern<RuntimeCheckOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RuntimeCheckOp op, PatternRewriter &rewriter) const override {
+    if (!matchPattern(op.getCondition(), m_One()))
+      return failure();
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
+
+LogicalResult RuntimeCheckOp::verify() {
+  if (getValues().size() > 4)
+    return emitOpError("takes at most 4 values, got ") << getValues().size();
+  return success();
+}
+
+void RuntimeCheckOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<EraseProvedCheck>(ctx);
+}
 
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
   results.add<FoldReshapeOfReshape>(ctx);

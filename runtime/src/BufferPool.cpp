@@ -45,6 +45,8 @@ BufferPool::~BufferPool() {
 }
 
 void *BufferPool::allocate(size_t bytes) {
+  if (bytes > (size_t(1) << 62))
+    return nullptr;
   size_t rounded = (bytes + 63) / 64 * 64;
   Block *block = nullptr;
   auto found = freeBlocks.find(rounded);

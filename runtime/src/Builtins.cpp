@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <unordered_map>
 
 namespace ingot::runtime {
@@ -73,16 +74,32 @@ extern "C" void ingotMemrefCopy(int64_t elementBytes, UnrankedMemRef *src, Unran
   }
 }
 
+/// An allocation the machine cannot serve fails the run (the code would
+/// otherwise write through a null pointer).
+static void *allocated(void *pointer, size_t bytes) {
+  if (pointer || bytes == 0)
+    return pointer;
+  if (RunErrors *errors = RunErrors::current(); errors && !errors->failed())
+    errors->report(("out of memory: cannot allocate a buffer of " + std::to_string(bytes) +
+                    " bytes")
+                       .c_str());
+  RunErrors::jumpOut();
+  return nullptr;
+}
+
 extern "C" void *ingotMalloc(size_t bytes) {
   BufferPool *pool = BufferPool::current();
-  return pool ? pool->allocate(bytes) : std::malloc(bytes);
+  return allocated(pool ? pool->allocate(bytes) : std::malloc(bytes), bytes);
 }
 
 extern "C" void *ingotAlignedAlloc(size_t alignment, size_t bytes) {
   BufferPool *pool = BufferPool::current();
   if (pool && alignment <= 64)
-    return pool->allocate(bytes);
-  return std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);
+    return allocated(pool->allocate(bytes), bytes);
+  if (alignment == 0 || bytes > (size_t(1) << 62))
+    return allocated(nullptr, bytes);
+  return allocated(std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment),
+                   bytes);
 }
 
 extern "C" void ingotFree(void *pointer) {
@@ -98,6 +115,30 @@ extern "C" void ingotParallelFor(ParallelBody body, void *context, int64_t units
     pool->parallelFor(body, context, units, grain);
   else
     body(context, 0, units);
+  // A chunk that failed a fatal check ended only itself: the run ends here.
+  if (RunErrors *errors = RunErrors::current(); errors && errors->failed())
+    RunErrors::jumpOut();
+}
+
+/// A fatal check failed (cpu-report-failed-checks): `message` names the
+/// node, with {0}..{3} standing for the values. Never returns into the code
+/// while the run has a jump target.
+extern "C" void ingotCheckFailed(const char *message, int64_t v0, int64_t v1, int64_t v2,
+                                 int64_t v3) {
+  if (RunErrors *errors = RunErrors::current(); errors && !errors->failed()) {
+    const int64_t values[] = {v0, v1, v2, v3};
+    std::string text;
+    for (const char *c = message ? message : "a run-time check failed"; *c; ++c) {
+      if (c[0] == '{' && c[1] >= '0' && c[1] <= '3' && c[2] == '}') {
+        text += std::to_string(values[c[1] - '0']);
+        c += 2;
+      } else {
+        text += *c;
+      }
+    }
+    errors->report(text.c_str());
+  }
+  RunErrors::jumpOut();
 }
 
 /// Failed run-time checks (cpu-report-failed-checks) arrive as puts(message).
@@ -121,6 +162,7 @@ const std::unordered_map<std::string, void *> &builtins() {
       {"memrefCopy", reinterpret_cast<void *>(&ingotMemrefCopy)},
       {"ingot_parallel_for", reinterpret_cast<void *>(&ingotParallelFor)},
       {"puts", reinterpret_cast<void *>(&ingotReportFailedCheck)},
+      {"ingot_check_failed", reinterpret_cast<void *>(&ingotCheckFailed)},
       {"powf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::powf))},
       {"pow", reinterpret_cast<void *>(static_cast<double (*)(double, double)>(&::pow))},
       {"fmodf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::fmodf))},

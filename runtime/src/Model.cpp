@@ -367,7 +367,11 @@ bool Session::run(const ingot_tensor *given, int32_t count, std::string &error) 
     BufferPool::Scope buffers(pool);
     ThreadPool::Scope threads(*model.pool);
     RunErrors::Scope checks(&errors);
-    model.entry(arguments.data());
+    // A fatal check jumps back here instead of returning (RunErrors.h).
+    RunErrors::JumpTarget target;
+    RunErrors::TargetScope jumpHere(&target);
+    if (setjmp(target.buffer) == 0)
+      model.entry(arguments.data());
   }
   if (errors.failed()) {
     error = errors.message();

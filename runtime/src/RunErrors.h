@@ -1,9 +1,14 @@
 //===- RunErrors.h - Failed run-time checks of one run --------------------===//
 //
-// Generated code reports a failed check (e.g. a Gather index out of range)
-// by calling `puts` with a message naming the node; the runtime's `puts`
-// records the first one here, on whichever thread the check ran, and the
-// session fails the run with it once the code returns.
+// Generated code reports failed checks two ways. An index out of range
+// (clamped by the code, which goes on) arrives as `puts(message)`. A size
+// the code cannot work with arrives as `ingot_check_failed(...)`, which must
+// not return into the code: it jumps to the innermost JumpTarget of its
+// thread, the session's run or the parallel chunk it was called from (a
+// chunk's failure then ends the parallel loop, and the loop's caller jumps
+// on). Generated code has no destructors to skip, and every target lives in
+// a frame that is still active when it is jumped to. Either way the first
+// message of a run is kept here and the session fails the run with it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +16,7 @@
 #define INGOT_RUNTIME_SRC_RUNERRORS_H
 
 #include <atomic>
+#include <csetjmp>
 #include <string>
 
 namespace ingot::runtime {
@@ -31,6 +37,31 @@ public:
     recorded = false;
     claimed = false;
     first.clear();
+  }
+
+  /// Where a fatal check on this thread jumps to (innermost first).
+  struct JumpTarget {
+    std::jmp_buf buffer;
+  };
+  static JumpTarget *&currentTarget() {
+    static thread_local JumpTarget *target = nullptr;
+    return target;
+  }
+  /// Makes `target` the thread's innermost target while alive.
+  class TargetScope {
+  public:
+    explicit TargetScope(JumpTarget *target) : previous(currentTarget()) {
+      currentTarget() = target;
+    }
+    ~TargetScope() { currentTarget() = previous; }
+
+  private:
+    JumpTarget *previous;
+  };
+  /// Leaves the generated code for the innermost target, if there is one.
+  static void jumpOut() {
+    if (JumpTarget *target = currentTarget())
+      std::longjmp(target->buffer, 1);
   }
 
   /// The run the calling thread works for, if any.

@@ -48,9 +48,14 @@ void ThreadPool::runChunks(uint64_t loop) {
       runContext = context;
       runErrors = errors;
     }
-    {
+    // A chunk whose run already failed is not worth running; a fatal check
+    // in this chunk jumps back here and ends only the chunk.
+    if (!runErrors || !runErrors->failed()) {
       RunErrors::Scope scope(runErrors);
-      run(runContext, begin, end);
+      RunErrors::JumpTarget target;
+      RunErrors::TargetScope jumpHere(&target);
+      if (setjmp(target.buffer) == 0)
+        run(runContext, begin, end);
     }
     std::lock_guard<std::mutex> lock(mutex);
     if (++doneChunks == chunks)

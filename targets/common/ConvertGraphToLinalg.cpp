@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -34,12 +35,49 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateLinearAlgebraToLinalgPatterns(patterns);
   populateNormalizationToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
+  // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
+  arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }
 
 } // namespace ingot::lowering
 
 namespace ingot {
 namespace {
+
+/// Inputs that share a dim name have equal sizes there (the runtime checks
+/// it before the code runs): reading every such dim from its first input
+/// lets the broadcast guards and size checks between them fold away.
+void unifyNamedDims(func::FuncOp func) {
+  if (func.isExternal())
+    return;
+  Block &entry = func.front();
+  llvm::StringMap<std::pair<BlockArgument, int64_t>> first;
+  for (BlockArgument arg : entry.getArguments()) {
+    auto names = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "graph.dim_names");
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!names || !type || (int64_t)names.size() != type.getRank())
+      continue;
+    for (auto [d, name] : llvm::enumerate(names.getAsValueRange<StringAttr>()))
+      if (!name.empty() && type.isDynamicDim(d))
+        first.try_emplace(name, arg, (int64_t)d);
+  }
+  OpBuilder b = OpBuilder::atBlockBegin(&entry);
+  func.walk([&](tensor::DimOp dim) {
+    auto arg = dyn_cast<BlockArgument>(dim.getSource());
+    std::optional<int64_t> index = dim.getConstantIndex();
+    if (!arg || arg.getOwner() != &entry || !index)
+      return;
+    auto names = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "graph.dim_names");
+    if (!names || *index >= (int64_t)names.size())
+      return;
+    auto it = first.find(cast<StringAttr>(names[*index]).getValue());
+    if (it == first.end() || (it->second.first == arg && it->second.second == *index))
+      return;
+    Value canonical = b.create<arith::ConstantIndexOp>(dim.getLoc(), it->second.second);
+    dim.getSourceMutable().assign(it->second.first);
+    dim.getIndexMutable().assign(canonical);
+  });
+}
 
 struct ConvertGraphToLinalgPass : impl::ConvertGraphToLinalgBase<ConvertGraphToLinalgPass> {
   void runOnOperation() override {
@@ -48,9 +86,10 @@ struct ConvertGraphToLinalgPass : impl::ConvertGraphToLinalgBase<ConvertGraphToL
     GreedyRewriteConfig config;
     config.maxIterations = GreedyRewriteConfig::kNoLimit;
     (void)applyPatternsAndFoldGreedily(getOperation(), std::move(patterns), config);
+    unifyNamedDims(getOperation());
     bool failedAny = false;
     getOperation().walk([&](Operation *op) {
-      if (!isa<graph::GraphDialect>(op->getDialect()))
+      if (!isa<graph::GraphDialect>(op->getDialect()) || isa<graph::RuntimeCheckOp>(op))
         return;
       op->emitError("cannot lower '") << op->getName()
                                       << "' with these operand types and attributes yet";

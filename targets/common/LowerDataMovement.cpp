@@ -9,6 +9,7 @@
 
 #include "targets/common/GraphToLinalg.h"
 #include "targets/common/LoweringUtils.h"
+#include "targets/common/RuntimeShapes.h"
 
 #include "dialects/graph/GraphOps.h"
 
@@ -35,48 +36,88 @@ struct LowerConstant : OpRewritePattern<ConstantOp> {
   }
 };
 
+/// Reshape with ONNX's rules for the shape operand: 0 copies the input's
+/// dim (unless allowzero), one -1 takes what is left. Whatever the shape
+/// cannot be known at compile time is checked when it is read: no other
+/// negative entry, at most one -1, a 0 only where the input has a dim, and
+/// as many elements out as in.
 struct LowerReshape : OpRewritePattern<ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getData().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!type || !resultType)
+    auto shapeType = dyn_cast<RankedTensorType>(op.getShape().getType());
+    if (!type || !resultType || !shapeType)
       return rewriter.notifyMatchFailure(op, "unranked");
     Location loc = op.getLoc();
     SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getData());
     SmallVector<OpFoldResult> dims;
-    if (!resultType.hasStaticShape()) {
-      // Resolve ONNX's 0 (copy the input dim) and -1 (the rest) at run time.
-      bool allowZero = op.getAllowzero() != 0;
-      Value total = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-      for (OpFoldResult d : inDims)
-        total = rewriter.create<arith::MulIOp>(loc, total, toValue(rewriter, loc, d));
-      Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-      Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-      Value minusOne = rewriter.create<arith::ConstantIndexOp>(loc, -1);
-      SmallVector<Value> sizes;
-      Value known = one;
-      for (int64_t i = 0; i < resultType.getRank(); ++i) {
-        Value v = extractIndex(rewriter, loc, op.getShape(), i);
-        if (!allowZero && i < type.getRank()) {
-          Value isZero = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, v, zero);
-          v = rewriter.create<arith::SelectOp>(loc, isZero, toValue(rewriter, loc, inDims[i]), v);
-        }
-        sizes.push_back(v);
-        Value isInferred = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, v, minusOne);
-        known = rewriter.create<arith::MulIOp>(loc, known,
-                                               rewriter.create<arith::SelectOp>(loc, isInferred, one, v));
-      }
-      Value rest = rewriter.create<arith::DivSIOp>(loc, total, known);
-      for (Value &v : sizes) {
-        Value isInferred = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, v, minusOne);
-        v = rewriter.create<arith::SelectOp>(loc, isInferred, rest, v);
-        dims.push_back(v);
-      }
-    } else {
+    if (type.hasStaticShape() && resultType.hasStaticShape()) {
+      // Both sides known: the shape rule has already resolved and checked it.
       for (int64_t d : resultType.getShape())
         dims.push_back(rewriter.getIndexAttr(d));
+      rewriter.replaceOp(op, reshapeTo(rewriter, loc, op.getData(), resultType, dims));
+      return success();
     }
+    auto c = [&](int64_t v) -> Value { return rewriter.create<arith::ConstantIndexOp>(loc, v); };
+    auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) -> Value {
+      return rewriter.create<arith::CmpIOp>(loc, p, x, y);
+    };
+    auto select = [&](Value cond, Value x, Value y) -> Value {
+      return rewriter.create<arith::SelectOp>(loc, cond, x, y);
+    };
+    Value total = c(1);
+    for (OpFoldResult d : inDims)
+      total = rewriter.create<arith::MulIOp>(loc, total, toValue(rewriter, loc, d));
+    bool allowZero = op.getAllowzero() != 0;
+    Value one = c(1), zero = c(0), minusOne = c(-1);
+    SmallVector<Value> sizes;
+    Value known = one, inferred = zero;
+    for (int64_t i = 0; i < resultType.getRank(); ++i) {
+      Value v = extractIndex(rewriter, loc, op.getShape(), i);
+      emitCheck(rewriter, loc, cmp(arith::CmpIPredicate::sge, v, minusOne),
+                "entry " + Twine(i) + " of the shape is {0}; only -1 may be negative", {v});
+      if (!allowZero) {
+        Value isZero = cmp(arith::CmpIPredicate::eq, v, zero);
+        if (i < type.getRank())
+          v = select(isZero, toValue(rewriter, loc, inDims[i]), v);
+        else
+          emitCheck(rewriter, loc, rewriter.create<arith::XOrIOp>(loc, isZero, rewriter.create<arith::ConstantIntOp>(loc, 1, 1)),
+                    "entry " + Twine(i) + " of the shape is 0, but the input has no dim " +
+                        Twine(i) + " to copy");
+      }
+      Value isInferred = cmp(arith::CmpIPredicate::eq, v, minusOne);
+      inferred = rewriter.create<arith::AddIOp>(loc, inferred, select(isInferred, one, zero));
+      known = rewriter.create<arith::MulIOp>(loc, known, select(isInferred, one, v));
+      sizes.push_back(v);
+    }
+    emitCheck(rewriter, loc, cmp(arith::CmpIPredicate::ule, inferred, one),
+              "the shape has {0} entries of -1; at most one is allowed", {inferred});
+    // -1 takes total / known; a known product of 0 leaves it undefined.
+    Value knownIsZero = cmp(arith::CmpIPredicate::eq, known, zero);
+    Value hasInferred = cmp(arith::CmpIPredicate::ne, inferred, zero);
+    emitCheck(rewriter, loc,
+              rewriter.create<arith::XOrIOp>(
+                  loc, rewriter.create<arith::AndIOp>(loc, knownIsZero, hasInferred),
+                  rewriter.create<arith::ConstantIntOp>(loc, 1, 1)),
+              "cannot infer the -1 entry of a shape that holds a 0");
+    Value rest = rewriter.create<arith::DivUIOp>(loc, total, select(knownIsZero, one, known));
+    Value count = one;
+    for (auto [i, v] : llvm::enumerate(sizes)) {
+      v = select(cmp(arith::CmpIPredicate::eq, v, minusOne), rest, v);
+      count = rewriter.create<arith::MulIOp>(loc, count, v);
+      if (!resultType.isDynamicDim(i)) {
+        checkEqual(rewriter, loc, v, rewriter.getIndexAttr(resultType.getDimSize(i)),
+                   "dim " + Twine(i) + " of the result is {0}, but the model says {1}");
+        dims.push_back(rewriter.getIndexAttr(resultType.getDimSize(i)));
+      } else {
+        dims.push_back(v);
+      }
+    }
+    // Sizes come from data here: bound them before multiplying them out.
+    checkBufferSizes(rewriter, loc, resultType, dims);
+    checkEqual(rewriter, loc, total, count,
+               "cannot reshape {0} elements into a shape of {1} elements");
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, op.getData(), resultType, dims));
     return success();
   }
@@ -165,16 +206,26 @@ struct LowerConcat : OpRewritePattern<ConcatOp> {
     int64_t rank = resultType.getRank();
     int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
     SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getInputs()[0]);
+    for (int64_t d = 0; d < rank; ++d)
+      if (!resultType.isDynamicDim(d))
+        dims[d] = rewriter.getIndexAttr(resultType.getDimSize(d));
     Value total = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-    for (Value input : op.getInputs())
-      total = rewriter.create<arith::AddIOp>(loc, total, rewriter.create<tensor::DimOp>(loc, input, axis));
+    for (auto [k, input] : llvm::enumerate(op.getInputs())) {
+      SmallVector<OpFoldResult> inputDims = getDims(rewriter, loc, input);
+      for (int64_t d = 0; d < rank; ++d)
+        if (d != axis)
+          checkEqual(rewriter, loc, inputDims[d], dims[d],
+                     "dim " + Twine(d) + " of input " + Twine(k) + " is {0}, but the others have {1}");
+      total = rewriter.create<arith::AddIOp>(loc, total, toValue(rewriter, loc, inputDims[axis]));
+    }
     dims[axis] = total;
     Value result = emptyTensor(rewriter, loc, resultType, dims);
     Value offset = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     for (Value input : op.getInputs()) {
       SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
       offsets[axis] = offset;
-      SmallVector<OpFoldResult> sizes = getDims(rewriter, loc, input);
+      SmallVector<OpFoldResult> sizes(dims);
+      sizes[axis] = getDims(rewriter, loc, input)[axis];
       SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
       result = rewriter.create<tensor::InsertSliceOp>(loc, input, result, offsets, sizes, strides);
       offset = rewriter.create<arith::AddIOp>(loc, offset, rewriter.create<tensor::DimOp>(loc, input, axis));
@@ -335,34 +386,9 @@ struct LowerGather : OpRewritePattern<GatherOp> {
   }
 };
 
-/// Result dims of a broadcast to a shape given as a 1-D operand.
-SmallVector<OpFoldResult> expandDims(OpBuilder &b, Location loc, Value input, Value shape,
-                                     RankedTensorType resultType) {
-  auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<OpFoldResult> inDims = getDims(b, loc, input), dims;
-  int64_t rank = resultType.getRank();
-  auto shapeType = cast<RankedTensorType>(shape.getType());
-  int64_t shapeOffset = rank - shapeType.getDimSize(0);
-  for (int64_t i = 0; i < rank; ++i) {
-    if (!resultType.isDynamicDim(i)) {
-      dims.push_back(b.getIndexAttr(resultType.getDimSize(i)));
-      continue;
-    }
-    int64_t j = i - (rank - type.getRank());
-    Value target = i >= shapeOffset ? extractIndex(b, loc, shape, i - shapeOffset)
-                                    : Value(b.create<arith::ConstantIndexOp>(loc, 1));
-    if (j < 0) {
-      dims.push_back(target);
-      continue;
-    }
-    Value in = toValue(b, loc, inDims[j]);
-    Value isOne = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, target,
-                                          b.create<arith::ConstantIndexOp>(loc, 1));
-    dims.push_back(b.create<arith::SelectOp>(loc, isOne, in, target).getResult());
-  }
-  return dims;
-}
-
+/// Expand broadcasts both ways: each result dim is the shape's entry, or
+/// the input's dim where the entry is 1; the input's dims must then be 1 or
+/// that size (checked by broadcastOperands).
 struct LowerExpand : OpRewritePattern<ExpandOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ExpandOp op, PatternRewriter &rewriter) const override {
@@ -370,10 +396,32 @@ struct LowerExpand : OpRewritePattern<ExpandOp> {
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     auto shapeType = dyn_cast<RankedTensorType>(op.getShape().getType());
     if (!type || !resultType || !shapeType || shapeType.isDynamicDim(0))
-      return rewriter.notifyMatchFailure(op, "unranked");
+      return rewriter.notifyMatchFailure(op, "needs a shape of known length");
     Location loc = op.getLoc();
-    SmallVector<OpFoldResult> dims = expandDims(rewriter, loc, op.getInput(), op.getShape(), resultType);
-    rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, op.getInput(),
+    int64_t rank = resultType.getRank();
+    int64_t shapeOffset = rank - shapeType.getDimSize(0);
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getInput()), dims;
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t j = i - (rank - type.getRank());
+      Value target = i >= shapeOffset ? extractIndex(rewriter, loc, op.getShape(), i - shapeOffset)
+                                      : one;
+      Value dim = target;
+      if (j >= 0) {
+        Value isOne = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, target, one);
+        dim = rewriter.create<arith::SelectOp>(loc, isOne, toValue(rewriter, loc, inDims[j]),
+                                               target);
+      }
+      if (!resultType.isDynamicDim(i)) {
+        checkEqual(rewriter, loc, dim, rewriter.getIndexAttr(resultType.getDimSize(i)),
+                   "dim " + Twine(i) + " of the result is {0}, but the model says {1}");
+        dims.push_back(rewriter.getIndexAttr(resultType.getDimSize(i)));
+      } else {
+        dims.push_back(dim);
+      }
+    }
+    Broadcast broadcast = broadcastOperands(rewriter, loc, op.getInput(), resultType, 0, dims);
+    rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, broadcast.operands,
                                                 broadcastMap(getContext(), type, resultType),
                                                 emptyTensor(rewriter, loc, resultType, dims),
                                                 [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
@@ -459,13 +507,41 @@ struct LowerRange : OpRewritePattern<RangeOp> {
     if (!resultType.isDynamicDim(0)) {
       count = rewriter.getIndexAttr(resultType.getDimSize(0));
     } else {
-      // max(ceil((limit - start) / delta), 0)
+      // max(ceil((limit - start) / delta), 0), with delta != 0 checked.
       Value n;
       if (isFloat) {
+        Value zero = scalarConstant(rewriter, loc, element, 0);
+        Value nonzero = rewriter.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, delta, zero);
+        emitCheck(rewriter, loc, nonzero, "delta is 0");
         Value q = rewriter.create<arith::DivFOp>(loc, rewriter.create<arith::SubFOp>(loc, limit, start), delta);
-        n = rewriter.create<arith::FPToSIOp>(loc, rewriter.getI64Type(), rewriter.create<math::CeilOp>(loc, q));
+        q = rewriter.create<math::CeilOp>(loc, q);
+        // A count beyond 2^62 (or NaN) cannot be a buffer: checked before the cast.
+        Value big = scalarConstant(rewriter, loc, element, 4.611686018427388e18);
+        Value fits = rewriter.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, q, big);
+        Value isNan = rewriter.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, q, q);
+        emitCheck(rewriter, loc,
+                  rewriter.create<arith::AndIOp>(loc, fits, rewriter.create<arith::XOrIOp>(loc, isNan, rewriter.create<arith::ConstantIntOp>(loc, 1, 1))),
+                  "the range holds too many elements");
+        q = rewriter.create<arith::SelectOp>(loc, fits, q, scalarConstant(rewriter, loc, element, 0));
+        n = rewriter.create<arith::FPToSIOp>(loc, rewriter.getI64Type(), q);
       } else {
-        n = rewriter.create<arith::CeilDivSIOp>(loc, rewriter.create<arith::SubIOp>(loc, limit, start), delta);
+        Type wide = rewriter.getI64Type();
+        Value zero = scalarConstant(rewriter, loc, wide, 0);
+        Value s = castScalar(rewriter, loc, start, wide), l = castScalar(rewriter, loc, limit, wide);
+        Value d = castScalar(rewriter, loc, delta, wide);
+        emitCheck(rewriter, loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, d, zero),
+                  "delta is 0");
+        // ceil(span / d) for either sign: (span + d - sign(d)) / d, span and
+        // d of one sign (else the count is 0 anyway).
+        Value span = rewriter.create<arith::SubIOp>(loc, l, s);
+        Value positive = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, d, zero);
+        Value sign = rewriter.create<arith::SelectOp>(loc, positive, scalarConstant(rewriter, loc, wide, 1),
+                                                      scalarConstant(rewriter, loc, wide, -1));
+        Value safe = rewriter.create<arith::SelectOp>(
+            loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, d, zero),
+            scalarConstant(rewriter, loc, wide, 1), d);
+        Value adjusted = rewriter.create<arith::SubIOp>(loc, rewriter.create<arith::AddIOp>(loc, span, safe), sign);
+        n = rewriter.create<arith::DivSIOp>(loc, adjusted, safe);
       }
       Value idx = toIndex(rewriter, loc, n);
       count = rewriter.create<arith::MaxSIOp>(loc, idx, rewriter.create<arith::ConstantIndexOp>(loc, 0)).getResult();

@@ -10,6 +10,7 @@
 
 #include "targets/common/GraphToLinalg.h"
 #include "targets/common/LoweringUtils.h"
+#include "targets/common/RuntimeShapes.h"
 
 #include "dialects/graph/GraphOps.h"
 
@@ -248,14 +249,15 @@ struct LowerElementwise : RewritePattern {
       if (!isa<RankedTensorType>(input.getType()))
         return rewriter.notifyMatchFailure(op, "unranked operand");
     Location loc = op->getLoc();
+    Broadcast broadcast = broadcastOperands(rewriter, loc, inputs, resultType);
     SmallVector<AffineMap> maps;
-    for (Value input : inputs)
+    for (Value input : broadcast.operands)
       maps.push_back(broadcastMap(getContext(), cast<RankedTensorType>(input.getType()),
                                   resultType));
-    Value init = emptyTensor(rewriter, loc, resultType,
-                             broadcastDims(rewriter, loc, inputs, resultType));
+    Value init = emptyTensor(rewriter, loc, resultType, broadcast.dims);
     Value result = buildParallelGeneric(
-        rewriter, loc, inputs, maps, init, [&](OpBuilder &b, Location l, ValueRange args) {
+        rewriter, loc, broadcast.operands, maps, init,
+        [&](OpBuilder &b, Location l, ValueRange args) {
           return buildScalar(op, b, l, args, resultType.getElementType());
         });
     rewriter.replaceOp(op, result);

@@ -10,6 +10,7 @@
 
 #include "targets/common/GraphToLinalg.h"
 #include "targets/common/LoweringUtils.h"
+#include "targets/common/RuntimeShapes.h"
 
 #include "dialects/graph/GraphOps.h"
 
@@ -60,25 +61,19 @@ struct LowerMatMul : OpRewritePattern<MatMulOp> {
       bDims.push_back(rewriter.getIndexAttr(1));
       b = reshapeTo(rewriter, loc, b, bType, bDims);
     }
+    checkEqual(rewriter, loc, aDims.back(), bDims[bType.getRank() - 2],
+               "inner dims differ: {0} vs {1}");
     // The result as a matrix (batch..., M, N) before dropping vector dims.
     int64_t batchRank = std::max(aType.getRank(), bType.getRank()) - 2;
     SmallVector<int64_t> shape(resultType.getShape().take_front(batchRank));
-    SmallVector<OpFoldResult> dims;
     shape.push_back(aType.getDimSize(aType.getRank() - 2));
     shape.push_back(bType.getDimSize(bType.getRank() - 1));
     auto matrixType = RankedTensorType::get(shape, resultType.getElementType());
-    // Batch dims: take each from an operand whose dim is not a broadcast 1.
-    for (int64_t i = 0; i < batchRank; ++i) {
-      OpFoldResult dim = rewriter.getIndexAttr(1);
-      for (auto [type, operandDims] : {std::make_pair(aType, &aDims), std::make_pair(bType, &bDims)}) {
-        int64_t j = i - (batchRank - (type.getRank() - 2));
-        if (j >= 0 && type.getDimSize(j) != 1) {
-          dim = (*operandDims)[j];
-          break;
-        }
-      }
-      dims.push_back(dim);
-    }
+    // Batch dims broadcast (checked, and stretched where only the run knows).
+    Broadcast batch = broadcastOperands(rewriter, loc, {a, b}, matrixType, /*excluded=*/2);
+    a = batch.operands[0];
+    b = batch.operands[1];
+    SmallVector<OpFoldResult> dims(batch.dims.begin(), batch.dims.begin() + batchRank);
     dims.push_back(aDims[aType.getRank() - 2]);
     dims.push_back(bDims[bType.getRank() - 1]);
     Value init = zeroFilled(rewriter, loc, matrixType, dims);
@@ -151,6 +146,8 @@ struct LowerGemm : OpRewritePattern<GemmOp> {
     SmallVector<OpFoldResult> aDims = getDims(rewriter, loc, op.getA());
     SmallVector<OpFoldResult> bDims = getDims(rewriter, loc, op.getB());
     SmallVector<OpFoldResult> dims{aDims[transA ? 1 : 0], bDims[transB ? 0 : 1]};
+    checkEqual(rewriter, loc, aDims[transA ? 0 : 1], bDims[transB ? 1 : 0],
+               "inner dims differ: {0} vs {1}");
     Value init = zeroFilled(rewriter, loc, resultType, dims);
     Value product =
         rewriter
@@ -170,7 +167,7 @@ struct LowerGemm : OpRewritePattern<GemmOp> {
       SmallVector<Value> inputs{product};
       SmallVector<AffineMap> inputMaps{rewriter.getMultiDimIdentityMap(2)};
       if (c && beta != 0.0) {
-        inputs.push_back(c);
+        inputs.push_back(broadcastOperands(rewriter, loc, c, resultType, 0, dims).operands[0]);
         inputMaps.push_back(broadcastMap(ctx, cast<RankedTensorType>(c.getType()), resultType));
       }
       Value out = emptyTensor(rewriter, loc, resultType, dims);

@@ -1,6 +1,7 @@
 //===- LoweringUtils.cpp - Helpers shared by the graph -> linalg patterns -===//
 
 #include "targets/common/LoweringUtils.h"
+#include "targets/common/RuntimeShapes.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/AffineExpr.h"
@@ -27,6 +28,7 @@ Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
   for (int64_t i = 0; i < type.getRank(); ++i)
     if (type.isDynamicDim(i))
       dynamic.push_back(toValue(b, loc, dims[i]));
+  checkBufferSizes(b, loc, type, dims);
   return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType(), dynamic);
 }
 
