@@ -23,10 +23,16 @@ static std::optional<std::string> dtypeName(Type type) {
   if (type.isF64()) return "float64";
   if (type.isF16()) return "float16";
   if (type.isBF16()) return "bfloat16";
+  // The float8 types as ml_dtypes names them; one byte per element.
+  if (type.isFloat8E4M3FN()) return "float8_e4m3fn";
+  if (type.isFloat8E4M3FNUZ()) return "float8_e4m3fnuz";
+  if (type.isFloat8E5M2()) return "float8_e5m2";
+  if (type.isFloat8E5M2FNUZ()) return "float8_e5m2fnuz";
   if (type.isInteger(1)) return "bool";
   if (auto integer = dyn_cast<IntegerType>(type)) {
+    // int4/int2 are passed one element per byte, as ml_dtypes stores them.
     unsigned width = integer.getWidth();
-    if (width != 8 && width != 16 && width != 32 && width != 64)
+    if (width != 2 && width != 4 && width != 8 && width != 16 && width != 32 && width != 64)
       return std::nullopt;
     return (integer.isUnsigned() ? "uint" : "int") + std::to_string(width);
   }

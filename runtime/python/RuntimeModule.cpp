@@ -45,7 +45,16 @@ constexpr DtypeMapping kDtypes[] = {
     {INGOT_BOOL, nb::dlpack::dtype_code::Bool, 8},
 };
 
+/// Dtypes NumPy has no DLPack code for (ml_dtypes' bfloat16, float8, int4,
+/// int2): they cross as unsigned integers of their size, and the Python
+/// layer views them as the ml_dtypes type (ingot/__init__.py).
+bool travelsAsBits(ingot_dtype dtype) {
+  return dtype == INGOT_BFLOAT16 || dtype >= INGOT_FLOAT8E4M3FN;
+}
+
 nb::dlpack::dtype toDlpack(ingot_dtype dtype) {
+  if (travelsAsBits(dtype))
+    return {uint8_t(nb::dlpack::dtype_code::UInt), uint8_t(8 * ingot_dtype_size(dtype)), 1};
   for (const DtypeMapping &m : kDtypes)
     if (m.dtype == dtype)
       return {uint8_t(m.code), m.bits, 1};
@@ -103,6 +112,12 @@ public:
       ingot_dtype dtype;
       if (!fromDlpack(array.dtype(), dtype))
         throw nb::type_error(("input '" + names.back() + "': unsupported element type").c_str());
+      // The bits of a dtype NumPy cannot name (the Python layer checked it).
+      for (const ingot_tensor_info &info : model.inputs())
+        if (names.back() == info.name && travelsAsBits(info.dtype) &&
+            array.dtype().code == uint8_t(nb::dlpack::dtype_code::UInt) &&
+            array.dtype().bits == 8 * ingot_dtype_size(info.dtype))
+          dtype = info.dtype;
       arrays.push_back(array);
       shapes.emplace_back(array.ndim());
       for (size_t d = 0; d < array.ndim(); ++d)

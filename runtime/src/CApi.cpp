@@ -46,15 +46,20 @@ void fillInfo(const TensorInfo &tensor, ingot_tensor_info *info) {
 extern "C" {
 
 const char *ingot_dtype_name(ingot_dtype dtype) {
-  static const char *const names[] = {"float32", "float64", "float16", "bfloat16", "int8",
-                                      "int16",   "int32",   "int64",   "uint8",    "uint16",
-                                      "uint32",  "uint64",  "bool"};
-  return dtype >= INGOT_FLOAT32 && dtype <= INGOT_BOOL ? names[dtype] : "unknown";
+  static const char *const names[] = {
+      "float32",       "float64",         "float16",     "bfloat16",        "int8",
+      "int16",         "int32",           "int64",       "uint8",           "uint16",
+      "uint32",        "uint64",          "bool",        "float8_e4m3fn",   "float8_e4m3fnuz",
+      "float8_e5m2",   "float8_e5m2fnuz", "int4",        "uint4",           "int2",
+      "uint2"};
+  static_assert(sizeof(names) / sizeof(names[0]) == INGOT_DTYPE_LAST + 1, "a name per dtype");
+  return dtype >= INGOT_FLOAT32 && dtype <= INGOT_DTYPE_LAST ? names[dtype] : "unknown";
 }
 
 size_t ingot_dtype_size(ingot_dtype dtype) {
-  static const size_t sizes[] = {4, 8, 2, 2, 1, 2, 4, 8, 1, 2, 4, 8, 1};
-  return dtype >= INGOT_FLOAT32 && dtype <= INGOT_BOOL ? sizes[dtype] : 0;
+  static const size_t sizes[] = {4, 8, 2, 2, 1, 2, 4, 8, 1, 2, 4, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  static_assert(sizeof(sizes) / sizeof(sizes[0]) == INGOT_DTYPE_LAST + 1, "a size per dtype");
+  return dtype >= INGOT_FLOAT32 && dtype <= INGOT_DTYPE_LAST ? sizes[dtype] : 0;
 }
 
 const char *ingot_last_error(void) { return lastError.c_str(); }

@@ -118,7 +118,7 @@ std::unique_ptr<MappedArtifact> MappedArtifact::open(const std::string &path,
 //===----------------------------------------------------------------------===//
 
 static bool dtypeFromName(const std::string &name, ingot_dtype &dtype) {
-  for (int d = INGOT_FLOAT32; d <= INGOT_BOOL; ++d)
+  for (int d = INGOT_FLOAT32; d <= INGOT_DTYPE_LAST; ++d)
     if (name == ingot_dtype_name(static_cast<ingot_dtype>(d))) {
       dtype = static_cast<ingot_dtype>(d);
       return true;
@@ -302,7 +302,7 @@ bool Session::bindInputs(const ingot_tensor *given, int32_t count, std::string &
     }
     if (tensor->dtype != info.dtype) {
       error = "input '" + info.name + "' has dtype " +
-              (tensor->dtype >= INGOT_FLOAT32 && tensor->dtype <= INGOT_BOOL
+              (tensor->dtype >= INGOT_FLOAT32 && tensor->dtype <= INGOT_DTYPE_LAST
                    ? ingot_dtype_name(tensor->dtype)
                    : "unknown") +
               "; the model expects " + ingot_dtype_name(info.dtype);

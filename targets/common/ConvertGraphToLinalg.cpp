@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/common/GraphToLinalg.h"
+#include "targets/common/LoweringUtils.h"
 
 #include "dialects/graph/GraphOps.h"
 
@@ -35,6 +36,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateLinearAlgebraToLinalgPatterns(patterns);
   populateNormalizationToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
+  populateResizeToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }
@@ -79,23 +81,42 @@ void unifyNamedDims(func::FuncOp func) {
   });
 }
 
+/// Why each op's patterns declined it (the last reason given per location).
+struct MatchFailureReasons : RewriterBase::Listener {
+  llvm::DenseMap<Location, std::string> reasons;
+  void notifyMatchFailure(Location loc,
+                          function_ref<void(Diagnostic &)> reasonCallback) override {
+    Diagnostic diagnostic(loc, DiagnosticSeverity::Remark);
+    reasonCallback(diagnostic);
+    std::string reason = diagnostic.str();
+    if (!reason.empty())
+      reasons[loc] = reason;
+  }
+};
+
 struct ConvertGraphToLinalgPass : impl::ConvertGraphToLinalgBase<ConvertGraphToLinalgPass> {
   void runOnOperation() override {
+    lowering::makeIntegersSignless(getOperation());
     RewritePatternSet patterns(&getContext());
     lowering::populateGraphToLinalgPatterns(patterns);
+    MatchFailureReasons reasons;
     GreedyRewriteConfig config;
     config.maxIterations = GreedyRewriteConfig::kNoLimit;
+    config.listener = &reasons;
     (void)applyPatternsAndFoldGreedily(getOperation(), std::move(patterns), config);
     unifyNamedDims(getOperation());
-    bool failedAny = false;
-    getOperation().walk([&](Operation *op) {
+    // The first op left says why: one line, the node and the reason.
+    WalkResult left = getOperation().walk([&](Operation *op) {
       if (!isa<graph::GraphDialect>(op->getDialect()) || isa<graph::RuntimeCheckOp>(op))
-        return;
-      op->emitError("cannot lower '") << op->getName()
-                                      << "' with these operand types and attributes yet";
-      failedAny = true;
+        return WalkResult::advance();
+      auto reason = reasons.reasons.find(op->getLoc());
+      op->emitError("cannot lower '")
+          << op->getName() << "' yet: "
+          << (reason != reasons.reasons.end() ? reason->second
+                                              : std::string("no lowering for these operand types"));
+      return WalkResult::interrupt();
     });
-    if (failedAny)
+    if (left.wasInterrupted())
       signalPassFailure();
   }
 };

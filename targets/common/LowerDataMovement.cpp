@@ -592,7 +592,10 @@ struct LowerPad : OpRewritePattern<PadOp> {
     Value value = op.getConstantValue()
                       ? rewriter.create<tensor::ExtractOp>(loc, op.getConstantValue(), ValueRange{}).getResult()
                       : scalarConstant(rewriter, loc, type.getElementType(), 0);
-    rewriter.replaceOpWithNewOp<tensor::PadOp>(op, resultType, op.getData(), low, high, value);
+    Value padded = padWithValue(rewriter, loc, op.getData(), low, high, value);
+    if (padded.getType() != resultType)
+      padded = rewriter.create<tensor::CastOp>(loc, resultType, padded);
+    rewriter.replaceOp(op, padded);
     return success();
   }
 };
@@ -651,143 +654,13 @@ struct LowerTrilu : OpRewritePattern<TriluOp> {
   }
 };
 
-/// Resize in nearest or (multi)linear mode, for every coordinate
-/// transformation but tf_crop_and_resize, without antialiasing. Each output
-/// element maps back to a fractional input coordinate per resized axis, as
-/// the ONNX reference computes it (in double precision).
-struct LowerResize : OpRewritePattern<ResizeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ResizeOp op, PatternRewriter &rewriter) const override {
-    auto type = dyn_cast<RankedTensorType>(op.getX().getType());
-    auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    StringRef mode = op.getMode(), transform = op.getCoordinateTransformationMode();
-    if (!type || !resultType || !type.hasStaticShape() || !resultType.hasStaticShape() ||
-        !isa<FloatType>(type.getElementType()) || (mode != "nearest" && mode != "linear") ||
-        transform == "tf_crop_and_resize" || op.getAntialias() != 0 ||
-        op.getKeepAspectRatioPolicy() != "stretch")
-      return rewriter.notifyMatchFailure(op, "unsupported resize");
-    int64_t rank = type.getRank();
-    SmallVector<int64_t> axes;
-    if (auto attr = op.getAxes())
-      for (int64_t a : *attr)
-        axes.push_back(*normalizeAxis(a, rank));
-    else
-      for (int64_t i = 0; i < rank; ++i)
-        axes.push_back(i);
-    // Per-dim scale: the scales input when given, else output / input size.
-    SmallVector<double> scale(rank, 1.0);
-    std::optional<SmallVector<double>> scales;
-    if (op.getScales())
-      scales = getConstantFloats(op.getScales());
-    if (scales && scales->empty())
-      scales.reset();
-    for (auto [i, axis] : llvm::enumerate(axes))
-      scale[axis] = scales ? (*scales)[i]
-                           : double(resultType.getDimSize(axis)) / double(type.getDimSize(axis));
-    SmallVector<int64_t> resized;
-    for (int64_t d = 0; d < rank; ++d)
-      if (type.getDimSize(d) != resultType.getDimSize(d) || scale[d] != 1.0)
-        resized.push_back(d);
-    if (mode == "linear" && resized.size() > 4)
-      return rewriter.notifyMatchFailure(op, "too many linear axes");
-    Location loc = op.getLoc();
-    Value x = op.getX();
-    std::string nearestMode = op.getNearestMode().str();
-    Value init = emptyTensor(rewriter, loc, resultType, {});
-    Value result = buildParallelGeneric(
-        rewriter, loc, {}, {}, init, [&](OpBuilder &b, Location l, ValueRange) -> Value {
-          Type f64 = b.getF64Type();
-          auto cst = [&](double v) -> Value { return b.create<arith::ConstantOp>(l, b.getF64FloatAttr(v)); };
-          auto clampIndex = [&](Value v, int64_t size) -> Value {
-            Value zero = b.create<arith::ConstantIndexOp>(l, 0);
-            Value last = b.create<arith::ConstantIndexOp>(l, size - 1);
-            return b.create<arith::MinSIOp>(l, b.create<arith::MaxSIOp>(l, v, zero), last);
-          };
-          auto toIdx = [&](Value f) -> Value {
-            return b.create<arith::IndexCastOp>(l, b.getIndexType(),
-                                                b.create<arith::FPToSIOp>(l, b.getI64Type(), f));
-          };
-          SmallVector<Value> base(rank), next(rank), weight(rank);
-          for (int64_t d = 0; d < rank; ++d)
-            base[d] = b.create<linalg::IndexOp>(l, d);
-          for (int64_t d : resized) {
-            double in = type.getDimSize(d), out = resultType.getDimSize(d), s = scale[d];
-            Value xr = b.create<arith::SIToFPOp>(
-                l, f64, b.create<arith::IndexCastOp>(l, b.getI64Type(), base[d]));
-            Value xo;
-            if (transform == "align_corners") {
-              // The reference divides by the unrounded resized length in * scale.
-              double length = in * s;
-              xo = length > 1 ? b.create<arith::MulFOp>(l, xr, cst((in - 1) / (length - 1))).getResult()
-                              : cst(0);
-            } else if (transform == "asymmetric") {
-              xo = b.create<arith::DivFOp>(l, xr, cst(s));
-            } else {
-              // half_pixel and its variants: (x + 0.5) / scale - 0.5 (+ offset).
-              xo = b.create<arith::SubFOp>(
-                  l, b.create<arith::DivFOp>(l, b.create<arith::AddFOp>(l, xr, cst(0.5)), cst(s)), cst(0.5));
-              if (transform == "half_pixel_symmetric") {
-                double adjustment = out / (s * in);
-                xo = b.create<arith::AddFOp>(l, xo, cst(in / 2 * (1 - adjustment)));
-              } else if (transform == "pytorch_half_pixel" && out <= 1) {
-                xo = cst(0);
-              }
-            }
-            Value floor = b.create<math::FloorOp>(l, xo);
-            if (mode == "nearest") {
-              Value rounded;
-              if (nearestMode == "floor") {
-                rounded = floor;
-              } else if (nearestMode == "ceil") {
-                rounded = b.create<math::CeilOp>(l, xo);
-              } else {
-                // Round half down (prefer_floor) or up (prefer_ceil).
-                Value frac = b.create<arith::SubFOp>(l, xo, floor);
-                auto pred = nearestMode == "round_prefer_ceil" ? arith::CmpFPredicate::OGE
-                                                               : arith::CmpFPredicate::OGT;
-                Value up = b.create<arith::CmpFOp>(l, pred, frac, cst(0.5));
-                rounded = b.create<arith::SelectOp>(l, up, b.create<arith::AddFOp>(l, floor, cst(1)), floor);
-              }
-              base[d] = clampIndex(toIdx(rounded), type.getDimSize(d));
-              continue;
-            }
-            Value i0 = toIdx(floor);
-            weight[d] = b.create<arith::SubFOp>(l, xo, floor);
-            next[d] = clampIndex(b.create<arith::AddIOp>(l, i0, b.create<arith::ConstantIndexOp>(l, 1)),
-                                 type.getDimSize(d));
-            base[d] = clampIndex(i0, type.getDimSize(d));
-          }
-          Type element = type.getElementType();
-          if (mode == "nearest")
-            return b.create<tensor::ExtractOp>(l, x, base);
-          // Multilinear: the 2^k corners, each weighted by its distances.
-          Value sum = cst(0);
-          for (unsigned corner = 0; corner < (1u << resized.size()); ++corner) {
-            SmallVector<Value> coords(base);
-            Value w = cst(1);
-            for (auto [bit, d] : llvm::enumerate(resized)) {
-              bool high = corner & (1u << bit);
-              coords[d] = high ? next[d] : base[d];
-              Value factor = high ? weight[d] : b.create<arith::SubFOp>(l, cst(1), weight[d]).getResult();
-              w = b.create<arith::MulFOp>(l, w, factor);
-            }
-            Value v = castScalar(b, l, b.create<tensor::ExtractOp>(l, x, coords), f64);
-            sum = b.create<arith::AddFOp>(l, sum, b.create<arith::MulFOp>(l, w, v));
-          }
-          return castScalar(b, l, sum, element);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
 } // namespace
 
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerConstant, LowerReshape, LowerReshapeLike<FlattenOp>, LowerReshapeLike<SqueezeOp>,
                LowerReshapeLike<UnsqueezeOp>, LowerTranspose, LowerConcat, LowerSlice, LowerSplit,
                LowerGather, LowerExpand, LowerShape, LowerSize, LowerConstantOfShape, LowerRange, LowerPad,
-               LowerTile, LowerTrilu, LowerResize>(patterns.getContext());
+               LowerTile, LowerTrilu>(patterns.getContext());
 }
 
 } // namespace ingot::lowering

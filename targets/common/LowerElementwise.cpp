@@ -31,24 +31,38 @@ struct Scalar {
   OpBuilder &b;
   Location loc;
   Type type;
+  /// Integers are ONNX unsigned ones (see SignlessIntegers.cpp).
+  bool isUnsigned = false;
 
   bool isFloat() const { return isa<FloatType>(type); }
   Value c(double v) { return scalarConstant(b, loc, type, v); }
-  /// The float or the (signed) integer form of a binary arith op.
-  template <typename FloatOp, typename IntOp>
+  /// The float, signed or unsigned integer form of a binary arith op.
+  template <typename FloatOp, typename IntOp, typename UnsignedOp = IntOp>
   Value either(Value x, Value y) {
-    return isFloat() ? b.create<FloatOp>(loc, x, y).getResult()
-                     : b.create<IntOp>(loc, x, y).getResult();
+    if (isFloat())
+      return b.create<FloatOp>(loc, x, y).getResult();
+    return isUnsigned ? b.create<UnsignedOp>(loc, x, y).getResult()
+                      : b.create<IntOp>(loc, x, y).getResult();
   }
   Value add(Value x, Value y) { return either<arith::AddFOp, arith::AddIOp>(x, y); }
   Value sub(Value x, Value y) { return either<arith::SubFOp, arith::SubIOp>(x, y); }
   Value mul(Value x, Value y) { return either<arith::MulFOp, arith::MulIOp>(x, y); }
-  Value div(Value x, Value y) { return either<arith::DivFOp, arith::DivSIOp>(x, y); }
-  Value max(Value x, Value y) { return either<arith::MaximumFOp, arith::MaxSIOp>(x, y); }
-  Value min(Value x, Value y) { return either<arith::MinimumFOp, arith::MinSIOp>(x, y); }
+  Value div(Value x, Value y) { return either<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>(x, y); }
+  Value max(Value x, Value y) { return either<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>(x, y); }
+  Value min(Value x, Value y) { return either<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>(x, y); }
   Value cmp(arith::CmpFPredicate fp, arith::CmpIPredicate ip, Value x, Value y) {
-    return isFloat() ? b.create<arith::CmpFOp>(loc, fp, x, y).getResult()
-                     : b.create<arith::CmpIOp>(loc, ip, x, y).getResult();
+    if (isFloat())
+      return b.create<arith::CmpFOp>(loc, fp, x, y).getResult();
+    if (isUnsigned) {
+      switch (ip) {
+      case arith::CmpIPredicate::slt: ip = arith::CmpIPredicate::ult; break;
+      case arith::CmpIPredicate::sle: ip = arith::CmpIPredicate::ule; break;
+      case arith::CmpIPredicate::sgt: ip = arith::CmpIPredicate::ugt; break;
+      case arith::CmpIPredicate::sge: ip = arith::CmpIPredicate::uge; break;
+      default: break;
+      }
+    }
+    return b.create<arith::CmpIOp>(loc, ip, x, y).getResult();
   }
   Value lt(Value x, Value y) { return cmp(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt, x, y); }
   Value gt(Value x, Value y) { return cmp(arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt, x, y); }
@@ -64,7 +78,7 @@ double attr(APFloat value) { return value.convertToDouble(); }
 /// (supportsElementTypes(op) holds).
 Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Type outType) {
   Type inType = args.empty() ? outType : args[0].getType();
-  Scalar s{b, loc, inType};
+  Scalar s{b, loc, inType, isUnsignedOperand(op, 0)};
   Value x = args.empty() ? Value() : args[0];
   auto fold = [&](auto combine) {
     Value acc = args[0];
@@ -78,14 +92,35 @@ Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Ty
       .Case([&](MulOp) { return s.mul(x, args[1]); })
       .Case([&](DivOp) { return s.div(x, args[1]); })
       .Case([&](PowOp) -> Value {
-        Value exponent = castScalar(b, loc, args[1], inType);
+        Value exponent = castScalar(b, loc, args[1], inType, isUnsignedOperand(op, 1), s.isUnsigned);
         if (s.isFloat())
           return b.create<math::PowFOp>(loc, x, exponent);
         return b.create<math::IPowIOp>(loc, x, exponent);
       })
       .Case([&](ModOp mod) -> Value {
-        if (s.isFloat())
-          return b.create<arith::RemFOp>(loc, x, args[1]);
+        if (s.isFloat()) {
+          // fmod = 1: C's fmod. fmod = 0: x - floor(x / y) * y, the divisor's
+          // sign (a zero result takes it too), as ONNX defines since opset 28.
+          Value y = args[1];
+          Value r = b.create<arith::RemFOp>(loc, x, y);
+          if (mod.getFmod())
+            return r;
+          Value zero = s.c(0);
+          Value nonzero = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, r, zero);
+          Value signsDiffer = b.create<arith::XOrIOp>(loc, s.lt(r, zero), s.lt(y, zero));
+          Value fix = b.create<arith::AndIOp>(loc, nonzero, signsDiffer);
+          r = s.select(fix, s.add(r, y), r);
+          // A zero takes y's sign bit (read as an integer: -0 and NaN have one).
+          Type bits = b.getIntegerType(y.getType().getIntOrFloatBitWidth());
+          Value ySign = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                                b.create<arith::BitcastOp>(loc, bits, y),
+                                                scalarConstant(b, loc, bits, 0));
+          Value signedZero = s.select(ySign, s.c(-0.0), zero);
+          Value isZero = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, r, zero);
+          return s.select(isZero, signedZero, r);
+        }
+        if (s.isUnsigned)
+          return b.create<arith::RemUIOp>(loc, x, args[1]);
         // Integer Mod takes the divisor's sign, as Python's %.
         Value r = b.create<arith::RemSIOp>(loc, x, args[1]);
         if (mod.getFmod())
@@ -121,13 +156,15 @@ Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Ty
       })
       .Case([&](WhereOp) { return s.select(x, args[1], args[2]); })
       .Case([&](AbsOp) {
+        if (s.isUnsigned)
+          return x;
         return s.isFloat() ? b.create<math::AbsFOp>(loc, x).getResult()
                            : b.create<math::AbsIOp>(loc, x).getResult();
       })
       .Case([&](NegOp) {
         return s.isFloat() ? b.create<arith::NegFOp>(loc, x).getResult() : s.sub(s.c(0), x);
       })
-      .Case([&](ReluOp) { return s.max(x, s.c(0)); })
+      .Case([&](ReluOp) { return s.isUnsigned ? x : s.max(x, s.c(0)); })
       .Case([&](LeakyReluOp op) {
         return s.select(s.lt(x, s.c(0)), s.mul(s.c(attr(op.getAlpha())), x), x);
       })
@@ -187,7 +224,9 @@ Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Ty
       })
       .Case([&](IdentityOp) { return x; })
       .Case([&](DropoutOp) { return x; })
-      .Case([&](CastOp) { return castScalar(b, loc, x, outType); })
+      .Case([&](CastOp) {
+        return castScalar(b, loc, x, outType, s.isUnsigned, isUnsignedResult(op, 0));
+      })
       .Case([&](ClipOp op) {
         Value v = x;
         unsigned next = 1;
@@ -218,13 +257,8 @@ bool isElementwise(Operation *op) {
 }
 
 /// Whether the scalar formula of `op` exists for its element types: the
-/// transcendental ops are float-only, and arith has no unsigned integers.
+/// transcendental ops are float-only.
 bool supportsElementTypes(Operation *op) {
-  auto unsignedInt = [](Value v) {
-    return getElementTypeOrSelf(v.getType()).isUnsignedInteger();
-  };
-  if (llvm::any_of(op->getOperands(), unsignedInt) || llvm::any_of(op->getResults(), unsignedInt))
-    return false;
   bool floatOnly = isa<SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, CosOp, SinOp,
                        CeilOp, FloorOp, RoundOp, SoftplusOp, SoftsignOp, EluOp, SeluOp,
                        HardSigmoidOp, HardSwishOp, IsNaNOp, LeakyReluOp>(op);
@@ -241,6 +275,20 @@ struct LowerElementwise : RewritePattern {
     // fails would make the greedy driver loop.
     if (!supportsElementTypes(op))
       return rewriter.notifyMatchFailure(op, "element type not supported");
+    if (auto dropout = dyn_cast<DropoutOp>(op); dropout && dropout.getTrainingMode()) {
+      // Training-mode Dropout samples a random mask: only its inference form
+      // (an identity) is compiled; a run that asks for training fails.
+      auto flag = getConstantInts(dropout.getTrainingMode());
+      if (flag && llvm::any_of(*flag, [](int64_t v) { return v != 0; }))
+        return rewriter.notifyMatchFailure(op, "training mode (a random mask) is not supported");
+      if (!flag) {
+        Location loc = op->getLoc();
+        Value mode = rewriter.create<tensor::ExtractOp>(loc, dropout.getTrainingMode(), ValueRange{});
+        Value off = rewriter.create<arith::XOrIOp>(loc, mode, rewriter.create<arith::ConstantIntOp>(loc, 1, 1));
+        emitCheck(rewriter, loc, off,
+                  "training_mode is true: Dropout's random mask is not supported, only inference");
+      }
+    }
     auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!resultType)
       return rewriter.notifyMatchFailure(op, "unranked result");

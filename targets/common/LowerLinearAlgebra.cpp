@@ -190,78 +190,79 @@ struct LowerGemm : OpRewritePattern<GemmOp> {
 // Windows: convolution and pooling
 //===----------------------------------------------------------------------===//
 
-/// Padding and output sizes of a windowed op along its spatial dims.
+/// Padding and output sizes of a windowed op along its spatial dims, as
+/// constants where the input's sizes are known and computed at run time
+/// where they are not.
 struct Window {
-  SmallVector<int64_t> kernel, strides, dilations, padBegin, padEnd;
-  /// The part of padEnd that only ceil_mode's last windows need.
-  SmallVector<int64_t> ceilPadEnd;
+  SmallVector<int64_t> kernel, strides, dilations;
+  SmallVector<OpFoldResult> padBegin, padEnd, outSizes;
+  /// The part of padEnd that only ceil_mode's (or SAME's) last windows need.
+  SmallVector<OpFoldResult> ceilPadEnd;
 };
 
 /// Resolves auto_pad and ceil_mode into explicit begin/end padding so that
-/// every window of the output lies inside the padded input. Needs static
-/// spatial sizes for SAME_* and ceil_mode.
-FailureOr<Window> resolveWindow(RankedTensorType input, RankedTensorType result,
-                                ArrayRef<int64_t> kernel, std::optional<ArrayRef<int64_t>> strides,
-                                std::optional<ArrayRef<int64_t>> dilations,
-                                std::optional<ArrayRef<int64_t>> pads, StringRef autoPad) {
-  int64_t spatial = input.getRank() - 2;
+/// every window of the output lies inside the padded input. Output sizes
+/// follow the ONNX spec (and ONNX Runtime for ceil_mode: a last window that
+/// would start in the end padding is dropped).
+Window resolveWindow(OpBuilder &b, Location loc, Value input, RankedTensorType result,
+                     ArrayRef<int64_t> kernel, std::optional<ArrayRef<int64_t>> strides,
+                     std::optional<ArrayRef<int64_t>> dilations,
+                     std::optional<ArrayRef<int64_t>> pads, StringRef autoPad, bool ceilMode) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t spatial = type.getRank() - 2;
+  IndexMath m{b, loc};
+  SmallVector<OpFoldResult> dims = getDims(b, loc, input);
   Window w;
   w.kernel.assign(kernel.begin(), kernel.end());
   for (int64_t i = 0; i < spatial; ++i) {
-    w.strides.push_back(strides ? (*strides)[i] : 1);
+    int64_t stride = strides ? (*strides)[i] : 1;
+    w.strides.push_back(stride);
     w.dilations.push_back(dilations ? (*dilations)[i] : 1);
-    int64_t begin = pads && autoPad == "NOTSET" ? (*pads)[i] : 0;
-    int64_t end = pads && autoPad == "NOTSET" ? (*pads)[spatial + i] : 0;
-    int64_t in = input.getDimSize(2 + i), out = result.getDimSize(2 + i);
+    OpFoldResult in = dims[2 + i];
     int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
+    OpFoldResult begin = m.c(0), end = m.c(0), out;
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      if (ShapedType::isDynamic(in) || ShapedType::isDynamic(out))
-        return failure();
-      int64_t total = std::max<int64_t>(0, (out - 1) * w.strides[i] + effective - in);
-      begin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      end = total - begin;
+      out = m.ceilDiv(in, stride);
+      OpFoldResult total =
+          m.max(m.c(0), m.sub(m.add(m.mul(m.sub(out, m.c(1)), m.c(stride)), m.c(effective)), in));
+      OpFoldResult half = m.floorDiv(total, 2);
+      begin = autoPad == "SAME_UPPER" ? half : m.sub(total, half);
+      end = m.sub(total, begin);
+    } else {
+      if (pads && autoPad == "NOTSET") {
+        begin = m.c((*pads)[i]);
+        end = m.c((*pads)[spatial + i]);
+      }
+      OpFoldResult span = m.sub(m.add(m.add(in, begin), end), m.c(effective));
+      out = m.add(ceilMode ? m.ceilDiv(span, stride) : m.floorDiv(span, stride), m.c(1));
+      if (ceilMode) {
+        Value startsInPad = m.cmp(arith::CmpIPredicate::sge,
+                                  m.mul(m.sub(out, m.c(1)), m.c(stride)), m.add(in, begin));
+        out = m.select(startsInPad, m.sub(out, m.c(1)), out);
+      }
     }
-    // ceil_mode (or SAME) may need windows past the end: pad for them.
-    int64_t extra = 0;
-    if (!ShapedType::isDynamic(in) && !ShapedType::isDynamic(out))
-      extra = std::max<int64_t>(0, (out - 1) * w.strides[i] + effective - (in + begin + end));
+    if (!result.isDynamicDim(2 + i))
+      out = m.c(result.getDimSize(2 + i));
+    // The last windows may reach past the padded input: pad for them.
+    OpFoldResult reach = m.add(m.mul(m.sub(out, m.c(1)), m.c(stride)), m.c(effective));
+    OpFoldResult extra = m.max(m.c(0), m.sub(reach, m.add(m.add(in, begin), end)));
     w.padBegin.push_back(begin);
-    w.padEnd.push_back(end + extra);
+    w.padEnd.push_back(m.add(end, extra));
     w.ceilPadEnd.push_back(extra);
+    w.outSizes.push_back(out);
   }
   return w;
 }
 
 /// `input` padded on its spatial dims with `value`.
 Value padSpatial(OpBuilder &b, Location loc, Value input, const Window &w, Value value) {
-  if (llvm::all_of(w.padBegin, [](int64_t p) { return p == 0; }) &&
-      llvm::all_of(w.padEnd, [](int64_t p) { return p == 0; }))
+  auto zero = [](OpFoldResult p) { return isConstantIntValue(p, 0); };
+  if (llvm::all_of(w.padBegin, zero) && llvm::all_of(w.padEnd, zero))
     return input;
-  auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<int64_t> low{0, 0}, high{0, 0};
+  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)), high(2, b.getIndexAttr(0));
   llvm::append_range(low, w.padBegin);
   llvm::append_range(high, w.padEnd);
-  SmallVector<int64_t> shape(type.getShape());
-  for (size_t i = 0; i < w.padBegin.size(); ++i)
-    if (!type.isDynamicDim(2 + i))
-      shape[2 + i] += w.padBegin[i] + w.padEnd[i];
-  auto padType = RankedTensorType::get(shape, type.getElementType());
-  SmallVector<OpFoldResult> lowOfr, highOfr;
-  for (int64_t v : low) lowOfr.push_back(b.getIndexAttr(v));
-  for (int64_t v : high) highOfr.push_back(b.getIndexAttr(v));
-  return b.create<tensor::PadOp>(loc, padType, input, lowOfr, highOfr, value);
-}
-
-/// Output spatial size for a padded input dim: (in - effective) / stride + 1.
-OpFoldResult outputDim(OpBuilder &b, Location loc, RankedTensorType result, int64_t i,
-                       Value paddedInput, const Window &w) {
-  if (!result.isDynamicDim(2 + i))
-    return b.getIndexAttr(result.getDimSize(2 + i));
-  Value in = b.create<tensor::DimOp>(loc, paddedInput, 2 + i);
-  int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
-  Value span = b.create<arith::SubIOp>(loc, in, b.create<arith::ConstantIndexOp>(loc, effective));
-  Value q = b.create<arith::DivSIOp>(loc, span, b.create<arith::ConstantIndexOp>(loc, w.strides[i]));
-  return b.create<arith::AddIOp>(loc, q, b.create<arith::ConstantIndexOp>(loc, 1)).getResult();
+  return padWithValue(b, loc, input, low, high, value);
 }
 
 /// The input read at out*stride + k*dilation for spatial dim i.
@@ -285,10 +286,12 @@ struct LowerConv : OpRewritePattern<ConvOp> {
     int64_t filters = wType.getDimSize(0), channelsPerGroup = wType.getDimSize(1);
     int64_t filtersPerGroup = filters / groups;
     SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-    FailureOr<Window> w = resolveWindow(xType, resultType, kernel, op.getStrides(),
-                                        op.getDilations(), op.getPads(), op.getAutoPad());
-    if (failed(w))
-      return rewriter.notifyMatchFailure(op, "SAME padding needs static spatial sizes");
+    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getX())[1],
+               rewriter.getIndexAttr(channelsPerGroup * groups),
+               "the input has {0} channels, the weights expect {1}");
+    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
+                                  op.getDilations(), op.getPads(), op.getAutoPad(), false);
+    Window *w = &window;
     Type element = resultType.getElementType();
     Value x = padSpatial(rewriter, loc, op.getX(), *w, scalarConstant(rewriter, loc, element, 0));
 
@@ -299,7 +302,7 @@ struct LowerConv : OpRewritePattern<ConvOp> {
                                       rewriter.getIndexAttr(filtersPerGroup)};
     for (int64_t i = 0; i < spatial; ++i) {
       outShape.push_back(resultType.getDimSize(2 + i));
-      outDims.push_back(outputDim(rewriter, loc, resultType, i, x, *w));
+      outDims.push_back(w->outSizes[i]);
     }
     auto outType = RankedTensorType::get(outShape, element);
     Value init;
@@ -361,16 +364,15 @@ struct CollapsePointwiseConv : OpRewritePattern<ConvOp> {
       return rewriter.notifyMatchFailure(op, "not a static convolution over 2+ dims");
     int64_t spatial = xType.getRank() - 2;
     SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-    FailureOr<Window> w = resolveWindow(xType, resultType, kernel, op.getStrides(),
-                                        op.getDilations(), op.getPads(), op.getAutoPad());
     auto allOnes = [](ArrayRef<int64_t> values) {
       return llvm::all_of(values, [](int64_t v) { return v == 1; });
     };
-    auto allZero = [](ArrayRef<int64_t> values) {
-      return llvm::all_of(values, [](int64_t v) { return v == 0; });
+    auto allZero = [](std::optional<ArrayRef<int64_t>> values) {
+      return !values || llvm::all_of(*values, [](int64_t v) { return v == 0; });
     };
-    if (failed(w) || !allOnes(kernel) || !allOnes(w->strides) || !allZero(w->padBegin) ||
-        !allZero(w->padEnd))
+    StringRef autoPad = op.getAutoPad();
+    bool unitStrides = !op.getStrides() || allOnes(*op.getStrides());
+    if (!allOnes(kernel) || !unitStrides || (autoPad == "NOTSET" && !allZero(op.getPads())))
       return rewriter.notifyMatchFailure(op, "not pointwise");
     Location loc = op.getLoc();
     SmallVector<ReassociationIndices> collapse{{0}, {1}, {}};
@@ -403,8 +405,7 @@ Value poolWindow(PatternRewriter &rewriter, Location loc, Value paddedInput,
   int64_t spatial = resultType.getRank() - 2;
   SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, paddedInput);
   SmallVector<OpFoldResult> outDims{inDims[0], inDims[1]};
-  for (int64_t i = 0; i < spatial; ++i)
-    outDims.push_back(outputDim(rewriter, loc, resultType, i, paddedInput, w));
+  llvm::append_range(outDims, w.outSizes);
   Value init = rewriter
                    .create<linalg::FillOp>(loc, initValue,
                                            emptyTensor(rewriter, loc, resultType, outDims))
@@ -441,18 +442,21 @@ struct LowerMaxPool : OpRewritePattern<MaxPoolOp> {
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     if (!xType || !resultType)
       return rewriter.notifyMatchFailure(op, "unranked");
-    FailureOr<Window> w = resolveWindow(xType, resultType, op.getKernelShape(), op.getStrides(),
-                                        op.getDilations(), op.getPads(), op.getAutoPad());
-    if (failed(w))
-      return rewriter.notifyMatchFailure(op, "SAME padding needs static spatial sizes");
     Location loc = op.getLoc();
+    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, op.getKernelShape(),
+                                  op.getStrides(), op.getDilations(), op.getPads(),
+                                  op.getAutoPad(), op.getCeilMode() != 0);
+    Window *w = &window;
     Type element = resultType.getElementType();
-    Value lowest = extremeConstant(rewriter, loc, element, /*lowest=*/true);
+    bool isUnsigned = isUnsignedOperand(op, 0);
+    Value lowest = extremeConstant(rewriter, loc, element, /*lowest=*/true, isUnsigned);
     Value x = padSpatial(rewriter, loc, op.getX(), *w, lowest);
     rewriter.replaceOp(op, poolWindow(rewriter, loc, x, resultType, *w, lowest,
-                                      [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+                                      [&](OpBuilder &b, Location l, Value acc, Value v) -> Value {
                                         if (isa<FloatType>(v.getType()))
                                           return b.create<arith::MaximumFOp>(l, acc, v);
+                                        if (isUnsigned)
+                                          return b.create<arith::MaxUIOp>(l, acc, v);
                                         return b.create<arith::MaxSIOp>(l, acc, v);
                                       }));
     return success();
@@ -466,11 +470,11 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     if (!xType || !resultType || !isa<FloatType>(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "needs ranked float tensors");
-    FailureOr<Window> w = resolveWindow(xType, resultType, op.getKernelShape(), op.getStrides(),
-                                        op.getDilations(), op.getPads(), op.getAutoPad());
-    if (failed(w))
-      return rewriter.notifyMatchFailure(op, "SAME padding needs static spatial sizes");
     Location loc = op.getLoc();
+    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, op.getKernelShape(),
+                                  op.getStrides(), op.getDilations(), op.getPads(),
+                                  op.getAutoPad(), op.getCeilMode() != 0);
+    Window *w = &window;
     Type element = resultType.getElementType();
     Value zero = scalarConstant(rewriter, loc, element, 0);
     Value x = padSpatial(rewriter, loc, op.getX(), *w, zero);
@@ -485,13 +489,12 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
     bool includePad = op.getCountIncludePad() != 0;
     SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getX());
     SmallVector<Value> lo, hi;
+    IndexMath m{rewriter, loc};
     for (int64_t i = 0; i < spatial; ++i) {
       // In padded coordinates the input is [padBegin, padBegin + in).
-      Value in = toValue(rewriter, loc, inDims[2 + i]);
-      int64_t countedEnd = includePad ? w->padEnd[i] - w->ceilPadEnd[i] : 0;
-      lo.push_back(rewriter.create<arith::ConstantIndexOp>(loc, includePad ? 0 : w->padBegin[i]));
-      hi.push_back(rewriter.create<arith::AddIOp>(
-          loc, in, rewriter.create<arith::ConstantIndexOp>(loc, w->padBegin[i] + countedEnd)));
+      OpFoldResult countedEnd = includePad ? m.sub(w->padEnd[i], w->ceilPadEnd[i]) : m.c(0);
+      lo.push_back(m.value(includePad ? m.c(0) : w->padBegin[i]));
+      hi.push_back(m.value(m.add(m.add(inDims[2 + i], w->padBegin[i]), countedEnd)));
     }
     Value avg = mapUnary(rewriter, loc, sum, [&](OpBuilder &b, Location l, ValueRange args) {
           Value count = b.create<arith::ConstantIndexOp>(l, 1);
@@ -614,12 +617,8 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
     SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0)), high(rank, rewriter.getIndexAttr(0));
     low[1] = rewriter.getIndexAttr(before);
     high[1] = rewriter.getIndexAttr(after);
-    SmallVector<int64_t> padShape(xType.getShape());
-    if (!xType.isDynamicDim(1))
-      padShape[1] += size - 1;
-    Value padded = rewriter.create<tensor::PadOp>(loc, RankedTensorType::get(padShape, element),
-                                                  squares, low, high,
-                                                  scalarConstant(rewriter, loc, element, 0));
+    Value padded = padWithValue(rewriter, loc, squares, low, high,
+                                scalarConstant(rewriter, loc, element, 0));
     Value zero = scalarConstant(rewriter, loc, element, 0);
     Value sumInit = rewriter.create<linalg::FillOp>(loc, zero, emptyTensor(rewriter, loc, xType, dims))
                         .getResult(0);

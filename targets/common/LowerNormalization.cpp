@@ -235,10 +235,11 @@ struct LowerReduce : OpRewritePattern<OpTy> {
                       });
     // For bool, Max is "any" and Min is "all".
     bool isBool = element.isInteger(1);
+    bool isUnsigned = isUnsignedOperand(op, 0);
     Value init;
     switch (kind) {
-    case ReduceKind::Max: init = extremeConstant(rewriter, loc, element, true); break;
-    case ReduceKind::Min: init = extremeConstant(rewriter, loc, element, false); break;
+    case ReduceKind::Max: init = extremeConstant(rewriter, loc, element, true, isUnsigned); break;
+    case ReduceKind::Min: init = extremeConstant(rewriter, loc, element, false, isUnsigned); break;
     case ReduceKind::Prod: init = scalarConstant(rewriter, loc, element, 1); break;
     default: init = scalarConstant(rewriter, loc, element, 0); break;
     }
@@ -249,13 +250,17 @@ struct LowerReduce : OpRewritePattern<OpTy> {
                             case ReduceKind::Max:
                               if (isBool)
                                 return b.create<arith::OrIOp>(l, acc, v).getResult();
-                              return isFloat ? b.create<arith::MaximumFOp>(l, acc, v).getResult()
-                                             : b.create<arith::MaxSIOp>(l, acc, v).getResult();
+                              if (isFloat)
+                                return b.create<arith::MaximumFOp>(l, acc, v).getResult();
+                              return isUnsigned ? b.create<arith::MaxUIOp>(l, acc, v).getResult()
+                                                : b.create<arith::MaxSIOp>(l, acc, v).getResult();
                             case ReduceKind::Min:
                               if (isBool)
                                 return b.create<arith::AndIOp>(l, acc, v).getResult();
-                              return isFloat ? b.create<arith::MinimumFOp>(l, acc, v).getResult()
-                                             : b.create<arith::MinSIOp>(l, acc, v).getResult();
+                              if (isFloat)
+                                return b.create<arith::MinimumFOp>(l, acc, v).getResult();
+                              return isUnsigned ? b.create<arith::MinUIOp>(l, acc, v).getResult()
+                                                : b.create<arith::MinSIOp>(l, acc, v).getResult();
                             case ReduceKind::Prod:
                               return isFloat ? b.create<arith::MulFOp>(l, acc, v).getResult()
                                              : b.create<arith::MulIOp>(l, acc, v).getResult();
@@ -290,13 +295,15 @@ struct LowerArgReduce : OpRewritePattern<OpTy> {
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getData().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!type || !resultType || !isa<FloatType>(type.getElementType()))
-      return rewriter.notifyMatchFailure(op, "needs a ranked float tensor");
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "unranked");
     Location loc = op.getLoc();
     MLIRContext *ctx = this->getContext();
     int64_t rank = type.getRank();
     int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
     bool last = op.getSelectLastIndex() != 0;
+    bool isFloat = isa<FloatType>(type.getElementType());
+    bool isUnsigned = isUnsignedOperand(op, 0);
     SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getData());
     SmallVector<OpFoldResult> keptDims;
     SmallVector<int64_t> keptShape;
@@ -308,7 +315,7 @@ struct LowerArgReduce : OpRewritePattern<OpTy> {
     auto valueType = RankedTensorType::get(keptShape, type.getElementType());
     auto indexType = RankedTensorType::get(keptShape, rewriter.getI64Type());
     Value valueInit = rewriter.create<linalg::FillOp>(
-        loc, extremeConstant(rewriter, loc, type.getElementType(), isMax),
+        loc, extremeConstant(rewriter, loc, type.getElementType(), isMax, isUnsigned),
         emptyTensor(rewriter, loc, valueType, keptDims)).getResult(0);
     Value indexInit = rewriter.create<linalg::FillOp>(
         loc, scalarConstant(rewriter, loc, rewriter.getI64Type(), 0),
@@ -322,9 +329,21 @@ struct LowerArgReduce : OpRewritePattern<OpTy> {
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value index = b.create<arith::IndexCastOp>(l, b.getI64Type(),
                                                      b.create<linalg::IndexOp>(l, axis));
-          auto pred = isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
-                            : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
-          Value better = b.create<arith::CmpFOp>(l, pred, a[0], a[1]);
+          Value better;
+          if (isFloat) {
+            // NaN wins, as in ONNX Runtime: it is never replaced once chosen.
+            auto pred = isMax ? (last ? arith::CmpFPredicate::UGE : arith::CmpFPredicate::UGT)
+                              : (last ? arith::CmpFPredicate::ULE : arith::CmpFPredicate::ULT);
+            Value accIsNan = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, a[1], a[1]);
+            better = b.create<arith::AndIOp>(
+                l, b.create<arith::CmpFOp>(l, pred, a[0], a[1]),
+                b.create<arith::XOrIOp>(l, accIsNan, b.create<arith::ConstantIntOp>(l, 1, 1)));
+          } else {
+            using P = arith::CmpIPredicate;
+            P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge) : (isUnsigned ? P::ugt : P::sgt))
+                           : (last ? (isUnsigned ? P::ule : P::sle) : (isUnsigned ? P::ult : P::slt));
+            better = b.create<arith::CmpIOp>(l, pred, a[0], a[1]);
+          }
           b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::SelectOp>(l, better, a[0], a[1]),
                                                   b.create<arith::SelectOp>(l, better, index, a[2])});
         });

@@ -74,18 +74,21 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, (int64_t)value));
 }
 
-Value extremeConstant(OpBuilder &b, Location loc, Type type, bool lowest) {
+Value extremeConstant(OpBuilder &b, Location loc, Type type, bool lowest, bool isUnsigned) {
   if (auto fp = dyn_cast<FloatType>(type))
     return b.create<arith::ConstantOp>(
         loc, b.getFloatAttr(fp, APFloat::getInf(fp.getFloatSemantics(), lowest)));
   unsigned width = type.getIntOrFloatBitWidth();
   APInt v = lowest ? APInt::getSignedMinValue(width) : APInt::getSignedMaxValue(width);
+  if (isUnsigned)
+    v = lowest ? APInt::getMinValue(width) : APInt::getMaxValue(width);
   if (width == 1)
     v = APInt(1, lowest ? 0 : 1);
   return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, v));
 }
 
-Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
+Value castScalar(OpBuilder &b, Location loc, Value value, Type to, bool fromUnsigned,
+                 bool toUnsigned) {
   Type from = value.getType();
   if (from == to)
     return value;
@@ -100,10 +103,12 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
       Value zero = scalarConstant(b, loc, from, 0.0);
       return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, value, zero);
     }
+    if (toUnsigned)
+      return b.create<arith::FPToUIOp>(loc, to, value);
     return b.create<arith::FPToSIOp>(loc, to, value);
   }
   if (toFloat) {
-    if (from.isInteger(1))
+    if (from.isInteger(1) || fromUnsigned)
       return b.create<arith::UIToFPOp>(loc, to, value);
     return b.create<arith::SIToFPOp>(loc, to, value);
   }
@@ -113,8 +118,8 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, value, zero);
   }
   if (fromWidth < toWidth)
-    return fromWidth == 1 ? b.create<arith::ExtUIOp>(loc, to, value).getResult()
-                          : b.create<arith::ExtSIOp>(loc, to, value).getResult();
+    return fromWidth == 1 || fromUnsigned ? b.create<arith::ExtUIOp>(loc, to, value).getResult()
+                                          : b.create<arith::ExtSIOp>(loc, to, value).getResult();
   return b.create<arith::TruncIOp>(loc, to, value);
 }
 
@@ -150,6 +155,103 @@ Value mapUnary(OpBuilder &b, Location loc, Value input,
                function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   auto type = cast<RankedTensorType>(input.getType());
   return mapLike(b, loc, input, input, b.getMultiDimIdentityMap(type.getRank()), body);
+}
+
+Value padWithValue(OpBuilder &b, Location loc, Value input, ArrayRef<OpFoldResult> low,
+                   ArrayRef<OpFoldResult> high, Value value) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<OpFoldResult> inDims = getDims(b, loc, input), dims;
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    std::optional<int64_t> l = getConstantIntValue(low[d]), h = getConstantIntValue(high[d]);
+    if (!type.isDynamicDim(d) && l && h) {
+      shape.push_back(type.getDimSize(d) + *l + *h);
+      dims.push_back(b.getIndexAttr(shape.back()));
+      continue;
+    }
+    shape.push_back(ShapedType::kDynamic);
+    Value size = b.create<arith::AddIOp>(loc, toValue(b, loc, inDims[d]), toValue(b, loc, low[d]));
+    dims.push_back(b.create<arith::AddIOp>(loc, size, toValue(b, loc, high[d])).getResult());
+  }
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value filled =
+      b.create<linalg::FillOp>(loc, value, emptyTensor(b, loc, resultType, dims)).getResult(0);
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  return b.create<tensor::InsertSliceOp>(loc, input, filled, low, inDims, strides);
+}
+
+Value IndexMath::value(OpFoldResult x) { return toValue(b, loc, x); }
+
+namespace {
+/// f(x, y) folded when both are constants, else `build` on their values.
+template <typename Fold, typename Build>
+OpFoldResult binary(IndexMath &m, OpFoldResult x, OpFoldResult y, Fold fold, Build build) {
+  std::optional<int64_t> cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return m.c(fold(*cx, *cy));
+  return build(m.value(x), m.value(y));
+}
+int64_t floorDivide(int64_t x, int64_t y) { return x / y - ((x % y != 0) && ((x < 0) != (y < 0))); }
+} // namespace
+
+OpFoldResult IndexMath::add(OpFoldResult x, OpFoldResult y) {
+  if (isConstantIntValue(y, 0))
+    return x;
+  if (isConstantIntValue(x, 0))
+    return y;
+  return binary(*this, x, y, [](int64_t p, int64_t q) { return p + q; },
+                [&](Value p, Value q) { return b.create<arith::AddIOp>(loc, p, q).getResult(); });
+}
+OpFoldResult IndexMath::sub(OpFoldResult x, OpFoldResult y) {
+  if (isConstantIntValue(y, 0))
+    return x;
+  return binary(*this, x, y, [](int64_t p, int64_t q) { return p - q; },
+                [&](Value p, Value q) { return b.create<arith::SubIOp>(loc, p, q).getResult(); });
+}
+OpFoldResult IndexMath::mul(OpFoldResult x, OpFoldResult y) {
+  if (isConstantIntValue(y, 1))
+    return x;
+  if (isConstantIntValue(x, 1))
+    return y;
+  return binary(*this, x, y, [](int64_t p, int64_t q) { return p * q; },
+                [&](Value p, Value q) { return b.create<arith::MulIOp>(loc, p, q).getResult(); });
+}
+OpFoldResult IndexMath::floorDiv(OpFoldResult x, int64_t y) {
+  if (y == 1)
+    return x;
+  return binary(*this, x, c(y), floorDivide, [&](Value p, Value q) {
+    return b.create<arith::FloorDivSIOp>(loc, p, q).getResult();
+  });
+}
+OpFoldResult IndexMath::ceilDiv(OpFoldResult x, int64_t y) {
+  if (y == 1)
+    return x;
+  return binary(*this, x, c(y), [](int64_t p, int64_t q) { return -floorDivide(-p, q); },
+                [&](Value p, Value q) { return b.create<arith::CeilDivSIOp>(loc, p, q).getResult(); });
+}
+OpFoldResult IndexMath::max(OpFoldResult x, OpFoldResult y) {
+  return binary(*this, x, y, [](int64_t p, int64_t q) { return std::max(p, q); },
+                [&](Value p, Value q) { return b.create<arith::MaxSIOp>(loc, p, q).getResult(); });
+}
+OpFoldResult IndexMath::min(OpFoldResult x, OpFoldResult y) {
+  return binary(*this, x, y, [](int64_t p, int64_t q) { return std::min(p, q); },
+                [&](Value p, Value q) { return b.create<arith::MinSIOp>(loc, p, q).getResult(); });
+}
+OpFoldResult IndexMath::select(Value cond, OpFoldResult x, OpFoldResult y) {
+  if (std::optional<int64_t> known = getConstantIntValue(cond))
+    return *known ? x : y;
+  return b.create<arith::SelectOp>(loc, cond, value(x), value(y)).getResult();
+}
+Value IndexMath::cmp(arith::CmpIPredicate p, OpFoldResult x, OpFoldResult y) {
+  return b.create<arith::CmpIOp>(loc, p, value(x), value(y));
+}
+
+Value mapUnaryTo(OpBuilder &b, Location loc, Value input, Type element,
+                 function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  return buildParallelGeneric(b, loc, input, b.getMultiDimIdentityMap(type.getRank()),
+                              emptyTensor(b, loc, type.clone(element), getDims(b, loc, input)),
+                              body);
 }
 
 Value toIndex(OpBuilder &b, Location loc, Value value) {

@@ -9,6 +9,7 @@
 #define INGOT_TARGETS_COMMON_LOWERINGUTILS_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
@@ -39,14 +40,23 @@ mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx, mlir::RankedTensorType oper
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
                            double value);
 
-/// The lowest (or highest) value of `type`: -inf/+inf for floats.
+/// The lowest (or highest) value of `type`: -inf/+inf for floats; for
+/// integers read as unsigned when `isUnsigned`.
 mlir::Value extremeConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
-                            bool lowest);
+                            bool lowest, bool isUnsigned = false);
 
 /// Converts scalar `value` to `to` as ONNX Cast does (float<->int truncating
-/// toward zero, bool is != 0).
+/// toward zero, bool is != 0); integers are read or written as unsigned when
+/// the flags say so.
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
-                       mlir::Type to);
+                       mlir::Type to, bool fromUnsigned = false, bool toUnsigned = false);
+
+/// Rewrites `func`'s unsigned integer tensors as signless ones of the same
+/// bits, recording on each graph op which operands and results were
+/// unsigned (see SignlessIntegers.cpp).
+void makeIntegersSignless(mlir::func::FuncOp func);
+bool isUnsignedOperand(mlir::Operation *op, unsigned index);
+bool isUnsignedResult(mlir::Operation *op, unsigned index);
 
 /// 1 / sqrt(x) (math.rsqrt has no lowering for every float type).
 mlir::Value reciprocalSqrt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
@@ -69,10 +79,43 @@ mlir::Value mapUnary(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                      llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                                     mlir::ValueRange)> body);
 
+/// `body` applied to every element of `input`, into a tensor of `element`.
+mlir::Value mapUnaryTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                       mlir::Type element,
+                       llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                                      mlir::ValueRange)> body);
+
 /// `input` reshaped to `resultType` whose dynamic dims are `dims` (one per dim).
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                       mlir::RankedTensorType resultType,
                       llvm::ArrayRef<mlir::OpFoldResult> dims);
+
+/// `input` padded with `value` by `low`/`high` (non-negative) per dim, as
+/// fill + insert_slice (tensor.pad with dynamic sizes does not bufferize in
+/// MLIR 19). The result type keeps static dims where input and pads are.
+mlir::Value padWithValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                         llvm::ArrayRef<mlir::OpFoldResult> low,
+                         llvm::ArrayRef<mlir::OpFoldResult> high, mlir::Value value);
+
+/// Index arithmetic on sizes that folds to constants when its operands are.
+struct IndexMath {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+  mlir::OpFoldResult c(int64_t v) { return b.getIndexAttr(v); }
+  mlir::Value value(mlir::OpFoldResult x);
+  mlir::OpFoldResult add(mlir::OpFoldResult x, mlir::OpFoldResult y);
+  mlir::OpFoldResult sub(mlir::OpFoldResult x, mlir::OpFoldResult y);
+  mlir::OpFoldResult mul(mlir::OpFoldResult x, mlir::OpFoldResult y);
+  /// Rounding toward -inf / +inf; `y` > 0.
+  mlir::OpFoldResult floorDiv(mlir::OpFoldResult x, int64_t y);
+  mlir::OpFoldResult ceilDiv(mlir::OpFoldResult x, int64_t y);
+  mlir::OpFoldResult max(mlir::OpFoldResult x, mlir::OpFoldResult y);
+  mlir::OpFoldResult min(mlir::OpFoldResult x, mlir::OpFoldResult y);
+  /// cond ? x : y for an i1 `cond`.
+  mlir::OpFoldResult select(mlir::Value cond, mlir::OpFoldResult x, mlir::OpFoldResult y);
+  mlir::Value cmp(mlir::arith::CmpIPredicate p, mlir::OpFoldResult x, mlir::OpFoldResult y);
+};
 
 /// `value` as an index (from a scalar of any integer type).
 mlir::Value toIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);

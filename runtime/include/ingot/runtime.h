@@ -33,8 +33,14 @@ typedef enum ingot_dtype {
   INGOT_FLOAT32, INGOT_FLOAT64, INGOT_FLOAT16, INGOT_BFLOAT16,
   INGOT_INT8, INGOT_INT16, INGOT_INT32, INGOT_INT64,
   INGOT_UINT8, INGOT_UINT16, INGOT_UINT32, INGOT_UINT64,
-  INGOT_BOOL
+  INGOT_BOOL,
+  /* One byte per element, as ml_dtypes stores them: */
+  INGOT_FLOAT8E4M3FN, INGOT_FLOAT8E4M3FNUZ, INGOT_FLOAT8E5M2, INGOT_FLOAT8E5M2FNUZ,
+  INGOT_INT4, INGOT_UINT4, INGOT_INT2, INGOT_UINT2
 } ingot_dtype;
+
+/* The last dtype, for range checks. */
+#define INGOT_DTYPE_LAST INGOT_UINT2
 
 /* NumPy's name for a dtype ("float32", ...), and its size in bytes. */
 const char *ingot_dtype_name(ingot_dtype dtype);

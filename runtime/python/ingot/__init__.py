@@ -63,6 +63,18 @@ def compile(model, output=None, *, shapes=None, cpu="native", opt_level=3, dump_
     return os.fspath(output)
 
 
+# Dtypes NumPy lacks (ml_dtypes has them): they cross the C API as their bits.
+_AS_BITS = {"bfloat16": np.uint16, "float8_e4m3fn": np.uint8, "float8_e4m3fnuz": np.uint8,
+            "float8_e5m2": np.uint8, "float8_e5m2fnuz": np.uint8, "int4": np.uint8,
+            "uint4": np.uint8, "int2": np.uint8, "uint2": np.uint8}
+
+
+def _ml_dtype(name):
+    import ml_dtypes
+
+    return np.dtype(getattr(ml_dtypes, name))
+
+
 class Model:
     """A loaded artifact. `run` may be called from several threads at once."""
 
@@ -90,10 +102,23 @@ class Model:
         """Run on {input name: array}; returns {output name: numpy array}.
 
         Arrays are used in place when C-contiguous; dtypes must match the model's.
+        bfloat16, float8, int4 and int2 tensors are ml_dtypes arrays.
         """
         # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
         feeds = {name: np.asarray(value, order="C") for name, value in inputs.items()}
-        return self._model.run(feeds)
+        for info in self._model.inputs:
+            value = feeds.get(info["name"])
+            if value is None or info["dtype"] not in _AS_BITS:
+                continue
+            if value.dtype.name != info["dtype"]:
+                raise ValueError("input '%s' has dtype %s; the model expects %s" % (
+                    info["name"], value.dtype.name, info["dtype"]))
+            feeds[info["name"]] = value.view(_AS_BITS[info["dtype"]])
+        outputs = self._model.run(feeds)
+        for info in self._model.outputs:
+            if info["dtype"] in _AS_BITS and info["name"] in outputs:
+                outputs[info["name"]] = outputs[info["name"]].view(_ml_dtype(info["dtype"]))
+        return outputs
 
     def __call__(self, **inputs):
         return self.run(inputs)
