@@ -21,4 +21,18 @@ def GraphInferShapes : Pass<"graph-infer-shapes", "mlir::func::FuncOp"> {
   let dependentDialects = ["::ingot::graph::GraphDialect"];
 }
 
+def GraphComputeHalfInFloat : Pass<"graph-compute-half-in-float", "mlir::func::FuncOp"> {
+  let summary = "Compute float16 and bfloat16 ops in float32";
+  let description = [{
+    For a target without native half-precision arithmetic: every op that
+    computes on float16 or bfloat16 values (arithmetic, contractions,
+    reductions, normalizations) reads them converted to float32 and rounds
+    its results back once, as ONNX Runtime's CPU kernels do, instead of
+    rounding after every step (a bfloat16 MatMul summed in bfloat16 loses a
+    digit per few terms). Ops that only move or select values keep their
+    types: they are exact either way.
+  }];
+  let dependentDialects = ["::ingot::graph::GraphDialect"];
+}
+
 #endif // INGOT_PASSES

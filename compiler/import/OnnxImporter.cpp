@@ -5,7 +5,9 @@
 //   2. validate: opset range, structure (missing values, cycles, unknown ops),
 //      then the ONNX checker where the installed ONNX library knows the opset;
 //   3. normalise: ONNX shape inference and version converter up to opset 17,
-//      then our own adapters for the changes from 17 to the canonical opset;
+//      then our own adapters for the changes from 17 to the canonical opset
+//      (OpsetAdapters), then the function bodies of ops the dialect lacks
+//      inlined (FunctionInliner);
 //   4. build: one func.func whose ops are created generically from the op
 //      table, typed by each op's shape rule, refined by ONNX value_info.
 //
@@ -13,8 +15,10 @@
 
 #include "compiler/import/OnnxImporter.h"
 
+#include "compiler/import/FunctionInliner.h"
 #include "compiler/import/ImportDiagnostics.h"
 #include "compiler/import/OpTable.h"
+#include "compiler/import/OpsetAdapters.h"
 #include "compiler/import/TensorConversion.h"
 #include "dialects/graph/GraphOps.h"
 
@@ -58,10 +62,8 @@ std::string oneLine(StringRef message) {
   return out;
 }
 
-/// ReduceX ops whose axes moved from an attribute to an input at opset 18.
-bool axesBecameInputAt18(StringRef opType) {
-  return opType.starts_with("Reduce") && opType != "ReduceSum";
-}
+/// ONNX ops the importer builds as other graph ops.
+bool isBuiltAsOtherOp(StringRef opType) { return opType == "CastLike"; }
 
 class Importer {
 public:
@@ -94,11 +96,11 @@ private:
   LogicalResult checkStructure(const onnx::GraphProto &graph);
   LogicalResult sortNodes(const onnx::GraphProto &graph);
   LogicalResult normalise(onnx::ModelProto &model);
+  LogicalResult upgradeToCanonical(onnx::GraphProto &graph);
   Type convertType(const onnx::TypeProto &type, StringRef what, SmallVector<Attribute> *dimNames);
   LogicalResult buildFunction(const onnx::GraphProto &graph, ModuleOp module);
   Value lookupValue(const std::string &name);
   LogicalResult buildNode(const onnx::NodeProto &node);
-  bool isAdaptedAttribute(const onnx::NodeProto &node, const onnx::AttributeProto &attr) const;
   LogicalResult validateAttributes(const onnx::NodeProto &node, const OpInfo &info);
   LogicalResult convertAttributes(const onnx::NodeProto &node, const OpInfo &info,
                                   SmallVectorImpl<NamedAttribute> &attrs);
@@ -170,11 +172,11 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &graph) {
                              << "' are not supported",
              failure();
     const OpInfo *info = lookupOp(node.op_type());
-    if (!info)
+    if (!info && !hasFunctionBody(node.op_type()) && !isBuiltAsOtherOp(node.op_type()))
       return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
     // Where the model's opset already has the canonical definition of the op,
     // check its attributes now, before the ONNX checker words it less clearly.
-    if (info->sinceVersion <= sourceOpset && node.op_type() != "Constant" &&
+    if (info && info->sinceVersion <= sourceOpset && node.op_type() != "Constant" &&
         failed(validateAttributes(node, *info)))
       return failure();
     for (const auto &input : node.input())
@@ -278,6 +280,32 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
              failure();
     }
   }
+  return success();
+}
+
+LogicalResult Importer::upgradeToCanonical(onnx::GraphProto &graph) {
+  // The version converter brought older models to 17.
+  int64_t opset = std::max(sourceOpset, kOnnxLibraryOpset);
+  UniqueNames names(graph);
+  for (onnx::NodeProto &node : *graph.mutable_node())
+    adaptToCanonicalOpset(node, opset, graph, names);
+  InlineHooks hooks;
+  auto isNative = [](StringRef opType) {
+    return lookupOp(opType) != nullptr || isBuiltAsOtherOp(opType);
+  };
+  auto adapt = [&](onnx::NodeProto &node, int64_t bodyOpset) {
+    adaptToCanonicalOpset(node, bodyOpset, graph, names);
+  };
+  auto error = [&](const onnx::NodeProto &node) { return nodeError(node); };
+  hooks.isNative = isNative;
+  hooks.adapt = adapt;
+  hooks.error = error;
+  if (failed(inlineFunctionBodies(graph, names, hooks)))
+    return failure();
+  // Every op left must be one the dialect has (a body may use others).
+  for (const auto &node : graph.node())
+    if (!isNative(node.op_type()))
+      return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
   return success();
 }
 
@@ -407,17 +435,9 @@ static const AttrInfo *findAttribute(const OpInfo &info, StringRef name) {
   return nullptr;
 }
 
-bool Importer::isAdaptedAttribute(const onnx::NodeProto &node,
-                                  const onnx::AttributeProto &attr) const {
-  // buildNode turns the axes of ReduceX before opset 18 into an input.
-  return attr.name() == "axes" && sourceOpset < 18 && axesBecameInputAt18(node.op_type());
-}
-
 LogicalResult Importer::validateAttributes(const onnx::NodeProto &node, const OpInfo &info) {
   llvm::StringSet<> seen;
   for (const auto &attr : node.attribute()) {
-    if (isAdaptedAttribute(node, attr))
-      continue;
     const AttrInfo *schema = findAttribute(info, attr.name());
     if (!schema)
       return nodeError(node) << "unknown attribute '" << attr.name() << "'", failure();
@@ -443,8 +463,6 @@ LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpI
   if (failed(validateAttributes(node, info)))
     return failure();
   for (const auto &attr : node.attribute()) {
-    if (isAdaptedAttribute(node, attr))
-      continue;
     const AttrInfo *schema = findAttribute(info, attr.name());
     Attribute value;
     switch (schema->kind) {
@@ -477,6 +495,25 @@ LogicalResult Importer::convertAttributes(const onnx::NodeProto &node, const OpI
 }
 
 LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
+  if (node.op_type() == "CastLike") {
+    // CastLike(x, like) is Cast(x, to = like's element type).
+    if (node.input_size() != 2 || node.input(1).empty())
+      return nodeError(node) << "expects 2 inputs, got " << node.input_size(), failure();
+    Value like = lookupValue(node.input(1));
+    if (!like)
+      return failure();
+    std::optional<int64_t> dtype = graph::getOnnxDataType(getElementTypeOrSelf(like.getType()));
+    if (!dtype)
+      return nodeError(node) << "input 'target_type' has an unsupported element type", failure();
+    onnx::NodeProto cast = node;
+    cast.set_op_type("Cast");
+    cast.mutable_input()->RemoveLast();
+    onnx::AttributeProto *to = cast.add_attribute();
+    to->set_name("to");
+    to->set_type(onnx::AttributeProto::INT);
+    to->set_i(*dtype);
+    return buildNode(cast);
+  }
   const OpInfo &info = *lookupOp(node.op_type());
   Location loc = locationOf(node);
   OperationState state(loc, info.mlirName);
@@ -484,20 +521,6 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
 
   // Operands, grouped by the schema's inputs (an optional one may be "").
   SmallVector<std::string> inputs(node.input().begin(), node.input().end());
-  if (sourceOpset < 18 && axesBecameInputAt18(node.op_type())) {
-    for (const auto &attr : node.attribute()) {
-      if (attr.name() != "axes")
-        continue;
-      // Adapter 17 -> 18: the axes attribute becomes a constant input.
-      auto type = RankedTensorType::get({attr.ints_size()}, builder.getI64Type());
-      auto axes = DenseElementsAttr::get(
-          type, ArrayRef<int64_t>(SmallVector<int64_t>(attr.ints().begin(), attr.ints().end())));
-      std::string name = "__axes_of_" + std::to_string(values.size());
-      values[name] = builder.create<graph::ConstantOp>(loc, type, axes);
-      inputs.resize(1);
-      inputs.push_back(name);
-    }
-  }
   SmallVector<int32_t> segments;
   size_t next = 0;
   for (const ParamInfo &param : info.inputs) {
@@ -544,11 +567,6 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
   } else if (failed(convertAttributes(node, info, attrs))) {
     return failure();
   }
-  // Adapter 17 -> 18: an even Split gets num_outputs from its output count.
-  if (node.op_type() == "Split" && sourceOpset < 18 &&
-      (inputs.size() < 2 || inputs[1].empty()))
-    attrs.push_back(builder.getNamedAttr(
-        "num_outputs", builder.getI64IntegerAttr(node.output_size())));
 
   // Results. Each schema output is one result, or none when it is an
   // optional output the node leaves unnamed; training-only outputs the
@@ -697,7 +715,7 @@ LogicalResult Importer::buildFunction(const onnx::GraphProto &graph, ModuleOp mo
 
 OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
   if (failed(checkOpset(model)) || failed(checkStructure(model.graph())) ||
-      failed(normalise(model)))
+      failed(normalise(model)) || failed(upgradeToCanonical(*model.mutable_graph())))
     return {};
   // The version converter rebuilds the graph: sort what it returned.
   order.clear();

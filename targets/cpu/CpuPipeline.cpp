@@ -55,6 +55,8 @@ namespace ingot::cpu {
 
 void buildGraphToLinalgPipeline(OpPassManager &pm) {
   buildGraphCleanupPipeline(pm);
+  // x86 has no half-precision arithmetic (bar AVX512-FP16): compute in f32.
+  pm.addNestedPass<func::FuncOp>(createGraphComputeHalfInFloat());
   pm.addNestedPass<func::FuncOp>(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

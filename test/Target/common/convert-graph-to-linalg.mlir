@@ -43,8 +43,10 @@ func.func @matmul_2d(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x16xf
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1 * 8 + d2, d5, d6, d7)>
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func.func @grouped_conv
-// Padding first, then one generic over [N, G, F/G, H, W] x [C/G, KH, KW].
-// CHECK: tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// Padding first (a filled tensor with the input inserted), then one generic
+// over [N, G, F/G, H, W] x [C/G, KH, KW].
+// CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<1x6x10x10xf32>
+// CHECK: tensor.insert_slice %arg0 into %[[ZEROS]][0, 0, 1, 1] [1, 6, 8, 8] [1, 1, 1, 1]
 // CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<1x2x8x4x4xf32> into tensor<1x16x4x4xf32>
 func.func @grouped_conv(%x: tensor<1x6x8x8xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<1x16x4x4xf32> {
@@ -82,8 +84,9 @@ func.func @softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
 
 // -----
 
-func.func @unlowerable(%x: tensor<2x5xf32>, %axis: tensor<i64>) -> tensor<2x5xf32> {
-  // expected-error @+1 {{cannot lower 'graph.cum_sum' with these operand types and attributes yet}}
-  %0 = graph.cum_sum %x, %axis : (tensor<2x5xf32>, tensor<i64>) -> tensor<2x5xf32>
-  return %0 : tensor<2x5xf32>
+// A lowering that declines says why.
+func.func @unlowerable(%x: tensor<1x3x8x8xf32>, %w: tensor<?x3x3x3xf32>) -> tensor<1x?x6x6xf32> {
+  // expected-error @+1 {{cannot lower 'graph.conv' yet: needs ranked input and static weights}}
+  %0 = graph.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<?x3x3x3xf32>) -> tensor<1x?x6x6xf32>
+  return %0 : tensor<1x?x6x6xf32>
 }
