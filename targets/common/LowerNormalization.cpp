@@ -9,10 +9,12 @@
 
 #include "targets/common/GraphToLinalg.h"
 #include "targets/common/LoweringUtils.h"
+#include "targets/common/RuntimeShapes.h"
 
 #include "dialects/graph/GraphOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -207,6 +209,110 @@ std::optional<SmallVector<int64_t>> reductionAxes(OpTy op, int64_t rank) {
 
 enum class ReduceKind { Sum, Mean, Max, Min, Prod, L2, SumSquare };
 
+/// The reduction of one kind on one element type: its start value and step.
+struct Reduction {
+  ReduceKind kind;
+  Type element;
+  bool isUnsigned;
+
+  bool isFloat() const { return isa<FloatType>(element); }
+  Value init(OpBuilder &b, Location loc) const {
+    switch (kind) {
+    case ReduceKind::Max: return extremeConstant(b, loc, element, true, isUnsigned);
+    case ReduceKind::Min: return extremeConstant(b, loc, element, false, isUnsigned);
+    case ReduceKind::Prod: return scalarConstant(b, loc, element, 1);
+    default: return scalarConstant(b, loc, element, 0);
+    }
+  }
+  /// acc (op) v, where L2 and SumSquare have squared v already.
+  Value combine(OpBuilder &b, Location l, Value v, Value acc) const {
+    // For bool, Max is "any" and Min is "all".
+    bool isBool = element.isInteger(1);
+    switch (kind) {
+    case ReduceKind::Max:
+      if (isBool)
+        return b.create<arith::OrIOp>(l, acc, v);
+      if (isFloat())
+        return b.create<arith::MaximumFOp>(l, acc, v);
+      return isUnsigned ? b.create<arith::MaxUIOp>(l, acc, v).getResult()
+                        : b.create<arith::MaxSIOp>(l, acc, v).getResult();
+    case ReduceKind::Min:
+      if (isBool)
+        return b.create<arith::AndIOp>(l, acc, v);
+      if (isFloat())
+        return b.create<arith::MinimumFOp>(l, acc, v);
+      return isUnsigned ? b.create<arith::MinUIOp>(l, acc, v).getResult()
+                        : b.create<arith::MinSIOp>(l, acc, v).getResult();
+    case ReduceKind::Prod:
+      return isFloat() ? b.create<arith::MulFOp>(l, acc, v).getResult()
+                       : b.create<arith::MulIOp>(l, acc, v).getResult();
+    default:
+      return isFloat() ? b.create<arith::AddFOp>(l, acc, v).getResult()
+                       : b.create<arith::AddIOp>(l, acc, v).getResult();
+    }
+  }
+  bool squares() const { return kind == ReduceKind::L2 || kind == ReduceKind::SumSquare; }
+  /// Mean divides by the count, L2 takes the root.
+  Value finish(OpBuilder &b, Location l, Value v, Value count) const {
+    if (kind == ReduceKind::Mean)
+      return b.create<arith::DivFOp>(l, v, count);
+    if (kind == ReduceKind::L2)
+      return b.create<math::SqrtOp>(l, v);
+    return v;
+  }
+};
+
+/// A reduction over axes only known at run time, kept dims of 1: a loop over
+/// the output whose body walks every input element that maps to it (the
+/// reduced dims' extents, 1 for the others).
+Value reduceRuntimeAxes(OpBuilder &b, Location loc, Value input, ArrayRef<Value> reduced,
+                        RankedTensorType keptType, const Reduction &r) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> inDims = getDims(b, loc, input), outDims;
+  SmallVector<Value> extents;
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  for (int64_t d = 0; d < rank; ++d) {
+    Value dim = toValue(b, loc, inDims[d]);
+    extents.push_back(b.create<arith::SelectOp>(loc, reduced[d], dim, one));
+    outDims.push_back(b.create<arith::SelectOp>(loc, reduced[d], one, dim).getResult());
+  }
+  Type element = type.getElementType();
+  Value count = scalarConstant(b, loc, element, 1);
+  if (r.kind == ReduceKind::Mean) {
+    Value n = one;
+    for (Value e : extents)
+      n = b.create<arith::MulIOp>(loc, n, e);
+    count = b.create<arith::SIToFPOp>(loc, element, b.create<arith::IndexCastOp>(loc, b.getI64Type(), n));
+  }
+  return buildParallelGeneric(
+      b, loc, {}, {}, emptyTensor(b, loc, keptType, outDims),
+      [&](OpBuilder &nb, Location l, ValueRange) -> Value {
+        SmallVector<Value> out, at(rank);
+        for (int64_t d = 0; d < rank; ++d)
+          out.push_back(nb.create<linalg::IndexOp>(l, d));
+        Value zero = nb.create<arith::ConstantIndexOp>(l, 0), step = nb.create<arith::ConstantIndexOp>(l, 1);
+        // Nested loops over the extents, innermost the last dim.
+        std::function<Value(OpBuilder &, int64_t, Value)> walk = [&](OpBuilder &fb, int64_t d,
+                                                                     Value acc) -> Value {
+          if (d == rank) {
+            Value v = fb.create<tensor::ExtractOp>(l, input, at);
+            if (r.squares())
+              v = r.isFloat() ? fb.create<arith::MulFOp>(l, v, v).getResult()
+                              : fb.create<arith::MulIOp>(l, v, v).getResult();
+            return r.combine(fb, l, v, acc);
+          }
+          auto loop = fb.create<scf::ForOp>(
+              l, zero, extents[d], step, acc, [&](OpBuilder &lb, Location, Value k, ValueRange a) {
+                at[d] = lb.create<arith::SelectOp>(l, reduced[d], k, out[d]);
+                lb.create<scf::YieldOp>(l, walk(lb, d + 1, a[0]));
+              });
+          return loop.getResult(0);
+        };
+        return r.finish(nb, l, walk(nb, 0, r.init(nb, l)), count);
+      });
+}
+
 template <typename OpTy, ReduceKind kind>
 struct LowerReduce : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -214,76 +320,128 @@ struct LowerReduce : OpRewritePattern<OpTy> {
     auto type = dyn_cast<RankedTensorType>(op.getData().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     if (!type || !resultType)
-      return rewriter.notifyMatchFailure(op, "unranked");
+      return rewriter.notifyMatchFailure(op, "the result's rank is only known at run time");
     Type element = type.getElementType();
     bool isFloat = isa<FloatType>(element);
     if (!isFloat && (kind == ReduceKind::Mean || kind == ReduceKind::L2))
       return rewriter.notifyMatchFailure(op, "integer mean/L2");
+    Reduction r{kind, element, isUnsignedOperand(op, 0)};
     auto axes = reductionAxes(op, type.getRank());
-    if (!axes)
-      return rewriter.notifyMatchFailure(op, "axes are not constant");
     Location loc = op.getLoc();
+    if (!axes)
+      return lowerRuntimeAxes(op, rewriter, r);
     if (axes->empty()) {
       rewriter.replaceOp(op, op.getData());
       return success();
     }
     Value input = op.getData();
-    if (kind == ReduceKind::L2 || kind == ReduceKind::SumSquare)
+    if (r.squares())
       input = mapUnary(rewriter, loc, input, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
                         return isFloat ? b.create<arith::MulFOp>(l, a[0], a[0]).getResult()
                                        : b.create<arith::MulIOp>(l, a[0], a[0]).getResult();
                       });
-    // For bool, Max is "any" and Min is "all".
-    bool isBool = element.isInteger(1);
-    bool isUnsigned = isUnsignedOperand(op, 0);
-    Value init;
-    switch (kind) {
-    case ReduceKind::Max: init = extremeConstant(rewriter, loc, element, true, isUnsigned); break;
-    case ReduceKind::Min: init = extremeConstant(rewriter, loc, element, false, isUnsigned); break;
-    case ReduceKind::Prod: init = scalarConstant(rewriter, loc, element, 1); break;
-    default: init = scalarConstant(rewriter, loc, element, 0); break;
-    }
-    bool keepDims = op.getKeepdims() != 0;
-    Value result = reduce(rewriter, loc, input, *axes, false, init,
-                          [&](OpBuilder &b, Location l, Value v, Value acc) -> Value {
-                            switch (kind) {
-                            case ReduceKind::Max:
-                              if (isBool)
-                                return b.create<arith::OrIOp>(l, acc, v).getResult();
-                              if (isFloat)
-                                return b.create<arith::MaximumFOp>(l, acc, v).getResult();
-                              return isUnsigned ? b.create<arith::MaxUIOp>(l, acc, v).getResult()
-                                                : b.create<arith::MaxSIOp>(l, acc, v).getResult();
-                            case ReduceKind::Min:
-                              if (isBool)
-                                return b.create<arith::AndIOp>(l, acc, v).getResult();
-                              if (isFloat)
-                                return b.create<arith::MinimumFOp>(l, acc, v).getResult();
-                              return isUnsigned ? b.create<arith::MinUIOp>(l, acc, v).getResult()
-                                                : b.create<arith::MinSIOp>(l, acc, v).getResult();
-                            case ReduceKind::Prod:
-                              return isFloat ? b.create<arith::MulFOp>(l, acc, v).getResult()
-                                             : b.create<arith::MulIOp>(l, acc, v).getResult();
-                            default:
-                              return isFloat ? b.create<arith::AddFOp>(l, acc, v).getResult()
-                                             : b.create<arith::AddIOp>(l, acc, v).getResult();
-                            }
+    Value result = reduce(rewriter, loc, input, *axes, false, r.init(rewriter, loc),
+                          [&](OpBuilder &b, Location l, Value v, Value acc) {
+                            return r.combine(b, l, v, acc);
                           });
     if (kind == ReduceKind::Mean || kind == ReduceKind::L2) {
       Value count = countOf(rewriter, loc, op.getData(), *axes, element);
       result = mapUnary(rewriter, loc, result, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                      if (kind == ReduceKind::Mean)
-                                        return b.create<arith::DivFOp>(l, a[0], count);
-                                      return b.create<math::SqrtOp>(l, a[0]);
-                                    });
+        return r.finish(b, l, a[0], count);
+      });
     }
-    if (keepDims) {
+    if (op.getKeepdims() != 0) {
       SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getData());
       for (int64_t axis : *axes)
         dims[axis] = rewriter.getIndexAttr(1);
       result = reshapeTo(rewriter, loc, result, resultType, dims);
     }
     rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  /// Axes from a tensor read at run time: each dim is reduced when an entry
+  /// names it (or when there are none and noop_with_empty_axes is 0).
+  LogicalResult lowerRuntimeAxes(OpTy op, PatternRewriter &rewriter, const Reduction &r) const {
+    auto type = cast<RankedTensorType>(op.getData().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    bool keepDims = op.getKeepdims() != 0;
+    if (!keepDims && resultType.getRank() == rank)
+      return rewriter.notifyMatchFailure(op, "cannot tell which dims the result keeps");
+    Location loc = op.getLoc();
+    Value axes = op.getAxes();
+    Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    Value r64 = rewriter.create<arith::ConstantIntOp>(loc, rank, 64);
+    Value count = toValue(rewriter, loc, getDims(rewriter, loc, axes)[0]);
+    // Check every entry, then mark the dims they name.
+    auto entry = [&](OpBuilder &b, Location l, Value i) {
+      Value a = castScalar(b, l, b.create<tensor::ExtractOp>(l, axes, i), b.getI64Type());
+      Value negative = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, a, b.create<arith::ConstantIntOp>(l, 0, 64));
+      return b.create<arith::SelectOp>(l, negative, b.create<arith::AddIOp>(l, a, r64), a).getResult();
+    };
+    rewriter.create<scf::ForOp>(loc, zero, count, one, ValueRange{},
+                                [&](OpBuilder &b, Location l, Value i, ValueRange) {
+                                  Value a = entry(b, l, i);
+                                  Value inRange = b.create<arith::AndIOp>(
+                                      l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, a, b.create<arith::ConstantIntOp>(l, 0, 64)),
+                                      b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, a, r64));
+                                  emitCheck(b, l, inRange, "axis {0} is out of range for rank " + Twine(rank),
+                                            {castScalar(b, l, b.create<tensor::ExtractOp>(l, axes, i), b.getI64Type())});
+                                  b.create<scf::YieldOp>(l);
+                                });
+    Value noAxes = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, count, zero);
+    Value all = op.getNoopWithEmptyAxes() ? rewriter.create<arith::ConstantIntOp>(loc, 0, 1).getResult()
+                                          : noAxes;
+    SmallVector<Value> reduced;
+    Value reducedCount = zero;
+    for (int64_t d = 0; d < rank; ++d) {
+      Value dim = rewriter.create<arith::ConstantIntOp>(loc, d, 64);
+      auto loop = rewriter.create<scf::ForOp>(
+          loc, zero, count, one, ValueRange{all}, [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+            Value named = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, entry(b, l, i), dim);
+            b.create<scf::YieldOp>(l, ValueRange{b.create<arith::OrIOp>(l, acc[0], named)});
+          });
+      Value isReduced = loop.getResult(0);
+      reduced.push_back(isReduced);
+      reducedCount = rewriter.create<arith::AddIOp>(
+          loc, reducedCount, rewriter.create<arith::SelectOp>(loc, isReduced, one, zero));
+    }
+    SmallVector<int64_t> keptShape;
+    for (int64_t d = 0; d < rank; ++d)
+      keptShape.push_back(type.getDimSize(d) == 1 ? 1 : ShapedType::kDynamic);
+    auto keptType = RankedTensorType::get(keptShape, r.element);
+    Value result = reduceRuntimeAxes(rewriter, loc, op.getData(), reduced, keptType, r);
+    if (keepDims) {
+      if (result.getType() != resultType)
+        result = rewriter.create<tensor::CastOp>(loc, resultType, result);
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+    // Drop the reduced dims: the j-th result dim is the j-th kept input dim.
+    int64_t kept = resultType.getRank();
+    checkEqual(rewriter, loc, reducedCount, rewriter.getIndexAttr(rank - kept),
+               "the axes name {0} distinct dims, but the result drops {1}");
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getData()), dims;
+    for (int64_t j = 0; j < kept; ++j) {
+      Value dim = one, position = zero;
+      for (int64_t d = 0; d < rank; ++d) {
+        Value keptHere = rewriter.create<arith::XOrIOp>(loc, reduced[d], rewriter.create<arith::ConstantIntOp>(loc, 1, 1));
+        Value isJ = rewriter.create<arith::AndIOp>(
+            loc, keptHere,
+            rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, position,
+                                           rewriter.create<arith::ConstantIndexOp>(loc, j)));
+        dim = rewriter.create<arith::SelectOp>(loc, isJ, toValue(rewriter, loc, inDims[d]), dim);
+        position = rewriter.create<arith::AddIOp>(loc, position, rewriter.create<arith::SelectOp>(loc, keptHere, one, zero));
+      }
+      if (!resultType.isDynamicDim(j))
+        checkEqual(rewriter, loc, dim, rewriter.getIndexAttr(resultType.getDimSize(j)),
+                   "result dim " + Twine(j) + " is {0}, but the model says {1}");
+      dims.push_back(resultType.isDynamicDim(j) ? OpFoldResult(dim)
+                                                : rewriter.getIndexAttr(resultType.getDimSize(j)));
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, result, resultType, dims));
     return success();
   }
 };

@@ -29,8 +29,24 @@ static LogicalResult inferReduce(std::optional<Location> loc, Adaptor adaptor,
   if (Value axesOperand = adaptor.getAxes()) {
     auto constant = getConstantInts(axesOperand);
     if (!constant) {
-      // Unknown axes: with keepdims the rank stays, otherwise nothing is known.
-      types.push_back(keepDims ? allDynamic(rank, element) : unranked(element));
+      // Axes known only at run time: with keepdims the rank stays (dims of 1
+      // stay 1); without, it drops by the number of axes when that is known.
+      auto axesType = ranked(axesOperand);
+      if (keepDims) {
+        SmallVector<int64_t> shape;
+        for (int64_t d : data.getShape())
+          shape.push_back(d == 1 ? 1 : ShapedType::kDynamic);
+        types.push_back(makeTensor(shape, element));
+      } else if (axesType && axesType.getRank() == 1 && !axesType.isDynamicDim(0) &&
+                 axesType.getDimSize(0) <= rank) {
+        int64_t count = axesType.getDimSize(0);
+        if (count == 0)
+          types.push_back(adaptor.getNoopWithEmptyAxes() ? data : makeTensor({}, element));
+        else
+          types.push_back(allDynamic(rank - count, element));
+      } else {
+        types.push_back(unranked(element));
+      }
       return success();
     }
     axes = *constant;
