@@ -322,9 +322,7 @@ Type Importer::convertType(const onnx::TypeProto &type, StringRef what,
   const auto &tensor = type.tensor_type();
   Type element = graph::getElementTypeForOnnx(&ctx, tensor.elem_type());
   if (!element) {
-    fileError() << what << ": element type "
-                << onnx::TensorProto_DataType_Name(
-                       static_cast<onnx::TensorProto_DataType>(tensor.elem_type()))
+    fileError() << what << ": element type " << graph::getOnnxDataTypeName(tensor.elem_type())
                 << " is not supported";
     return {};
   }

@@ -100,10 +100,7 @@ ElementsAttr convertTensor(MLIRContext *ctx, const onnx::TensorProto &tensor,
   }
   Type element = graph::getElementTypeForOnnx(ctx, tensor.data_type());
   if (!element) {
-    error = "data type " +
-            onnx::TensorProto_DataType_Name(
-                static_cast<onnx::TensorProto_DataType>(tensor.data_type())) +
-            " is not supported";
+    error = "data type " + graph::getOnnxDataTypeName(tensor.data_type()) + " is not supported";
     return {};
   }
   SmallVector<int64_t> shape;

@@ -27,6 +27,9 @@ constexpr int64_t kMinimumOpset = 1;
 /// graph dialect has none (string, complex).
 mlir::Type getElementTypeForOnnx(mlir::MLIRContext *ctx, int64_t onnxDataType);
 
+/// ONNX's name of a TensorProto data type ("FLOAT8E8M0"), or its number.
+std::string getOnnxDataTypeName(int64_t onnxDataType);
+
 /// The ONNX TensorProto data type of an MLIR element type, or nullopt.
 std::optional<int64_t> getOnnxDataType(mlir::Type elementType);
 

@@ -58,6 +58,18 @@ Type getElementTypeForOnnx(MLIRContext *ctx, int64_t onnxDataType) {
   }
 }
 
+std::string getOnnxDataTypeName(int64_t onnxDataType) {
+  static const char *const names[] = {
+      "UNDEFINED", "FLOAT",      "UINT8",          "INT8",       "UINT16",         "INT16",
+      "INT32",     "INT64",      "STRING",         "BOOL",       "FLOAT16",        "DOUBLE",
+      "UINT32",    "UINT64",     "COMPLEX64",      "COMPLEX128", "BFLOAT16",       "FLOAT8E4M3FN",
+      "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4", "INT4",          "FLOAT4E2M1",
+      "FLOAT8E8M0", "UINT2",     "INT2",           "FLOAT6E2M3", "FLOAT6E3M2"};
+  if (onnxDataType >= 0 && onnxDataType < (int64_t)(sizeof(names) / sizeof(names[0])))
+    return names[onnxDataType];
+  return "data type " + std::to_string(onnxDataType);
+}
+
 std::optional<int64_t> getOnnxDataType(Type type) {
   if (type.isF32()) return kFloat;
   if (type.isF64()) return kDouble;

@@ -224,8 +224,9 @@ Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Ty
       })
       .Case([&](IdentityOp) { return x; })
       .Case([&](DropoutOp) { return x; })
-      .Case([&](CastOp) {
-        return castScalar(b, loc, x, outType, s.isUnsigned, isUnsignedResult(op, 0));
+      .Case([&](CastOp cast) {
+        return castScalar(b, loc, x, outType, s.isUnsigned, isUnsignedResult(op, 0),
+                          cast.getSaturate() != 0);
       })
       .Case([&](ClipOp op) {
         Value v = x;

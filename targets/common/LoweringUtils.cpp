@@ -117,10 +117,15 @@ static Value floatToInteger(OpBuilder &b, Location loc, Value x, IntegerType to,
 }
 
 Value castScalar(OpBuilder &b, Location loc, Value value, Type to, bool fromUnsigned,
-                 bool toUnsigned) {
+                 bool toUnsigned, bool saturate) {
   Type from = value.getType();
   if (from == to)
     return value;
+  if (isFloat8(from))
+    return castScalar(b, loc, decodeFloat8(b, loc, value), to, false, toUnsigned, saturate);
+  if (isFloat8(to))
+    return encodeFloat8(b, loc, castScalar(b, loc, value, b.getF32Type(), fromUnsigned), to,
+                        saturate);
   auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
   if (fromFloat && toFloat) {
     if (fromFloat.getWidth() < toFloat.getWidth())

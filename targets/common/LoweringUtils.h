@@ -49,7 +49,16 @@ mlir::Value extremeConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t
 /// toward zero, bool is != 0); integers are read or written as unsigned when
 /// the flags say so.
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
-                       mlir::Type to, bool fromUnsigned = false, bool toUnsigned = false);
+                       mlir::Type to, bool fromUnsigned = false, bool toUnsigned = false,
+                       bool saturate = true);
+
+/// The float8 formats (Float8.cpp): whether `type` is one, its value as f32,
+/// and a float rounded (to nearest even) into one, overflow saturating to
+/// the largest finite value when `saturate`.
+bool isFloat8(mlir::Type type);
+mlir::Value decodeFloat8(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
+mlir::Value encodeFloat8(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                         mlir::Type to, bool saturate);
 
 /// Rewrites `func`'s unsigned integer tensors as signless ones of the same
 /// bits, recording on each graph op which operands and results were

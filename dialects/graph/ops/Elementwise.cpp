@@ -104,7 +104,8 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>
                                        Adaptor adaptor, SmallVectorImpl<Type> &types) {
   Type element = getElementTypeForOnnx(ctx, (int64_t)adaptor.getTo());
   if (!element)
-    return emitOptionalError(loc, "unsupported target data type ", (int64_t)adaptor.getTo());
+    return emitOptionalError(loc, "target data type ",
+                             getOnnxDataTypeName((int64_t)adaptor.getTo()), " is not supported");
   if (auto type = infer::ranked(adaptor.getInput()))
     types.push_back(type.clone(element));
   else
