@@ -36,7 +36,7 @@ func.func @case3(%x: tensor<2x3xi1>) {
 // -----
 
 func.func @case4(%x: tensor<2x3xf32>) {
-  // expected-error @+2 {{unsupported target data type 8}}
+  // expected-error @+2 {{target data type STRING is not supported}}
   // expected-error @+1 {{'graph.cast' op failed to infer returned types}}
   %0 = graph.cast %x {to = 8 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return
