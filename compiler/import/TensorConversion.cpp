@@ -28,12 +28,24 @@ static bool readExternalData(const onnx::TensorProto &tensor, const std::string 
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto &entry : tensor.external_data()) {
+    // Numbers from the file are parsed with checks: a bad one is an error.
+    auto number = [&](int64_t &out) {
+      uint64_t value;
+      if (llvm::StringRef(entry.value()).trim().getAsInteger(10, value) ||
+          value > uint64_t(INT64_MAX)) {
+        error = "external data " + entry.key() + " '" + entry.value() +
+                "' is not a non-negative 64-bit integer";
+        return false;
+      }
+      out = int64_t(value);
+      return true;
+    };
     if (entry.key() == "location")
       location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::stoll(entry.value());
-    else if (entry.key() == "length")
-      length = std::stoll(entry.value());
+    else if (entry.key() == "offset" && !number(offset))
+      return false;
+    else if (entry.key() == "length" && !number(length))
+      return false;
   }
   if (location.empty()) {
     error = "external data has no location";
@@ -56,9 +68,9 @@ static bool readExternalData(const onnx::TensorProto &tensor, const std::string 
   int64_t size = (*file)->getBufferSize();
   if (length < 0)
     length = size - offset;
-  if (offset < 0 || offset + length > size) {
-    error = "external data [" + std::to_string(offset) + ", " +
-            std::to_string(offset + length) + ") lies outside '" + location + "' of " +
+  if (offset < 0 || offset > size || length > size - offset) {
+    error = "external data of " + std::to_string(length) + " bytes at offset " +
+            std::to_string(offset) + " lies outside '" + location + "' of " +
             std::to_string(size) + " bytes";
     return false;
   }

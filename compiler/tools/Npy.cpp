@@ -8,6 +8,8 @@
 
 #include "compiler/tools/Npy.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -95,18 +97,38 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
   }
   array.dims.clear();
   size_t close = header.find(')', shape);
+  if (header[shape] != '(' || close == std::string::npos) {
+    error = "malformed .npy header: the shape is not a tuple";
+    return false;
+  }
   std::string dims = header.substr(shape + 1, close - shape - 1);
-  int64_t elements = 1;
+  // Every number is checked: a file cannot promise more than memory holds.
+  constexpr uint64_t kMaxBytes = uint64_t(1) << 62;
+  uint64_t elements = 1;
   for (size_t at = 0; at < dims.size();) {
     size_t comma = dims.find(',', at);
-    std::string item = dims.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    if (item.find_first_not_of(' ') != std::string::npos) {
-      array.dims.push_back(std::stoll(item));
-      elements *= array.dims.back();
+    llvm::StringRef item =
+        llvm::StringRef(dims).substr(at, comma == std::string::npos ? llvm::StringRef::npos : comma - at).trim();
+    if (!item.empty()) {
+      uint64_t dim;
+      if (item.getAsInteger(10, dim) || dim > kMaxBytes) {
+        error = "malformed .npy header: dim '" + item.str() + "' is not a size";
+        return false;
+      }
+      if (dim != 0 && elements > kMaxBytes / dim) {
+        error = "the .npy header's shape holds more than 2^62 elements";
+        return false;
+      }
+      elements *= dim;
+      array.dims.push_back(int64_t(dim));
     }
     if (comma == std::string::npos)
       break;
     at = comma + 1;
+  }
+  if (elements > kMaxBytes / ingot_dtype_size(array.dtype)) {
+    error = "the .npy header's shape holds more than 2^62 bytes";
+    return false;
   }
   size_t dataBytes = size_t(elements) * ingot_dtype_size(array.dtype);
   size_t dataStart = headerStart + headerLength;

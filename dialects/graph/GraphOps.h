@@ -34,6 +34,15 @@ std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value value);
 /// The elements of a constant attribute as int64 (any integer element type).
 std::optional<llvm::SmallVector<int64_t>> getIntValues(mlir::Attribute attr);
 
+/// An Einsum equation with every ellipsis spelled out as labels past 'z':
+/// one label per dim of each input, and the output's labels.
+struct EinsumSpec {
+  llvm::SmallVector<llvm::SmallVector<char>> inputs;
+  llvm::SmallVector<char> output;
+};
+mlir::FailureOr<EinsumSpec> parseEinsum(llvm::StringRef equation, llvm::ArrayRef<int64_t> ranks,
+                                        std::string &error);
+
 /// `axis` normalised into [0, rank), or nullopt when it is out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 

@@ -19,6 +19,38 @@ def Graph_AbsOp : Graph_Op<"abs", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   }];
 }
 
+def Graph_AcosOp : Graph_Op<"acos", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Acos (opset 22)";
+  let description = [{
+    Calculates the arccosine (inverse of cosine) of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_AcoshOp : Graph_Op<"acosh", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Acosh (opset 22)";
+  let description = [{
+    Calculates the hyperbolic arccosine of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_AddOp : Graph_Op<"add", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["A", "B", "C"]>]> {
   let summary = "ONNX Add (opset 14)";
   let description = [{
@@ -108,6 +140,70 @@ def Graph_ArgMinOp : Graph_Op<"arg_min", [Pure, InferTypeOpAdaptor]> {
   );
   let assemblyFormat = [{
     $data attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_AsinOp : Graph_Op<"asin", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Asin (opset 22)";
+  let description = [{
+    Calculates the arcsine (inverse of sine) of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_AsinhOp : Graph_Op<"asinh", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Asinh (opset 22)";
+  let description = [{
+    Calculates the hyperbolic arcsine of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_AtanOp : Graph_Op<"atan", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Atan (opset 22)";
+  let description = [{
+    Calculates the arctangent (inverse of tangent) of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_AtanhOp : Graph_Op<"atanh", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Atanh (opset 22)";
+  let description = [{
+    Calculates the hyperbolic arctangent of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -224,6 +320,119 @@ def Graph_BatchNormalizationOp : Graph_Op<"batch_normalization", [Pure, InferTyp
     $X `,` $scale `,` $B `,` $input_mean `,` $input_var attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def Graph_BitShiftOp : Graph_Op<"bit_shift", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y", "Z"]>]> {
+  let summary = "ONNX BitShift (opset 28)";
+  let description = [{
+    Bitwise shift operator performs element-wise operation. For each input element, if the
+    attribute "direction" is "RIGHT", this operator moves its binary representation toward
+    the right side. If the attribute "direction" is "LEFT", bits of binary representation
+    move toward the left side. The input X is the tensor to be shifted and another
+    input Y specifies the amounts of shifting. For example, if "direction" is
+    "RIGHT", X is [1, 4], and Y is [1, 1], the corresponding output Z would be
+    [0, 2]. If "direction" is "LEFT" with X=[1, 2] and Y=[1, 2], the corresponding
+    output Z would be [2, 8].
+
+    For a signed T the right shift is an arithmetic shift (sign-extending). The
+    vacated high bits are filled with copies of the sign bit, so a negative X stays
+    negative. For a signed T a left shift can move bits into and past the sign bit,
+    and bits shifted past the sign bit are discarded.
+
+    If Y is negative, or is greater than or equal to the number of bits of T, then
+    the result is whatever the sign bit extension alone produces: -1 for a right
+    shift on a negative X, where the fill is a sign bit of 1, and 0 in every other
+    case.
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$X,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$Y,
+    StrAttr:$direction
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$Z
+  );
+  let assemblyFormat = [{
+    $X `,` $Y attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_BitwiseAndOp : Graph_Op<"bitwise_and", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["A", "B", "C"]>]> {
+  let summary = "ONNX BitwiseAnd (opset 18)";
+  let description = [{
+    Returns the tensor resulting from performing the bitwise `and` operation
+    elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting support).
+
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$A,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$B
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$C
+  );
+  let assemblyFormat = [{
+    $A `,` $B attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_BitwiseNotOp : Graph_Op<"bitwise_not", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
+  let summary = "ONNX BitwiseNot (opset 18)";
+  let description = [{
+    Returns the bitwise not of the input tensor element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$X
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$Y
+  );
+  let assemblyFormat = [{
+    $X attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_BitwiseOrOp : Graph_Op<"bitwise_or", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["A", "B", "C"]>]> {
+  let summary = "ONNX BitwiseOr (opset 18)";
+  let description = [{
+    Returns the tensor resulting from performing the bitwise `or` operation
+    elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting support).
+
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$A,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$B
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$C
+  );
+  let assemblyFormat = [{
+    $A `,` $B attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_BitwiseXorOp : Graph_Op<"bitwise_xor", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["A", "B", "C"]>]> {
+  let summary = "ONNX BitwiseXor (opset 18)";
+  let description = [{
+    Returns the tensor resulting from performing the bitwise `xor` operation
+    elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting support).
+
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$A,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$B
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64]>:$C
+  );
+  let assemblyFormat = [{
+    $A `,` $B attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 def Graph_CastOp : Graph_Op<"cast", [Pure, InferTypeOpAdaptor]> {
@@ -367,6 +576,26 @@ def Graph_ClipOp : Graph_Op<"clip", [Pure, InferTypeOpAdaptor, AllElementTypesMa
   }];
 }
 
+def Graph_CompressOp : Graph_Op<"compress", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Compress (opset 28)";
+  let description = [{
+    Selects slices from an input tensor along a given axis where condition evaluates to True for each axis index.
+        In case axis is not provided, input is flattened before elements are selected.
+        Compress behaves like numpy.compress: https://docs.scipy.org/doc/numpy/reference/generated/numpy.compress.html
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$input,
+    Graph_Tensor<[I1]>:$condition,
+    OptionalAttr<I64Attr>:$axis
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $input `,` $condition attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_ConcatOp : Graph_Op<"concat", [Pure, InferTypeOpAdaptor]> {
   let summary = "ONNX Concat (opset 13)";
   let description = [{
@@ -501,6 +730,59 @@ def Graph_CosOp : Graph_Op<"cos", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   }];
 }
 
+def Graph_CoshOp : Graph_Op<"cosh", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Cosh (opset 22)";
+  let description = [{
+    Calculates the hyperbolic cosine of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_CumProdOp : Graph_Op<"cum_prod", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["x", "y"]>]> {
+  let summary = "ONNX CumProd (opset 26)";
+  let description = [{
+    Performs cumulative product of the input elements along the given axis.
+    By default, it will do the product inclusively meaning the first element is copied as is.
+    Through an `exclusive` attribute, this behavior can change to exclude the first element.
+    It can also perform product in the opposite direction of the axis. For that, set `reverse` attribute to 1.
+
+    Example:
+    ```
+    input_x = [1, 2, 3]
+    axis=0
+    output = [1, 2, 6]
+    exclusive=1
+    output = [1, 1, 2]
+    exclusive=0
+    reverse=1
+    output = [6, 6, 3]
+    exclusive=1
+    reverse=1
+    output = [6, 3, 1]
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$x,
+    Graph_Tensor<[I32, I64]>:$axis,
+    DefaultValuedAttr<I64Attr, "0">:$exclusive,
+    DefaultValuedAttr<I64Attr, "0">:$reverse
+  );
+  let results = (outs
+    Graph_Tensor<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$y
+  );
+  let assemblyFormat = [{
+    $x `,` $axis attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_CumSumOp : Graph_Op<"cum_sum", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["x", "y"]>]> {
   let summary = "ONNX CumSum (opset 14)";
   let description = [{
@@ -536,6 +818,47 @@ def Graph_CumSumOp : Graph_Op<"cum_sum", [Pure, InferTypeOpAdaptor, AllElementTy
   let assemblyFormat = [{
     $x `,` $axis attr-dict `:` functional-type(operands, results)
   }];
+}
+
+def Graph_DepthToSpaceOp : Graph_Op<"depth_to_space", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX DepthToSpace (opset 28)";
+  let description = [{
+    DepthToSpace rearranges (permutes) data from depth into blocks of spatial data.
+    This is the reverse transformation of SpaceToDepth. More specifically, this op outputs a copy of
+    the input tensor where values from the depth dimension are moved in spatial blocks to the height
+    and width dimensions. By default, `mode` = `DCR`.
+    In the DCR mode, elements along the depth dimension from the input tensor are rearranged in the
+    following order: depth, column, and then row. The output y is computed from the input x as below:
+
+    ```
+    b, c, h, w = x.shape
+    tmp = np.reshape(x, [b, blocksize, blocksize, c // (blocksize**2), h, w])
+    tmp = np.transpose(tmp, [0, 3, 4, 1, 5, 2])
+    y = np.reshape(tmp, [b, c // (blocksize**2), h * blocksize, w * blocksize])
+    ```
+
+    In the CRD mode, elements along the depth dimension from the input tensor are rearranged in the
+    following order: column, row, and the depth. The output y is computed from the input x as below:
+
+    ```
+    b, c, h, w = x.shape
+    tmp = np.reshape(x, [b, c // (blocksize ** 2), blocksize, blocksize, h, w])
+    tmp = np.transpose(tmp, [0, 1, 4, 2, 5, 3])
+    y = np.reshape(tmp, [b, c // (blocksize ** 2), h * blocksize, w * blocksize])
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$input,
+    I64Attr:$blocksize,
+    DefaultValuedAttr<StrAttr, "\"DCR\"">:$mode
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 def Graph_DivOp : Graph_Op<"div", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["A", "B", "C"]>]> {
@@ -590,6 +913,51 @@ def Graph_DropoutOp : Graph_Op<"dropout", [Pure, InferTypeOpAdaptor, AllElementT
     $data (`ratio` `(` $ratio^ `)`)? (`training_mode` `(` $training_mode^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
   let hasCanonicalizer = 1;
+}
+
+def Graph_EinsumOp : Graph_Op<"einsum", [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX Einsum (opset 28)";
+  let description = [{
+    An einsum of the form `term1, term2 -> output-term` produces an output tensor using the following equation
+
+    ```
+    output[output-term] = reduce-sum( input1[term1] * input2[term2] )
+    ```
+
+    where the reduce-sum performs a summation over all the indices occurring in the input terms (term1, term2)
+    that do not occur in the output-term.
+
+    The Einsum operator evaluates algebraic tensor operations on a sequence of tensors, using the Einstein summation
+    convention. The equation string contains a comma-separated sequence of lower case letters and/or upper case letters.
+    Each term corresponds to an operand tensor, and the characters within the terms correspond to operands dimensions.
+    Lower case letters and upper case letters are treated as distinct symbols, that is, "a" and "A" refer to different
+    symbols.
+
+    This sequence may be followed by "->" to separate the left and right hand side of the equation.
+    If the equation contains "->" followed by the right-hand side, the explicit (not classical) form of the Einstein
+    summation is performed, and the right-hand side indices indicate output tensor dimensions. In other cases,
+    output indices are (implicitly) set to the sequence of indices appearing exactly once in the equation, sorted in
+    increasing order of their ASCII values (so that all upper case letters precede all lower case letters, e.g.,
+    "A" < "Z" < "a" < "z").
+
+    When a dimension character is repeated in the left-hand side, it represents summation along the dimension.
+
+    The equation may contain ellipsis ("...") to enable broadcasting. Ellipsis must indicate a fixed number of dimensions.
+    Specifically, every occurrence of ellipsis in the equation must represent the same number of dimensions.
+    The right-hand side may contain exactly one ellipsis. In implicit mode, the ellipsis dimensions are set to the
+    beginning of the output. The equation string may contain space (U+0020) character.
+  }];
+  let arguments = (ins
+    Variadic<Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>>:$Inputs,
+    StrAttr:$equation
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$Output
+  );
+  let assemblyFormat = [{
+    $Inputs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 def Graph_EluOp : Graph_Op<"elu", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
@@ -687,6 +1055,30 @@ def Graph_ExpandOp : Graph_Op<"expand", [Pure, InferTypeOpAdaptor, AllElementTyp
     $input `,` $shape attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
+}
+
+def Graph_EyeLikeOp : Graph_Op<"eye_like", [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX EyeLike (opset 22)";
+  let description = [{
+    Generate a 2D tensor (matrix) with ones on the diagonal and zeros everywhere else. Only 2D
+    tensors are supported, i.e. input T1 must be of rank 2. The shape of the output tensor is the
+    same as the input tensor. The data type can be specified by the 'dtype' argument. If
+    'dtype' is not specified, then the type of input tensor is used. By default, the main diagonal
+    is populated with ones, but attribute 'k' can be used to populate upper or lower diagonals.
+    The 'dtype' argument must be one of the data types specified in the 'DataType' enum field in the
+    TensorProto message and be valid as an output type.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$input,
+    OptionalAttr<I64Attr>:$dtype,
+    DefaultValuedAttr<I64Attr, "0">:$k
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 def Graph_FlattenOp : Graph_Op<"flatten", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
@@ -808,6 +1200,175 @@ def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptor, AllElementTyp
   let hasFolder = 1;
 }
 
+def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["data", "output"]>]> {
+  let summary = "ONNX GatherElements (opset 13)";
+  let description = [{
+    GatherElements takes two inputs `data` and `indices` of the same rank r >= 1
+    and an optional attribute `axis` that identifies an axis of `data`
+    (by default, the outer-most axis, that is axis 0). It is an indexing operation
+    that produces its output by indexing into the input data tensor at index
+    positions determined by elements of the `indices` tensor.
+    Its output shape is the same as the shape of `indices` and consists of one value
+    (gathered from the `data`) for each element in `indices`.
+
+    For instance, in the 3-D case (r = 3), the output produced is determined
+    by the following equations:
+    ```
+    out[i][j][k] = input[index[i][j][k]][j][k] if axis = 0,
+    out[i][j][k] = input[i][index[i][j][k]][k] if axis = 1,
+    out[i][j][k] = input[i][j][index[i][j][k]] if axis = 2,
+    ```
+
+    This operator is also the inverse of ScatterElements. It is similar to Torch's gather operation.
+
+    Example 1:
+    ```
+    data = [
+        [1, 2],
+        [3, 4],
+    ]
+    indices = [
+        [0, 0],
+        [1, 0],
+    ]
+    axis = 1
+    output = [
+        [1, 1],
+        [4, 3],
+    ]
+    ```
+    Example 2:
+    ```
+    data = [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+    ]
+    indices = [
+        [1, 2, 0],
+        [2, 0, 0],
+    ]
+    axis = 0
+    output = [
+        [4, 8, 3],
+        [7, 2, 3],
+    ]
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    Graph_Tensor<[I32, I64]>:$indices,
+    DefaultValuedAttr<I64Attr, "0">:$axis
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["data", "output"]>]> {
+  let summary = "ONNX GatherND (opset 13)";
+  let description = [{
+    Given `data` tensor of rank `r` >= 1, `indices` tensor of rank `q` >= 1, and `batch_dims` integer `b`, this operator gathers
+    slices of `data` into an output tensor of rank `q + r - indices_shape[-1] - 1 - b`.
+
+    `indices` is an q-dimensional integer tensor, best thought of as a `(q-1)`-dimensional tensor of index-tuples into `data`,
+    where each element defines a slice of `data`
+
+    `batch_dims` (denoted as `b`) is an integer indicating the number of batch dimensions, i.e the leading `b` number of dimensions of
+    `data` tensor and `indices` are representing the batches, and the gather starts from the `b+1` dimension.
+
+    Some salient points about the inputs' rank and shape:
+
+    1) r >= 1 and q >= 1 are to be honored. There is no dependency condition to be met between ranks `r` and `q`
+
+    2) The first `b` dimensions of the shape of `indices` tensor and `data` tensor must be equal.
+
+    3) b < min(q, r) is to be honored.
+
+    4) The `indices_shape[-1]` should have a value between 1 (inclusive) and rank `r-b` (inclusive)
+
+    5) All values in `indices` are expected to be within bounds [-s, s-1] along axis of size `s` (i.e.) `-data_shape[i] <= indices[...,i] <= data_shape[i] - 1`.
+       It is an error if any of the index values are out of bounds.
+
+    The output is computed as follows:
+
+    The output tensor is obtained by mapping each index-tuple in the `indices` tensor to the corresponding slice of the input `data`.
+
+    1) If `indices_shape[-1] > r-b` => error condition
+
+    2) If `indices_shape[-1] == r-b`, since the rank of `indices` is `q`, `indices` can be thought of as `N` `(q-b-1)`-dimensional tensors
+       containing 1-D tensors of dimension `r-b`, where `N` is an integer equals to the product of 1 and all the elements in the batch dimensions
+       of the indices_shape. Let us think of each such `r-b` ranked tensor as `indices_slice`. Each *scalar value* corresponding to `data[0:b-1,indices_slice]`
+       is filled into the corresponding location of the `(q-b-1)`-dimensional tensor to form the `output` tensor (Example 1 below)
+
+    3) If `indices_shape[-1] < r-b`, since the rank of `indices` is `q`, `indices` can be thought of as `N` `(q-b-1)`-dimensional tensor
+       containing 1-D tensors of dimension `< r-b`. Let us think of each such tensors as `indices_slice`. Each *tensor slice* corresponding
+       to `data[0:b-1, indices_slice , :]` is filled into the corresponding location of the `(q-b-1)`-dimensional tensor
+       to form the `output` tensor (Examples 2, 3, 4 and 5 below)
+
+    This operator is the inverse of `ScatterND`.
+
+    **Example 1**
+
+    ```
+    batch_dims = 0
+    data    = [[0,1],[2,3]]   # data_shape    = [2, 2]
+    indices = [[0,0],[1,1]]   # indices_shape = [2, 2]
+    output  = [0,3]           # output_shape  = [2]
+    ```
+
+    **Example 2**
+
+    ```
+    batch_dims = 0
+    data    = [[0,1],[2,3]]  # data_shape    = [2, 2]
+    indices = [[1],[0]]      # indices_shape = [2, 1]
+    output  = [[2,3],[0,1]]  # output_shape  = [2, 2]
+    ```
+
+    **Example 3**
+
+    ```
+    batch_dims = 0
+    data    = [[[0,1],[2,3]],[[4,5],[6,7]]] # data_shape    = [2, 2, 2]
+    indices = [[0,1],[1,0]]                 # indices_shape = [2, 2]
+    output  = [[2,3],[4,5]]                 # output_shape  = [2, 2]
+    ```
+
+    **Example 4**
+
+    ```
+    batch_dims = 0
+    data    = [[[0,1],[2,3]],[[4,5],[6,7]]] # data_shape    = [2, 2, 2]
+    indices = [[[0,1]],[[1,0]]]             # indices_shape = [2, 1, 2]
+    output  = [[[2,3]],[[4,5]]]             # output_shape  = [2, 1, 2]
+    ```
+
+    **Example 5**
+
+    ```
+    batch_dims = 1
+    data    = [[[0,1],[2,3]],[[4,5],[6,7]]] # data_shape    = [2, 2, 2]
+    indices = [[1],[0]]                     # indices_shape = [2, 1]
+    output  = [[2,3],[4,5]]                 # output_shape  = [2, 2]
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    Graph_Tensor<[I64]>:$indices,
+    DefaultValuedAttr<I64Attr, "0">:$batch_dims
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_GeluOp : Graph_Op<"gelu", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
   let summary = "ONNX Gelu (opset 20)";
   let description = [{
@@ -872,6 +1433,25 @@ def Graph_GlobalAveragePoolOp : Graph_Op<"global_average_pool", [Pure, InferType
   }];
   let arguments = (ins
     Graph_Tensor<[BF16, F16, F32, F64]>:$X
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$Y
+  );
+  let assemblyFormat = [{
+    $X attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_GlobalLpPoolOp : Graph_Op<"global_lp_pool", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
+  let summary = "ONNX GlobalLpPool (opset 22)";
+  let description = [{
+    GlobalLpPool consumes an input tensor X and applies lp pool pooling across
+     the values in the same channel. This is equivalent to LpPool with kernel size
+     equal to the spatial dimension of input tensor.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$X,
+    DefaultValuedAttr<I64Attr, "2">:$p
   );
   let results = (outs
     Graph_Tensor<[BF16, F16, F32, F64]>:$Y
@@ -978,6 +1558,29 @@ def Graph_HardSwishOp : Graph_Op<"hard_swish", [Pure, InferTypeOpAdaptor, AllEle
   }];
 }
 
+def Graph_HardmaxOp : Graph_Op<"hardmax", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Hardmax (opset 13)";
+  let description = [{
+    The operator computes the hardmax values for the given input:
+
+     Hardmax(element in input, axis) = 1 if the element is the first maximum value along the specified axis, 0 otherwise
+
+    The "axis" attribute indicates the dimension along which Hardmax
+    will be performed. The output tensor has the same shape
+    and contains the Hardmax values of the corresponding input.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[F16, F32, F64, BF16]>:$input,
+    DefaultValuedAttr<I64Attr, "-1">:$axis
+  );
+  let results = (outs
+    Graph_Tensor<[F16, F32, F64, BF16]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_IdentityOp : Graph_Op<"identity", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
   let summary = "ONNX Identity (opset 25)";
   let description = [{
@@ -1015,6 +1618,24 @@ def Graph_InstanceNormalizationOp : Graph_Op<"instance_normalization", [Pure, In
   );
   let assemblyFormat = [{
     $input `,` $scale `,` $B attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_IsInfOp : Graph_Op<"is_inf", [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX IsInf (opset 20)";
+  let description = [{
+    Map infinity to true and other values to false.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ]>:$X,
+    DefaultValuedAttr<I64Attr, "1">:$detect_negative,
+    DefaultValuedAttr<I64Attr, "1">:$detect_positive
+  );
+  let results = (outs
+    Graph_Tensor<[I1]>:$Y
+  );
+  let assemblyFormat = [{
+    $X attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -1220,6 +1841,72 @@ def Graph_LogSoftmaxOp : Graph_Op<"log_softmax", [Pure, InferTypeOpAdaptor, AllE
   );
   let assemblyFormat = [{
     $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_LpNormalizationOp : Graph_Op<"lp_normalization", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX LpNormalization (opset 22)";
+  let description = [{
+    Given a matrix, apply Lp-normalization along the provided axis.
+    The output is computed as: `output = input / Lp_norm(input, axis)`.
+    When the Lp norm is zero (i.e., all elements along the axis are zero),
+    the output is defined to be zero to avoid division by zero.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input,
+    DefaultValuedAttr<I64Attr, "-1">:$axis,
+    DefaultValuedAttr<I64Attr, "2">:$p
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_LpPoolOp : Graph_Op<"lp_pool", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
+  let summary = "ONNX LpPool (opset 22)";
+  let description = [{
+    LpPool consumes an input tensor X and applies Lp pooling across
+     the tensor according to kernel sizes, stride sizes, and pad lengths.
+     Lp pooling consisting of computing the Lp norm on all values of a subset
+     of the input tensor according to the kernel size and downsampling the
+     data into the output tensor Y for further processing. The output spatial shape will be following:
+     ```
+     output_spatial_shape[i] = floor((input_spatial_shape[i] + pad_shape[i] - {kernelSpatialShape}) / strides_spatial_shape[i] + 1)
+     ```
+     or
+     ```
+     output_spatial_shape[i] = ceil((input_spatial_shape[i] + pad_shape[i] - {kernelSpatialShape}) / strides_spatial_shape[i] + 1)
+     ```
+     if ceil_mode is enabled `pad_shape[i]` is the sum of pads along axis `i`.
+
+     `auto_pad` is a DEPRECATED attribute. If you are using them currently, the output spatial shape will be following:
+     ```
+     VALID: output_spatial_shape[i] = ceil((input_spatial_shape[i] - {kernelSpatialShape} + 1) / strides_spatial_shape[i])
+     SAME_UPPER or SAME_LOWER: output_spatial_shape[i] = ceil(input_spatial_shape[i] / strides_spatial_shape[i])
+     ```
+     And pad shape will be following if `SAME_UPPER` or `SAME_LOWER`:
+     ```
+     pad_shape[i] = (output_spatial_shape[i] - 1) * strides_spatial_shape[i] + {kernelSpatialShape} - input_spatial_shape[i]
+     ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$X,
+    DefaultValuedAttr<StrAttr, "\"NOTSET\"">:$auto_pad,
+    DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+    OptionalAttr<DenseI64ArrayAttr>:$dilations,
+    DenseI64ArrayAttr:$kernel_shape,
+    DefaultValuedAttr<I64Attr, "2">:$p,
+    OptionalAttr<DenseI64ArrayAttr>:$pads,
+    OptionalAttr<DenseI64ArrayAttr>:$strides
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$Y
+  );
+  let assemblyFormat = [{
+    $X attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -1431,6 +2118,26 @@ def Graph_NegOp : Graph_Op<"neg", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   let hasFolder = 1;
 }
 
+def Graph_NonZeroOp : Graph_Op<"non_zero", [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX NonZero (opset 13)";
+  let description = [{
+    Returns the indices of the elements that are non-zero
+        (in row-major order - by dimension).
+        NonZero behaves similar to numpy.nonzero:
+        https://docs.scipy.org/doc/numpy/reference/generated/numpy.nonzero.html,
+        but for scalar input, NonZero produces output shape (0, N) instead of (1, N), which is different from Numpy's behavior.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$X
+  );
+  let results = (outs
+    Graph_Tensor<[I64]>:$Y
+  );
+  let assemblyFormat = [{
+    $X attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_NotOp : Graph_Op<"not", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
   let summary = "ONNX Not (opset 1)";
   let description = [{
@@ -1444,6 +2151,42 @@ def Graph_NotOp : Graph_Op<"not", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   );
   let assemblyFormat = [{
     $X attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_OneHotOp : Graph_Op<"one_hot", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["values", "output"]>]> {
+  let summary = "ONNX OneHot (opset 28)";
+  let description = [{
+    Produces a one-hot tensor based on inputs.
+        The locations represented by the index values in the 'indices' input tensor will have 'on_value'
+        and the other locations will have 'off_value' in the output tensor, where 'on_value' and 'off_value'
+        are specified as part of required input argument 'values', which is a two-element tensor of format
+        [off_value, on_value]. The rank of the output tensor will be one greater than the rank of the
+        input tensor. The additional dimension is for one-hot representation. The additional dimension will
+        be inserted at the position specified by 'axis'. If 'axis' is not specified then the additional
+        dimension will be inserted as the innermost dimension, i.e. axis=-1. The size of the additional
+        dimension is specified by required scalar input 'depth'. The type of the output tensor is the same
+        as the type of the 'values' input. Any entries in the 'indices' input tensor with values outside
+        the range [-depth, depth-1] will result in one-hot representation with all 'off_value' values in the
+        output tensor.
+
+        when axis = 0:
+        output[input[i, j, k], i, j, k] = 1 for all i, j, k and 0 otherwise.
+
+        when axis = -1:
+        output[i, j, k, input[i, j, k]] = 1 for all i, j, k and 0 otherwise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$indices,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$depth,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$values,
+    DefaultValuedAttr<I64Attr, "-1">:$axis
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $indices `,` $depth `,` $values attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -1963,6 +2706,57 @@ def Graph_ResizeOp : Graph_Op<"resize", [Pure, InferTypeOpAdaptor, AllElementTyp
   let hasVerifier = 1;
 }
 
+def Graph_ReverseSequenceOp : Graph_Op<"reverse_sequence", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "Y"]>]> {
+  let summary = "ONNX ReverseSequence (opset 28)";
+  let description = [{
+    Reverse batch of sequences having different lengths specified by `sequence_lens`.
+
+    For each slice i iterating on batch axis, the operator reverses the first sequence_lens[i] elements on time axis,
+    and copies elements whose index's beyond sequence_lens[i] to the output. So the output slice i contains reversed
+    sequences on the first sequence_lens[i] elements, then have original values copied for the other elements.
+
+    Example 1:
+      input = [[0.0, 4.0, 8.0,  12.0],
+               [1.0, 5.0, 9.0,  13.0],
+               [2.0, 6.0, 10.0, 14.0],
+               [3.0, 7.0, 11.0, 15.0]]
+      sequence_lens = [4, 3, 2, 1]
+      time_axis = 0
+      batch_axis = 1
+
+      output = [[3.0, 6.0, 9.0,  12.0],
+                [2.0, 5.0, 8.0,  13.0],
+                [1.0, 4.0, 10.0, 14.0],
+                [0.0, 7.0, 11.0, 15.0]]
+
+    Example 2:
+      input = [[0.0,  1.0,  2.0,  3.0 ],
+               [4.0,  5.0,  6.0,  7.0 ],
+               [8.0,  9.0,  10.0, 11.0],
+               [12.0, 13.0, 14.0, 15.0]]
+      sequence_lens = [1, 2, 3, 4]
+      time_axis = 1
+      batch_axis = 0
+
+      output = [[0.0,  1.0,  2.0,  3.0 ],
+                [5.0,  4.0,  6.0,  7.0 ],
+                [10.0, 9.0,  8.0,  11.0],
+                [15.0, 14.0, 13.0, 12.0]]
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$input,
+    Graph_Tensor<[I64]>:$sequence_lens,
+    DefaultValuedAttr<I64Attr, "1">:$batch_axis,
+    DefaultValuedAttr<I64Attr, "0">:$time_axis
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$Y
+  );
+  let assemblyFormat = [{
+    $input `,` $sequence_lens attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_RoundOp : Graph_Op<"round", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
   let summary = "ONNX Round (opset 22)";
   let description = [{
@@ -1990,6 +2784,182 @@ def Graph_RoundOp : Graph_Op<"round", [Pure, InferTypeOpAdaptor, AllElementTypes
   let assemblyFormat = [{
     $X attr-dict `:` functional-type(operands, results)
   }];
+}
+
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["data", "updates", "output"]>]> {
+  let summary = "ONNX ScatterElements (opset 18)";
+  let description = [{
+    ScatterElements takes three inputs `data`, `updates`, and `indices` of the same
+    rank r >= 1 and an optional attribute axis that identifies an axis of `data`
+    (by default, the outer-most axis, that is axis 0). The output of the operation
+    is produced by creating a copy of the input `data`, and then updating its value
+    to values specified by `updates` at specific index positions specified by
+    `indices`. Its output shape is the same as the shape of `data`.
+
+    For each entry in `updates`, the target index in `data` is obtained by combining
+    the corresponding entry in `indices` with the index of the entry itself: the
+    index-value for dimension = axis is obtained from the value of the corresponding
+    entry in `indices` and the index-value for dimension != axis is obtained from the
+    index of the entry itself.
+
+    `reduction` allows specification of an optional reduction operation, which is applied to all values in `updates`
+    tensor into `output` at the specified `indices`.
+    In cases where `reduction` is set to "none", indices should not have duplicate entries: that is, if idx1 != idx2,
+    then indices[idx1] != indices[idx2]. For instance, in a 2-D tensor case, the update
+    corresponding to the [i][j] entry is performed as below:
+    ```
+    output[indices[i][j]][j] = updates[i][j] if axis = 0,
+    output[i][indices[i][j]] = updates[i][j] if axis = 1,
+    ```
+    When `reduction` is set to some reduction function `f`, the update corresponding to the [i][j] entry is performed as below:
+    ```
+    output[indices[i][j]][j] = f(output[indices[i][j]][j], updates[i][j]) if axis = 0,
+    output[i][indices[i][j]] = f(output[i][indices[i][j]], updates[i][j]) if axis = 1,
+    ```
+    where the `f` is `+`, `*`, `max` or `min` as specified.
+
+    This operator is the inverse of GatherElements. It is similar to Torch's Scatter operation.
+
+    (Opset 18 change): Adds max/min to the set of allowed reduction ops.
+
+    Example 1:
+    ```
+    data = [
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+    ]
+    indices = [
+        [1, 0, 2],
+        [0, 2, 1],
+    ]
+    updates = [
+        [1.0, 1.1, 1.2],
+        [2.0, 2.1, 2.2],
+    ]
+    output = [
+        [2.0, 1.1, 0.0]
+        [1.0, 0.0, 2.2]
+        [0.0, 2.1, 1.2]
+    ]
+    ```
+    Example 2:
+    ```
+    data = [[1.0, 2.0, 3.0, 4.0, 5.0]]
+    indices = [[1, 3]]
+    updates = [[1.1, 2.1]]
+    axis = 1
+    output = [[1.0, 1.1, 3.0, 2.1, 5.0]]
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    Graph_Tensor<[I32, I64]>:$indices,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$updates,
+    DefaultValuedAttr<I64Attr, "0">:$axis,
+    DefaultValuedAttr<StrAttr, "\"none\"">:$reduction
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["data", "updates", "output"]>]> {
+  let summary = "ONNX ScatterND (opset 18)";
+  let description = [{
+    ScatterND takes three inputs `data` tensor of rank r >= 1, `indices` tensor of rank q >= 1,
+    and `updates` tensor of rank q + r - indices.shape[-1] - 1. The output of the operation
+    is produced by creating a copy of the input `data`, and then updating its value to values
+    specified by `updates` at specific index positions specified by `indices`. Its output shape
+    is the same as the shape of `data`.
+
+    `indices` is an integer tensor. Let k denote indices.shape[-1], the last dimension in the shape of `indices`.
+    `indices` is treated as a (q-1)-dimensional tensor of k-tuples, where each k-tuple is a partial-index into `data`.
+    Hence, k can be a value at most the rank of `data`. When k equals rank(data), each update entry specifies an
+    update to a single element of the tensor. When k is less than rank(data) each update entry specifies an
+    update to a slice of the tensor. Index values are allowed to be negative, as per the usual
+    convention for counting backwards from the end, but are expected in the valid range.
+
+    `updates` is treated as a (q-1)-dimensional tensor of replacement-slice-values. Thus, the
+    first (q-1) dimensions of updates.shape must match the first (q-1) dimensions of indices.shape.
+    The remaining dimensions of `updates` correspond to the dimensions of the
+    replacement-slice-values. Each replacement-slice-value is a (r-k) dimensional tensor,
+    corresponding to the trailing (r-k) dimensions of `data`.  Thus, the shape of `updates`
+    must equal indices.shape[0:q-1] ++ data.shape[k:r], where ++ denotes the concatenation
+    of shapes.
+
+    The `output` is calculated via the following equation:
+
+    ```
+    output = np.copy(data)
+    update_indices = indices.shape[:-1]
+    for idx in np.ndindex(update_indices):
+        output[tuple(indices[idx])] = updates[idx]
+    ```
+
+    The order of iteration in the above loop is not specified.
+    In particular, indices should not have duplicate entries: that is, if idx1 != idx2, then indices[idx1] != indices[idx2].
+    This ensures that the output value does not depend on the iteration order.
+
+    `reduction` allows specification of an optional reduction operation, which is applied to all values in `updates`
+    tensor into `output` at the specified `indices`.
+    In cases where `reduction` is set to "none", indices should not have duplicate entries: that is, if idx1 != idx2,
+    then indices[idx1] != indices[idx2]. This ensures that the output value does not depend on the iteration order.
+    When `reduction` is set to some reduction function `f`, `output` is calculated as follows:
+
+    ```
+    output = np.copy(data)
+    update_indices = indices.shape[:-1]
+    for idx in np.ndindex(update_indices):
+        output[tuple(indices[idx])] = f(output[tuple(indices[idx])], updates[idx])
+    ```
+
+    where the `f` is `+`, `*`, `max` or `min` as specified.
+
+    This operator is the inverse of GatherND.
+
+    (Opset 18 change): Adds max/min to the set of allowed reduction ops.
+
+    Example 1:
+    ```
+    data    = [1, 2, 3, 4, 5, 6, 7, 8]
+    indices = [[4], [3], [1], [7]]
+    updates = [9, 10, 11, 12]
+    output  = [1, 11, 3, 10, 9, 6, 7, 12]
+    ```
+
+    Example 2:
+    ```
+    data    = [[[1, 2, 3, 4], [5, 6, 7, 8], [8, 7, 6, 5], [4, 3, 2, 1]],
+                [[1, 2, 3, 4], [5, 6, 7, 8], [8, 7, 6, 5], [4, 3, 2, 1]],
+                [[8, 7, 6, 5], [4, 3, 2, 1], [1, 2, 3, 4], [5, 6, 7, 8]],
+                [[8, 7, 6, 5], [4, 3, 2, 1], [1, 2, 3, 4], [5, 6, 7, 8]]]
+    indices = [[0], [2]]
+    updates = [[[5, 5, 5, 5], [6, 6, 6, 6], [7, 7, 7, 7], [8, 8, 8, 8]],
+                [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3], [4, 4, 4, 4]]]
+    output  = [[[5, 5, 5, 5], [6, 6, 6, 6], [7, 7, 7, 7], [8, 8, 8, 8]],
+                [[1, 2, 3, 4], [5, 6, 7, 8], [8, 7, 6, 5], [4, 3, 2, 1]],
+                [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3], [4, 4, 4, 4]],
+                [[8, 7, 6, 5], [4, 3, 2, 1], [1, 2, 3, 4], [5, 6, 7, 8]]]
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    Graph_Tensor<[I64]>:$indices,
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$updates,
+    DefaultValuedAttr<StrAttr, "\"none\"">:$reduction
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 def Graph_SeluOp : Graph_Op<"selu", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
@@ -2108,6 +3078,22 @@ def Graph_SinOp : Graph_Op<"sin", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   let summary = "ONNX Sin (opset 22)";
   let description = [{
     Calculates the sine of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_SinhOp : Graph_Op<"sinh", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Sinh (opset 22)";
+  let description = [{
+    Calculates the hyperbolic sine of the given input tensor element-wise.
   }];
   let arguments = (ins
     Graph_Tensor<[BF16, F16, F32, F64]>:$input
@@ -2276,6 +3262,28 @@ def Graph_SoftsignOp : Graph_Op<"softsign", [Pure, InferTypeOpAdaptor, AllElemen
   }];
 }
 
+def Graph_SpaceToDepthOp : Graph_Op<"space_to_depth", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX SpaceToDepth (opset 28)";
+  let description = [{
+    SpaceToDepth rearranges blocks of spatial data into depth. More specifically,
+    this op outputs a copy of the input tensor where values from the height and width dimensions
+    are moved to the depth dimension. `mode` determines whether blocks are ordered depth-column-row
+    (`DCR`, the default) or column-row-depth (`CRD`).
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$input,
+    I64Attr:$blocksize,
+    DefaultValuedAttr<StrAttr, "\"DCR\"">:$mode
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Graph_SplitOp : Graph_Op<"split", [Pure, InferTypeOpAdaptor]> {
   let summary = "ONNX Split (opset 18)";
   let description = [{
@@ -2382,6 +3390,22 @@ def Graph_SumOp : Graph_Op<"sum", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
+def Graph_TanOp : Graph_Op<"tan", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Tan (opset 22)";
+  let description = [{
+    Calculates the tangent of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_TanhOp : Graph_Op<"tanh", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
   let summary = "ONNX Tanh (opset 13)";
   let description = [{
@@ -2414,6 +3438,41 @@ def Graph_TileOp : Graph_Op<"tile", [Pure, InferTypeOpAdaptor, AllElementTypesMa
   );
   let assemblyFormat = [{
     $input `,` $repeats attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_TopKOp : Graph_Op<"top_k", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Values"]>]> {
+  let summary = "ONNX TopK (opset 24)";
+  let description = [{
+    Retrieve the top-K largest or smallest elements along a specified axis. Given an input tensor of
+    shape [a_0, a_1, ..., a_{n-1} ] and integer argument k, return two outputs:
+
+    * Value tensor of shape [a_0, a_1, ..., a_{axis-1}, k, a_{axis+1}, ... a_{n-1} ]
+      which contains the values of the top k elements along the specified axis
+    * Index tensor of shape [a_0, a_1, ..., a_{axis-1}, k, a_{axis+1}, ... a_{n-1} ] which
+      contains the indices of the top k elements (original indices from the input
+      tensor).
+
+    * If "largest" is 1 (the default value) then the k largest elements are returned.
+    * If "sorted" is 1 (the default value) then the resulting k elements will be sorted.
+    * If "sorted" is 0, order of returned 'Values' and 'Indices' are undefined.
+
+    Given two equivalent values, this operator uses the indices along the axis as
+    a tiebreaker. That is, the element with the lower index will appear first.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$X,
+    Graph_Tensor<[I64]>:$K,
+    DefaultValuedAttr<I64Attr, "-1">:$axis,
+    DefaultValuedAttr<I64Attr, "1">:$largest,
+    DefaultValuedAttr<I64Attr, "1">:$sorted
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$Values,
+    Graph_Tensor<[I64]>:$Indices
+  );
+  let assemblyFormat = [{
+    $X `,` $K attr-dict `:` functional-type(operands, results)
   }];
 }
 

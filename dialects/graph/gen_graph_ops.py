@@ -32,6 +32,8 @@ OPS = {
     "Log": {}, "Neg": {"folder": True}, "Not": {}, "Reciprocal": {}, "Relu": {},
     "Round": {}, "Selu": {}, "Sigmoid": {}, "Sign": {}, "Sin": {}, "Softplus": {},
     "Softsign": {}, "Sqrt": {"folder": True}, "Tanh": {},
+    "Acos": {}, "Acosh": {}, "Asin": {}, "Asinh": {}, "Atan": {}, "Atanh": {},
+    "Cosh": {}, "Sinh": {}, "Tan": {}, "IsInf": {}, "BitwiseNot": {},
     "Clip": {}, "Cast": {"folder": True},
     "Identity": {"folder": True}, "Dropout": {"canonicalizer": True},
     # Elementwise with broadcasting.
@@ -40,12 +42,14 @@ OPS = {
     "Equal": {"folder": True}, "Less": {"folder": True}, "Greater": {"folder": True},
     "LessOrEqual": {}, "GreaterOrEqual": {}, "And": {}, "Or": {}, "Xor": {},
     "Sum": {"folder": True}, "Max": {}, "Min": {}, "Mean": {}, "Where": {"folder": True},
+    "BitShift": {"verifier": True}, "BitwiseAnd": {}, "BitwiseOr": {}, "BitwiseXor": {},
     # Neural network.
     "Conv": {"verifier": True}, "ConvTranspose": {"verifier": True},
     "BatchNormalization": {"verifier": True}, "InstanceNormalization": {},
     "LayerNormalization": {}, "LRN": {"verifier": True},
     "MaxPool": {"verifier": True}, "AveragePool": {},
-    "GlobalAveragePool": {}, "GlobalMaxPool": {},
+    "GlobalAveragePool": {}, "GlobalMaxPool": {}, "LpPool": {}, "GlobalLpPool": {},
+    "LpNormalization": {},
     "Gemm": {}, "MatMul": {}, "Softmax": {}, "LogSoftmax": {},
     # Shapes and data movement.
     "Reshape": {"folder": True, "canonicalizer": True},
@@ -58,7 +62,12 @@ OPS = {
     "ConstantOfShape": {"folder": True}, "Shape": {"folder": True},
     "Size": {"folder": True}, "Expand": {"folder": True}, "Tile": {},
     "Range": {"folder": True}, "Pad": {"verifier": True}, "Resize": {"verifier": True},
-    "ArgMax": {}, "ArgMin": {}, "Trilu": {}, "CumSum": {},
+    "ArgMax": {}, "ArgMin": {}, "Trilu": {}, "CumSum": {}, "CumProd": {},
+    # Indexing: gathers, scatters, selections.
+    "GatherElements": {}, "GatherND": {}, "ScatterElements": {"verifier": True},
+    "ScatterND": {"verifier": True}, "OneHot": {}, "TopK": {}, "Hardmax": {},
+    "EyeLike": {}, "NonZero": {}, "Compress": {}, "DepthToSpace": {"verifier": True},
+    "SpaceToDepth": {"verifier": True}, "ReverseSequence": {}, "Einsum": {"verifier": True},
     # Reductions.
     "ReduceMean": {}, "ReduceSum": {}, "ReduceMax": {}, "ReduceMin": {},
     "ReduceProd": {}, "ReduceL2": {}, "ReduceSumSquare": {},

@@ -37,6 +37,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateNormalizationToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
   populateResizeToLinalgPatterns(patterns);
+  populateIndexingToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }
@@ -105,6 +106,12 @@ struct ConvertGraphToLinalgPass : impl::ConvertGraphToLinalgBase<ConvertGraphToL
     config.listener = &reasons;
     (void)applyPatternsAndFoldGreedily(getOperation(), std::move(patterns), config);
     unifyNamedDims(getOperation());
+    // The inputs belong to the caller (the runtime passes its arrays in
+    // place): bufferization must never write into them.
+    for (BlockArgument arg : getOperation().getArguments())
+      if (isa<TensorType>(arg.getType()))
+        getOperation().setArgAttr(arg.getArgNumber(), "bufferization.writable",
+                                  BoolAttr::get(&getContext(), false));
     // The first op left says why: one line, the node and the reason.
     WalkResult left = getOperation().walk([&](Operation *op) {
       if (!isa<graph::GraphDialect>(op->getDialect()) || isa<graph::RuntimeCheckOp>(op))

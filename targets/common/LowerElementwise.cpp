@@ -222,6 +222,45 @@ Value buildScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args, Ty
       .Case([&](IsNaNOp) {
         return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
       })
+      .Case([&](AcosOp) { return b.create<math::AcosOp>(loc, x); })
+      .Case([&](AcoshOp) { return b.create<math::AcoshOp>(loc, x); })
+      .Case([&](AsinOp) { return b.create<math::AsinOp>(loc, x); })
+      .Case([&](AsinhOp) { return b.create<math::AsinhOp>(loc, x); })
+      .Case([&](AtanOp) { return b.create<math::AtanOp>(loc, x); })
+      .Case([&](AtanhOp) { return b.create<math::AtanhOp>(loc, x); })
+      .Case([&](CoshOp) { return b.create<math::CoshOp>(loc, x); })
+      .Case([&](SinhOp) { return b.create<math::SinhOp>(loc, x); })
+      .Case([&](TanOp) { return b.create<math::TanOp>(loc, x); })
+      .Case([&](IsInfOp op) -> Value {
+        Value inf = s.c(INFINITY);
+        Value positive = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x, inf);
+        Value negative = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x,
+                                                 b.create<arith::NegFOp>(loc, inf));
+        Value no = b.create<arith::ConstantIntOp>(loc, 0, 1);
+        return b.create<arith::OrIOp>(loc, op.getDetectPositive() ? positive : no,
+                                      op.getDetectNegative() ? negative : no);
+      })
+      .Case([&](BitShiftOp op) -> Value {
+        // Signed right shifts are arithmetic. A shift by a negative amount or
+        // by the width or more leaves only the sign fill: -1 for a right shift
+        // of a negative signed value, else 0 (LLVM would give poison).
+        Value amount = args[1];
+        Value width = s.c(inType.getIntOrFloatBitWidth());
+        bool left = op.getDirection() == "LEFT";
+        Value shifted = left ? b.create<arith::ShLIOp>(loc, x, amount).getResult()
+                             : s.isUnsigned ? b.create<arith::ShRUIOp>(loc, x, amount).getResult()
+                                            : b.create<arith::ShRSIOp>(loc, x, amount).getResult();
+        // uge also catches negative amounts (huge when read unsigned).
+        Value tooFar = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, amount, width);
+        Value fill = s.c(0);
+        if (!left && !s.isUnsigned)
+          fill = s.select(s.lt(x, s.c(0)), s.c(-1), s.c(0));
+        return s.select(tooFar, fill, shifted);
+      })
+      .Case([&](BitwiseAndOp) { return b.create<arith::AndIOp>(loc, x, args[1]); })
+      .Case([&](BitwiseOrOp) { return b.create<arith::OrIOp>(loc, x, args[1]); })
+      .Case([&](BitwiseXorOp) { return b.create<arith::XOrIOp>(loc, x, args[1]); })
+      .Case([&](BitwiseNotOp) { return b.create<arith::XOrIOp>(loc, x, s.c(-1)); })
       .Case([&](IdentityOp) { return x; })
       .Case([&](DropoutOp) { return x; })
       .Case([&](CastOp cast) {
@@ -254,7 +293,9 @@ bool isElementwise(Operation *op) {
              MeanOp, WhereOp, AbsOp, NegOp, ReluOp, LeakyReluOp, SigmoidOp, TanhOp, ErfOp,
              GeluOp, SqrtOp, ExpOp, LogOp, CosOp, SinOp, CeilOp, FloorOp, RoundOp, ReciprocalOp,
              SignOp, SoftplusOp, SoftsignOp, EluOp, SeluOp, HardSigmoidOp, HardSwishOp, IsNaNOp,
-             IdentityOp, DropoutOp, CastOp, ClipOp>(op);
+             IdentityOp, DropoutOp, CastOp, ClipOp, AcosOp, AcoshOp, AsinOp, AsinhOp, AtanOp,
+             AtanhOp, CoshOp, SinhOp, TanOp, IsInfOp, BitShiftOp, BitwiseAndOp, BitwiseOrOp,
+             BitwiseXorOp, BitwiseNotOp>(op);
 }
 
 /// Whether the scalar formula of `op` exists for its element types: the
@@ -262,7 +303,8 @@ bool isElementwise(Operation *op) {
 bool supportsElementTypes(Operation *op) {
   bool floatOnly = isa<SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, CosOp, SinOp,
                        CeilOp, FloorOp, RoundOp, SoftplusOp, SoftsignOp, EluOp, SeluOp,
-                       HardSigmoidOp, HardSwishOp, IsNaNOp, LeakyReluOp>(op);
+                       HardSigmoidOp, HardSwishOp, IsNaNOp, LeakyReluOp, AcosOp, AcoshOp,
+                       AsinOp, AsinhOp, AtanOp, AtanhOp, CoshOp, SinhOp, TanOp, IsInfOp>(op);
   return !floatOnly || isa<FloatType>(getElementTypeOrSelf(op->getOperand(0).getType()));
 }
 

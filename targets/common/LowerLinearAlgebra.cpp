@@ -522,6 +522,71 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
   }
 };
 
+/// |x|^p for LpPool's integer p (a product for the common p = 1, 2).
+Value absPow(OpBuilder &b, Location l, Value v, int64_t p) {
+  Value a = b.create<math::AbsFOp>(l, v);
+  if (p == 1)
+    return a;
+  if (p == 2)
+    return b.create<arith::MulFOp>(l, a, a);
+  return b.create<math::PowFOp>(l, a, scalarConstant(b, l, v.getType(), (double)p));
+}
+
+/// (sum |x|^p)^(1/p) over each window (padding counts as zeros).
+struct LowerLpPool : OpRewritePattern<LpPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LpPoolOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !resultType || !isa<FloatType>(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs ranked float tensors");
+    Location loc = op.getLoc();
+    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, op.getKernelShape(),
+                                  op.getStrides(), op.getDilations(), op.getPads(),
+                                  op.getAutoPad(), op.getCeilMode() != 0);
+    Type element = resultType.getElementType();
+    int64_t p = (int64_t)op.getP();
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    Value x = padSpatial(rewriter, loc, op.getX(), window, zero);
+    Value sum = poolWindow(rewriter, loc, x, resultType, window, zero,
+                           [&](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+                             return b.create<arith::AddFOp>(l, acc, absPow(b, l, v, p));
+                           });
+    rewriter.replaceOp(op, mapUnary(rewriter, loc, sum, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      if (p == 1)
+        return a[0];
+      if (p == 2)
+        return b.create<math::SqrtOp>(l, a[0]);
+      return b.create<math::PowFOp>(l, a[0], scalarConstant(b, l, element, 1.0 / p));
+    }));
+    return success();
+  }
+};
+
+struct LowerGlobalLpPool : OpRewritePattern<GlobalLpPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GlobalLpPoolOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!xType || !isa<FloatType>(xType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs a ranked float tensor");
+    Location loc = op.getLoc();
+    Type element = xType.getElementType();
+    int64_t p = (int64_t)op.getP();
+    SmallVector<int64_t> axes;
+    for (int64_t i = 2; i < xType.getRank(); ++i)
+      axes.push_back(i);
+    Value sum = reduce(rewriter, loc, op.getX(), axes, /*keepDims=*/true,
+                       scalarConstant(rewriter, loc, element, 0),
+                       [&](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+                         return b.create<arith::AddFOp>(l, acc, absPow(b, l, v, p));
+                       });
+    rewriter.replaceOp(op, mapUnary(rewriter, loc, sum, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      return b.create<math::PowFOp>(l, a[0], scalarConstant(b, l, element, 1.0 / p));
+    }));
+    return success();
+  }
+};
+
 /// Global pools: a reduction over every spatial dim, kept as size 1.
 template <typename OpTy, bool isAverage>
 struct LowerGlobalPool : OpRewritePattern<OpTy> {
@@ -663,6 +728,7 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
 void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerMatMul, LowerGemm, CollapsePointwiseConv, LowerConv, LowerMaxPool, LowerAveragePool,
                LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
+               LowerLpPool, LowerGlobalLpPool,
                LowerBatchNormalization, LowerLRN>(patterns.getContext());
 }
 

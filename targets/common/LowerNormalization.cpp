@@ -84,6 +84,38 @@ struct LowerSoftmax : OpRewritePattern<OpTy> {
   }
 };
 
+/// x / ||x||_p along the axis (p = 1 or 2); a zero norm gives zeros.
+struct LowerLpNormalization : OpRewritePattern<LpNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LpNormalizationOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    int64_t p = (int64_t)op.getP();
+    if (!type || !isa<FloatType>(type.getElementType()) || (p != 1 && p != 2))
+      return rewriter.notifyMatchFailure(op, "needs a ranked float tensor and p of 1 or 2");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
+    Type element = type.getElementType();
+    Value norm = reduce(rewriter, loc, op.getInput(), {axis}, false, scalarConstant(rewriter, loc, element, 0),
+                        [&](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+                          Value term = p == 1 ? b.create<math::AbsFOp>(l, v).getResult()
+                                              : b.create<arith::MulFOp>(l, v, v).getResult();
+                          return b.create<arith::AddFOp>(l, acc, term);
+                        });
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap reduced = reducedMap(getContext(), rank, {axis});
+    rewriter.replaceOp(op, mapLike(rewriter, loc, op.getInput(), {op.getInput(), norm}, {identity, reduced},
+                                   [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                     Value n = p == 2 ? b.create<math::SqrtOp>(l, a[1]).getResult() : a[1];
+                                     Value zero = scalarConstant(b, l, element, 0);
+                                     Value isZero = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, n, zero);
+                                     return b.create<arith::SelectOp>(l, isZero, zero,
+                                                                      b.create<arith::DivFOp>(l, a[0], n));
+                                   }));
+    return success();
+  }
+};
+
 /// Mean and 1/sqrt(variance + epsilon) of `x` over `axes`, both reduced.
 std::pair<Value, Value> moments(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
                                 double epsilon) {
@@ -520,7 +552,7 @@ struct LowerArgReduce : OpRewritePattern<OpTy> {
 void populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<LowerSoftmax<SoftmaxOp, false>, LowerSoftmax<LogSoftmaxOp, true>,
-               LowerLayerNormalization, LowerInstanceNormalization>(ctx);
+               LowerLayerNormalization, LowerInstanceNormalization, LowerLpNormalization>(ctx);
   patterns.add<LowerReduce<ReduceSumOp, ReduceKind::Sum>, LowerReduce<ReduceMeanOp, ReduceKind::Mean>,
                LowerReduce<ReduceMaxOp, ReduceKind::Max>, LowerReduce<ReduceMinOp, ReduceKind::Min>,
                LowerReduce<ReduceProdOp, ReduceKind::Prod>, LowerReduce<ReduceL2Op, ReduceKind::L2>,

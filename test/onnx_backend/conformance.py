@@ -27,7 +27,7 @@ listed case now passes (so the list only shrinks). --update rewrites the list
 from the run; --report writes the Markdown report that is checked in.
 
   python3 test/onnx_backend/conformance.py [--build-dir build] [--jobs N]
-      [-k SUBSTRING] [--modes static,symbolic] [--update] [--report FILE]
+      [-k REGEX] [--modes static,symbolic] [--update] [--report FILE]
       [--onnxruntime]
 """
 import argparse
@@ -510,7 +510,7 @@ def main():
                                                               os.path.join(REPO, "build")))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("-k", dest="filter", default="",
-                        help="only cases whose key contains this")
+                        help="only cases whose key matches this regular expression")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--update", action="store_true",
                         help="rewrite expectations.txt from this run (needs every case)")
@@ -532,10 +532,10 @@ def main():
 
     start = time.time()
     cases = collect_cases()
-    tasks = [(i, m) for i, c in enumerate(cases) if args.filter in c.key for m in modes]
+    selected = [i for i, c in enumerate(cases) if re.search(args.filter, c.key)]
+    tasks = [(i, m) for i in selected for m in modes]
     print("conformance: %d cases x %d modes = %d runs on %d workers" % (
-        len([c for c in cases if args.filter in c.key]), len(modes), len(tasks), args.jobs),
-        flush=True)
+        len(selected), len(modes), len(tasks), args.jobs), flush=True)
     results = {}
     progress = {"done": 0}
     tty = sys.stdout.isatty()

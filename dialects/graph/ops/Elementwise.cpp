@@ -68,6 +68,17 @@ GRAPH_INFER_SAME_AS_FIRST_OPERAND(IdentityOp)
 GRAPH_INFER_SAME_AS_FIRST_OPERAND(DropoutOp)
 GRAPH_INFER_SAME_AS_FIRST_OPERAND(TriluOp)
 GRAPH_INFER_SAME_AS_FIRST_OPERAND(CumSumOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(CumProdOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(AcosOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(AcoshOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(AsinOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(AsinhOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(AtanOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(AtanhOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(CoshOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(SinhOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(TanOp)
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(BitwiseNotOp)
 
 GRAPH_INFER_BROADCAST(AddOp, infer::elementOf(adaptor.getOperands()[0]))
 GRAPH_INFER_BROADCAST(SubOp, infer::elementOf(adaptor.getOperands()[0]))
@@ -89,15 +100,35 @@ GRAPH_INFER_BROADCAST(GreaterOp, IntegerType::get(ctx, 1))
 GRAPH_INFER_BROADCAST(LessOrEqualOp, IntegerType::get(ctx, 1))
 GRAPH_INFER_BROADCAST(GreaterOrEqualOp, IntegerType::get(ctx, 1))
 GRAPH_INFER_BROADCAST(WhereOp, infer::elementOf(adaptor.getX()))
+GRAPH_INFER_BROADCAST(BitShiftOp, infer::elementOf(adaptor.getOperands()[0]))
+GRAPH_INFER_BROADCAST(BitwiseAndOp, infer::elementOf(adaptor.getOperands()[0]))
+GRAPH_INFER_BROADCAST(BitwiseOrOp, infer::elementOf(adaptor.getOperands()[0]))
+GRAPH_INFER_BROADCAST(BitwiseXorOp, infer::elementOf(adaptor.getOperands()[0]))
 
-LogicalResult IsNaNOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>,
-                                        Adaptor adaptor, SmallVectorImpl<Type> &types) {
+LogicalResult BitShiftOp::verify() {
+  if (getDirection() != "LEFT" && getDirection() != "RIGHT")
+    return emitOpError("direction must be LEFT or RIGHT, got '") << getDirection() << "'";
+  return success();
+}
+
+/// The operand's shape with i1 elements.
+static LogicalResult inferPredicate(MLIRContext *ctx, Value x, SmallVectorImpl<Type> &types) {
   auto i1 = IntegerType::get(ctx, 1);
-  if (auto type = infer::ranked(adaptor.getX()))
+  if (auto type = infer::ranked(x))
     types.push_back(type.clone(i1));
   else
     types.push_back(infer::unranked(i1));
   return success();
+}
+
+LogicalResult IsNaNOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferPredicate(ctx, adaptor.getX(), types);
+}
+
+LogicalResult IsInfOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferPredicate(ctx, adaptor.getX(), types);
 }
 
 LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,

@@ -272,6 +272,18 @@ LogicalResult GlobalMaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Loc
   return inferGlobalPool(adaptor.getX(), types);
 }
 
+LogicalResult GlobalLpPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                               Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferGlobalPool(adaptor.getX(), types);
+}
+
+LogicalResult LpPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferPool(loc, adaptor, types);
+}
+
+GRAPH_INFER_SAME_AS_FIRST_OPERAND(LpNormalizationOp)
+
 //===----------------------------------------------------------------------===//
 // Normalization
 //===----------------------------------------------------------------------===//

@@ -13,6 +13,8 @@ parser.add_argument("path")
 parser.add_argument("--external", action="store_true")
 parser.add_argument("--opset", type=int, default=17)
 parser.add_argument("--truncate", type=float, default=None, help="keep this fraction of bytes")
+parser.add_argument("--external-field", action="append", default=[],
+                    help="KEY=VALUE: overwrite an external data entry of W (offset, length)")
 args = parser.parse_args()
 
 rng = np.random.default_rng(0)
@@ -30,6 +32,15 @@ model.ir_version = 8 if args.opset <= 17 else 10
 if args.external:
     onnx.save_model(model, args.path, save_as_external_data=True, all_tensors_to_one_file=True,
                     location=os.path.basename(args.path) + ".data", size_threshold=1024)
+    if args.external_field:
+        model = onnx.load(args.path, load_external_data=False)
+        for init in model.graph.initializer:
+            for field in args.external_field:
+                key, value = field.split("=", 1)
+                entries = [e for e in init.external_data if e.key == key]
+                entry = entries[0] if entries else init.external_data.add()
+                entry.key, entry.value = key, value
+        onnx.save_model(model, args.path)
 else:
     onnx.save_model(model, args.path)
 if args.truncate is not None:

@@ -1,0 +1,215 @@
+"""Sizes only known at run time follow ONNX semantics, and sizes that
+contradict each other fail the run with one line naming the node, the op and
+both sizes, never a wrong answer or an access out of bounds.
+
+Every model here is compiled once with symbolic dims and run at several
+sizes: valid ones are compared with ONNX Runtime (and NumPy), contradicting
+ones must be refused. These cases gave wrong numbers or crashed once; they
+stay."""
+import os
+import subprocess
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper
+
+from conftest import ingot_module, tool
+
+V = helper.make_tensor_value_info
+
+
+def build(nodes, inputs, outputs, opset=17):
+    graph = helper.make_graph(nodes, "g", inputs, outputs)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    ingot = ingot_module()
+    cache = {}
+
+    def get(name, model):
+        if name not in cache:
+            path = tmp_path_factory.mktemp("runtime-shapes") / (name + ".ingot")
+            ingot.compile(model, str(path))
+            cache[name] = (ingot.load(str(path)), model)
+        return cache[name]
+
+    return get
+
+
+def reference(model, feeds):
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    return session.run(None, feeds)
+
+
+def check_valid(compiled_model, feeds):
+    model, onnx_model = compiled_model
+    got = model.run(feeds)
+    expected = reference(onnx_model, feeds)
+    for output, want in zip(model.outputs, expected):
+        np.testing.assert_allclose(got[output["name"]], want, rtol=1e-6, atol=1e-6)
+    return got
+
+
+def check_refused(compiled_model, feeds, *fragments):
+    model, _ = compiled_model
+    with pytest.raises(ValueError) as error:
+        model.run(feeds)
+    message = str(error.value)
+    assert len(message.splitlines()) == 1, message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+ADD = build([helper.make_node("Add", ["x", "y"], ["z"], name="z")],
+            [V("x", TensorProto.FLOAT, ["N", 4]), V("y", TensorProto.FLOAT, ["M", 4])],
+            [V("z", TensorProto.FLOAT, None)])
+MUL = build([helper.make_node("Mul", ["x", "y"], ["z"], name="z")],
+            [V("x", TensorProto.FLOAT, ["N", "C"]), V("y", TensorProto.FLOAT, ["N", "D"])],
+            [V("z", TensorProto.FLOAT, None)])
+RESHAPE = build([helper.make_node("Reshape", ["x", "s"], ["y"], name="y")],
+                [V("x", TensorProto.FLOAT, ["N", 4]), V("s", TensorProto.INT64, [2])],
+                [V("y", TensorProto.FLOAT, None)])
+EXPAND = build([helper.make_node("Expand", ["x", "s"], ["y"], name="y")],
+               [V("x", TensorProto.FLOAT, [3, 4]), V("s", TensorProto.INT64, [2])],
+               [V("y", TensorProto.FLOAT, None)])
+MATMUL = build([helper.make_node("MatMul", ["a", "b"], ["y"], name="y")],
+               [V("a", TensorProto.FLOAT, ["M", "K"]), V("b", TensorProto.FLOAT, ["L", "N"])],
+               [V("y", TensorProto.FLOAT, None)])
+CONCAT = build([helper.make_node("Concat", ["a", "b"], ["y"], axis=0, name="y")],
+               [V("a", TensorProto.FLOAT, ["A", "B"]), V("b", TensorProto.FLOAT, ["C", "D"])],
+               [V("y", TensorProto.FLOAT, None)])
+RANGE = build([helper.make_node("Range", ["start", "limit", "delta"], ["y"], name="y")],
+              [V("start", TensorProto.INT64, []), V("limit", TensorProto.INT64, []),
+               V("delta", TensorProto.INT64, [])],
+              [V("y", TensorProto.INT64, None)])
+SCATTER = build([helper.make_node("ScatterElements", ["data", "indices", "updates"], ["y"],
+                                  axis=1, reduction="add", name="y")],
+                [V("data", TensorProto.FLOAT, ["A", "B"]), V("indices", TensorProto.INT64, ["C", "D"]),
+                 V("updates", TensorProto.FLOAT, ["C", "D"])],
+                [V("y", TensorProto.FLOAT, None)], opset=18)
+
+X34 = np.arange(12, dtype=np.float32).reshape(3, 4)
+
+
+def test_broadcast_stretches_a_runtime_one(compiled):
+    got = check_valid(compiled("add", ADD), {"x": X34, "y": np.full((1, 4), 10, np.float32)})
+    np.testing.assert_array_equal(got["z"], X34 + 10)
+    check_valid(compiled("add", ADD), {"x": X34[:1], "y": X34})
+    check_valid(compiled("add", ADD), {"x": X34, "y": X34})
+
+
+def test_broadcast_of_unequal_dims_is_refused(compiled):
+    check_refused(compiled("add", ADD), {"x": X34, "y": np.ones((2, 4), np.float32)},
+                  "node 'z' (Add)", "does not broadcast: 2 vs 3")
+
+
+def test_broadcast_of_inner_dims(compiled):
+    y = np.arange(3, dtype=np.float32).reshape(3, 1)
+    got = check_valid(compiled("mul", MUL), {"x": X34, "y": y})
+    np.testing.assert_array_equal(got["z"], X34 * y)
+    check_refused(compiled("mul", MUL), {"x": X34, "y": np.ones((3, 3), np.float32)},
+                  "node 'z' (Mul)", "3 vs 4")
+
+
+def test_reshape_checks_the_element_count(compiled):
+    check_valid(compiled("reshape", RESHAPE), {"x": X34, "s": np.array([2, 6])})
+    check_valid(compiled("reshape", RESHAPE), {"x": X34, "s": np.array([-1, 2])})
+    check_valid(compiled("reshape", RESHAPE), {"x": X34, "s": np.array([0, -1])})
+    check_refused(compiled("reshape", RESHAPE), {"x": X34, "s": np.array([5, 7])},
+                  "node 'y' (Reshape)", "cannot reshape 12 elements into a shape of 35 elements")
+    check_refused(compiled("reshape", RESHAPE), {"x": X34, "s": np.array([-1, -1])},
+                  "at most one is allowed")
+    check_refused(compiled("reshape", RESHAPE), {"x": X34, "s": np.array([-3, -4])},
+                  "only -1 may be negative")
+    check_refused(compiled("reshape", RESHAPE),
+                  {"x": np.zeros((0, 4), np.float32), "s": np.array([0, -1])},
+                  "cannot infer the -1 entry")
+
+
+def test_expand_checks_its_target(compiled):
+    check_valid(compiled("expand", EXPAND), {"x": X34, "s": np.array([1, 4])})
+    check_valid(compiled("expand", EXPAND), {"x": X34, "s": np.array([3, 1])})
+    check_refused(compiled("expand", EXPAND), {"x": X34, "s": np.array([3, 5])},
+                  "node 'y' (Expand)", "4 vs 5")
+
+
+def test_matmul_checks_inner_dims(compiled):
+    check_valid(compiled("matmul", MATMUL), {"a": X34, "b": np.ones((4, 2), np.float32)})
+    check_refused(compiled("matmul", MATMUL), {"a": X34, "b": np.ones((5, 2), np.float32)},
+                  "node 'y' (MatMul): inner dims differ: 4 vs 5")
+
+
+def test_concat_checks_the_other_dims(compiled):
+    check_valid(compiled("concat", CONCAT), {"a": X34, "b": np.ones((2, 4), np.float32)})
+    check_refused(compiled("concat", CONCAT), {"a": X34, "b": np.ones((2, 5), np.float32)},
+                  "node 'y' (Concat)", "is 5, but the others have 4")
+
+
+def test_range_on_int64_scalars(compiled):
+    for start, limit, delta in [(1, 10, 3), (10, 1, -3), (0, 0, 1), (5, 1, 1)]:
+        feeds = {"start": np.array(start), "limit": np.array(limit), "delta": np.array(delta)}
+        got = check_valid(compiled("range", RANGE), feeds)
+        np.testing.assert_array_equal(got["y"], np.arange(start, limit, delta))
+    check_refused(compiled("range", RANGE),
+                  {"start": np.array(1), "limit": np.array(5), "delta": np.array(0)},
+                  "node 'y' (Range): delta is 0")
+
+
+def test_inputs_are_never_written(compiled):
+    # A scatter with run-time sizes once updated the caller's array in place.
+    data = np.arange(5, dtype=np.float32).reshape(1, 5)
+    before = data.copy()
+    feeds = {"data": data, "indices": np.array([[1, 1]]),
+             "updates": np.array([[1.5, 2.5]], np.float32)}
+    check_valid(compiled("scatter", SCATTER), feeds)
+    np.testing.assert_array_equal(data, before)
+    got = check_valid(compiled("scatter", SCATTER), feeds)
+    np.testing.assert_array_equal(got["y"], [[0, 5, 2, 3, 4]])
+
+
+def test_refused_run_writes_no_output(tmp_path):
+    ingot = ingot_module()
+    artifact = tmp_path / "matmul.ingot"
+    ingot.compile(MATMUL, str(artifact))
+    np.save(tmp_path / "a.npy", X34)
+    np.save(tmp_path / "b.npy", np.ones((5, 2), np.float32))
+    out = tmp_path / "out"
+    result = subprocess.run([tool("ingot"), "run", str(artifact), "--input",
+                             "a=%s" % (tmp_path / "a.npy"), "--input", "b=%s" % (tmp_path / "b.npy"),
+                             "--output-dir", str(out)], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert "node 'y' (MatMul): inner dims differ: 4 vs 5" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not out.exists() or not os.listdir(out)
+
+
+def npy_with_header(path, shape_text):
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }" % shape_text
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + bytes([len(header) & 0xFF, len(header) >> 8]) +
+                     header.encode() + b"\x00" * 16)
+
+
+@pytest.mark.parametrize("shape_text, reason", [
+    ("(100000000000000000000000, 4)", "is not a size"),
+    ("(2.5, 4)", "is not a size"),
+    ("(-3, 4)", "is not a size"),
+    ("(4611686018427387904, 4611686018427387904)", "more than 2^62"),
+])
+def test_bad_npy_headers_are_refused(tmp_path, shape_text, reason):
+    ingot = ingot_module()
+    artifact = tmp_path / "add.ingot"
+    ingot.compile(ADD, str(artifact))
+    npy_with_header(tmp_path / "x.npy", shape_text)
+    np.save(tmp_path / "y.npy", np.ones((1, 4), np.float32))
+    result = subprocess.run([tool("ingot"), "run", str(artifact), "--input",
+                             "x=%s" % (tmp_path / "x.npy"), "--input", "y=%s" % (tmp_path / "y.npy")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert reason in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
