@@ -558,45 +558,153 @@ struct LowerRange : OpRewritePattern<RangeOp> {
   }
 };
 
+/// Pad in every mode, pads (negative ones crop) and axes read at run time
+/// when they are not constants. Constant padding by constant, non-negative
+/// pads is a fill and an insert; everything else one gather over the output
+/// that maps each position back into the input: the value (constant), the
+/// nearest edge (edge), a mirror without repeating the edge (reflect), or
+/// the opposite side (wrap), any number of times over.
 struct LowerPad : OpRewritePattern<PadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PadOp op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getData().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    std::optional<SmallVector<int64_t>> axesAttr;
-    if (op.getAxes())
-      axesAttr = getConstantInts(op.getAxes());
-    if (!type || !resultType || (op.getAxes() && !axesAttr))
-      return rewriter.notifyMatchFailure(op, "needs constant axes");
-    // Pads must be known: tensor.pad with run-time pads does not bufferize
-    // correctly in MLIR 19, and negative (cropping) pads need a slice.
-    auto constantPads = getConstantInts(op.getPads());
-    if (op.getMode() != "constant" || !constantPads ||
-        llvm::any_of(*constantPads, [](int64_t p) { return p < 0; }))
-      return rewriter.notifyMatchFailure(op, "only constant mode with constant non-negative pads");
+    auto padsType = dyn_cast<RankedTensorType>(op.getPads().getType());
+    if (!type || !resultType || !padsType)
+      return rewriter.notifyMatchFailure(op, "unranked");
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
-    SmallVector<int64_t> axes;
-    if (axesAttr)
-      for (int64_t a : *axesAttr)
-        axes.push_back(*normalizeAxis(a, rank));
-    else
-      for (int64_t i = 0; i < rank; ++i)
-        axes.push_back(i);
-    SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0)), high(rank, rewriter.getIndexAttr(0));
-    for (auto [i, axis] : llvm::enumerate(axes)) {
-      int64_t n = axes.size();
-      low[axis] = rewriter.getIndexAttr((*constantPads)[i]);
-      high[axis] = rewriter.getIndexAttr((*constantPads)[i + n]);
+    // Which dims the pads apply to: axes (constant or not), else all.
+    int64_t count = rank;
+    if (Value axes = op.getAxes()) {
+      auto axesType = dyn_cast<RankedTensorType>(axes.getType());
+      if (!axesType || axesType.isDynamicDim(0))
+        return rewriter.notifyMatchFailure(op, "needs axes of known length");
+      count = axesType.getDimSize(0);
     }
+    if (!padsType.isDynamicDim(0) && padsType.getDimSize(0) != 2 * count)
+      return rewriter.notifyMatchFailure(op, "pads must hold two entries per axis");
+    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getPads())[0], rewriter.getIndexAttr(2 * count),
+               "pads has {0} entries; expected {1} (two per padded axis)");
+    IndexMath m{rewriter, loc};
+    SmallVector<OpFoldResult> low(rank, m.c(0)), high(rank, m.c(0));
+    auto constantAxes = op.getAxes() ? getConstantInts(op.getAxes()) : std::nullopt;
+    auto constantPads = getConstantInts(op.getPads());
+    auto padAt = [&](int64_t i) -> OpFoldResult {
+      if (constantPads)
+        return m.c((*constantPads)[i]);
+      return extractIndex(rewriter, loc, op.getPads(), i);
+    };
+    Value rankValue = rewriter.create<arith::ConstantIndexOp>(loc, rank);
+    for (int64_t i = 0; i < count; ++i) {
+      if (!op.getAxes() || constantAxes) {
+        int64_t axis = op.getAxes() ? *normalizeAxis((*constantAxes)[i], rank) : i;
+        low[axis] = padAt(i);
+        high[axis] = padAt(i + count);
+        continue;
+      }
+      // An axis read at run time: every dim takes the pads that name it.
+      Value raw = extractIndex(rewriter, loc, op.getAxes(), i);
+      Value negative = m.cmp(arith::CmpIPredicate::slt, raw, m.c(0));
+      Value axis = m.value(m.select(negative, m.add(raw, rankValue), raw));
+      emitCheck(rewriter, loc,
+                rewriter.create<arith::AndIOp>(loc, m.cmp(arith::CmpIPredicate::sge, axis, m.c(0)),
+                                               m.cmp(arith::CmpIPredicate::slt, axis, rankValue)),
+                "axis {0} is out of range for rank " + Twine(rank), {raw});
+      for (int64_t d = 0; d < rank; ++d) {
+        Value here = m.cmp(arith::CmpIPredicate::eq, axis, m.c(d));
+        low[d] = m.select(here, padAt(i), low[d]);
+        high[d] = m.select(here, padAt(i + count), high[d]);
+      }
+    }
+    Type element = type.getElementType();
     Value value = op.getConstantValue()
                       ? rewriter.create<tensor::ExtractOp>(loc, op.getConstantValue(), ValueRange{}).getResult()
-                      : scalarConstant(rewriter, loc, type.getElementType(), 0);
-    Value padded = padWithValue(rewriter, loc, op.getData(), low, high, value);
+                      : scalarConstant(rewriter, loc, element, 0);
+    StringRef mode = op.getMode();
+    auto isConstantNonNegative = [](OpFoldResult p) {
+      std::optional<int64_t> v = getConstantIntValue(p);
+      return v && *v >= 0;
+    };
+    Value padded;
+    if (mode == "constant" && llvm::all_of(low, isConstantNonNegative) &&
+        llvm::all_of(high, isConstantNonNegative)) {
+      padded = padWithValue(rewriter, loc, op.getData(), low, high, value);
+    } else {
+      padded = gatherPadded(rewriter, loc, op.getData(), resultType, low, high, mode, value);
+    }
     if (padded.getType() != resultType)
       padded = rewriter.create<tensor::CastOp>(loc, resultType, padded);
     rewriter.replaceOp(op, padded);
     return success();
+  }
+
+  static Value gatherPadded(OpBuilder &b, Location loc, Value data, RankedTensorType resultType,
+                            ArrayRef<OpFoldResult> low, ArrayRef<OpFoldResult> high, StringRef mode,
+                            Value value) {
+    IndexMath m{b, loc};
+    int64_t rank = resultType.getRank();
+    SmallVector<OpFoldResult> in = getDims(b, loc, data), dims;
+    for (int64_t d = 0; d < rank; ++d) {
+      OpFoldResult size = m.add(m.add(in[d], low[d]), high[d]);
+      if (!resultType.isDynamicDim(d)) {
+        checkEqual(b, loc, size, m.c(resultType.getDimSize(d)),
+                   "dim " + Twine(d) + " of the result is {0}, but the model says {1}");
+        size = m.c(resultType.getDimSize(d));
+      }
+      dims.push_back(size);
+      if (mode != "constant") {
+        // Edge, reflect and wrap read the input: an empty dim cannot be padded.
+        Value grows = m.cmp(arith::CmpIPredicate::sgt, size, in[d]);
+        Value empty = m.cmp(arith::CmpIPredicate::eq, in[d], m.c(0));
+        emitCheck(b, loc, b.create<arith::XOrIOp>(loc, b.create<arith::AndIOp>(loc, grows, empty),
+                                                  b.create<arith::ConstantIntOp>(loc, 1, 1)),
+                  "cannot pad dim " + Twine(d) + " of size 0 in " + mode + " mode");
+      }
+    }
+    SmallVector<Value> lowValues, inValues;
+    for (int64_t d = 0; d < rank; ++d) {
+      lowValues.push_back(m.value(low[d]));
+      inValues.push_back(m.value(in[d]));
+    }
+    std::string padMode = mode.str();
+    return buildParallelGeneric(
+        b, loc, {}, {}, emptyTensor(b, loc, resultType, dims),
+        [&](OpBuilder &nb, Location l, ValueRange) -> Value {
+          Value zero = nb.create<arith::ConstantIndexOp>(l, 0), one = nb.create<arith::ConstantIndexOp>(l, 1);
+          Value inside = nb.create<arith::ConstantIntOp>(l, 1, 1);
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = nb.create<arith::SubIOp>(l, nb.create<linalg::IndexOp>(l, d), lowValues[d]);
+            Value n = inValues[d];
+            Value last = nb.create<arith::SubIOp>(l, n, one);
+            Value within = nb.create<arith::AndIOp>(l, nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, i, zero),
+                                                    nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, i, n));
+            inside = nb.create<arith::AndIOp>(l, inside, within);
+            Value safeN = nb.create<arith::MaxSIOp>(l, n, one);
+            if (padMode == "reflect") {
+              // Fold onto [0, 2(n - 1)), then mirror the upper half.
+              Value period = nb.create<arith::MaxSIOp>(l, nb.create<arith::MulIOp>(l, last, nb.create<arith::ConstantIndexOp>(l, 2)), one);
+              Value j = nb.create<arith::RemSIOp>(l, i, period);
+              j = nb.create<arith::SelectOp>(l, nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, j, zero),
+                                             nb.create<arith::AddIOp>(l, j, period), j);
+              i = nb.create<arith::SelectOp>(l, nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt, j, last),
+                                             nb.create<arith::SubIOp>(l, period, j), j);
+            } else if (padMode == "wrap") {
+              Value j = nb.create<arith::RemSIOp>(l, i, safeN);
+              i = nb.create<arith::SelectOp>(l, nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, j, zero),
+                                             nb.create<arith::AddIOp>(l, j, safeN), j);
+            }
+            // Edge (and every mode, to stay in bounds): clamp.
+            i = nb.create<arith::MinSIOp>(l, nb.create<arith::MaxSIOp>(l, i, zero),
+                                          nb.create<arith::MaxSIOp>(l, last, zero));
+            at.push_back(i);
+          }
+          Value v = nb.create<tensor::ExtractOp>(l, data, at);
+          if (padMode == "constant")
+            v = nb.create<arith::SelectOp>(l, inside, v, value);
+          return v;
+        });
   }
 };
 

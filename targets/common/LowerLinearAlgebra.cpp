@@ -349,6 +349,148 @@ struct LowerConv : OpRewritePattern<ConvOp> {
   }
 };
 
+/// ConvTranspose as a gather over the output: out[o] sums x[i] * w[k] over
+/// the taps with o = i * stride + k * dilation - pad_begin (the ONNX
+/// reference's col2im), one generic over [N, G, M/G, out...] x [C/G, k...].
+/// Pads and output sizes follow the reference: explicit pads, or SAME_*
+/// splitting the total padding, or output_shape with no pads.
+struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvTransposeOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !wType || !resultType || !wType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs static weights");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    IndexMath m{rewriter, loc};
+    int64_t spatial = xType.getRank() - 2;
+    int64_t groups = (int64_t)op.getGroup();
+    int64_t channels = wType.getDimSize(0), perGroupOut = wType.getDimSize(1);
+    int64_t perGroupIn = channels / groups;
+    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getX())[1], m.c(channels),
+               "the input has {0} channels, the weights expect {1}");
+    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+    auto attr = [](std::optional<ArrayRef<int64_t>> a, int64_t i, int64_t fallback) {
+      return a ? (*a)[i] : fallback;
+    };
+    SmallVector<int64_t> strides, dilations;
+    SmallVector<OpFoldResult> padBegin, outSizes;
+    SmallVector<OpFoldResult> xDims = getDims(rewriter, loc, op.getX());
+    StringRef autoPad = op.getAutoPad();
+    bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t stride = attr(op.getStrides(), i, 1), dilation = attr(op.getDilations(), i, 1);
+      strides.push_back(stride);
+      dilations.push_back(dilation);
+      OpFoldResult in = xDims[2 + i];
+      int64_t extra = attr(op.getOutputPadding(), i, 0);
+      // The unpadded output: stride * (in - 1) + output_padding + effective kernel.
+      OpFoldResult full = m.add(m.mul(m.c(stride), m.sub(in, m.c(1))), m.c(extra + (kernel[i] - 1) * dilation + 1));
+      if (op.getPads() && !same) {
+        int64_t begin = (*op.getPads())[i], end = (*op.getPads())[spatial + i];
+        padBegin.push_back(m.c(begin));
+        outSizes.push_back(op.getOutputShape() ? m.c((*op.getOutputShape())[i])
+                                               : m.sub(full, m.c(begin + end)));
+      } else if (same) {
+        OpFoldResult out = op.getOutputShape() ? m.c((*op.getOutputShape())[i]) : m.mul(in, m.c(stride));
+        OpFoldResult total = m.sub(full, out);
+        OpFoldResult half = m.floorDiv(total, 2);
+        padBegin.push_back(autoPad == "SAME_UPPER" ? half : m.sub(total, half));
+        outSizes.push_back(out);
+      } else {
+        padBegin.push_back(m.c(0));
+        outSizes.push_back(op.getOutputShape() ? m.c((*op.getOutputShape())[i]) : full);
+      }
+      if (!resultType.isDynamicDim(2 + i))
+        outSizes.back() = m.c(resultType.getDimSize(2 + i));
+    }
+    Type element = resultType.getElementType();
+    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, perGroupOut};
+    SmallVector<OpFoldResult> outDims{xDims[0], m.c(groups), m.c(perGroupOut)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      outShape.push_back(resultType.getDimSize(2 + i));
+      outDims.push_back(outSizes[i]);
+    }
+    auto outType = RankedTensorType::get(outShape, element);
+    Value init;
+    if (Value bias = op.getB()) {
+      AffineExpr channel = getAffineDimExpr(1, ctx) * perGroupOut + getAffineDimExpr(2, ctx);
+      init = buildParallelGeneric(rewriter, loc, bias, AffineMap::get(outType.getRank(), 0, {channel}, ctx),
+                                  emptyTensor(rewriter, loc, outType, outDims),
+                                  [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    } else {
+      init = zeroFilled(rewriter, loc, outType, outDims);
+    }
+    // Loops: n, g, m, out... (parallel), c, k... (reduction); W read affinely.
+    int64_t loops = 3 + 2 * spatial + 1;
+    int64_t cDim = 3 + spatial, kDim = 4 + spatial;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> wExprs{d(1) * perGroupIn + d(cDim), d(2)}, outExprs{d(0), d(1), d(2)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      wExprs.push_back(d(kDim + i));
+      outExprs.push_back(d(3 + i));
+    }
+    // The window tensor only carries the (c, k...) extents into the loop nest.
+    SmallVector<int64_t> windowShape{perGroupIn};
+    llvm::append_range(windowShape, kernel);
+    Value window = rewriter.create<tensor::EmptyOp>(loc, windowShape, element);
+    SmallVector<AffineExpr> windowExprs{d(cDim)};
+    for (int64_t i = 0; i < spatial; ++i)
+      windowExprs.push_back(d(kDim + i));
+    SmallVector<AffineMap> maps{AffineMap::get(loops, 0, wExprs, ctx),
+                                AffineMap::get(loops, 0, windowExprs, ctx),
+                                AffineMap::get(loops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(3 + spatial, utils::IteratorType::parallel);
+    iterators.append(1 + spatial, utils::IteratorType::reduction);
+    Value x = op.getX();
+    SmallVector<Value> padValues, inValues;
+    for (int64_t i = 0; i < spatial; ++i) {
+      padValues.push_back(m.value(padBegin[i]));
+      inValues.push_back(m.value(xDims[2 + i]));
+    }
+    Value result =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, outType, ValueRange{op.getW(), window}, init, maps, iterators,
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+                  Value valid = b.create<arith::ConstantIntOp>(l, 1, 1);
+                  Value g = b.create<linalg::IndexOp>(l, 1), c = b.create<linalg::IndexOp>(l, cDim);
+                  SmallVector<Value> at{b.create<linalg::IndexOp>(l, 0),
+                                        b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, g, b.create<arith::ConstantIndexOp>(l, perGroupIn)), c)};
+                  for (int64_t i = 0; i < spatial; ++i) {
+                    // t = o + pad_begin - k * dilation must be i * stride, 0 <= i < in.
+                    Value o = b.create<linalg::IndexOp>(l, 3 + i), k = b.create<linalg::IndexOp>(l, kDim + i);
+                    Value t = b.create<arith::SubIOp>(l, b.create<arith::AddIOp>(l, o, padValues[i]),
+                                                      b.create<arith::MulIOp>(l, k, b.create<arith::ConstantIndexOp>(l, dilations[i])));
+                    Value stride = b.create<arith::ConstantIndexOp>(l, strides[i]);
+                    Value q = b.create<arith::DivSIOp>(l, t, stride);
+                    Value onGrid = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                                           b.create<arith::RemSIOp>(l, t, stride), zero);
+                    Value inside = b.create<arith::AndIOp>(
+                        l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, t, zero),
+                        b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, q, inValues[i]));
+                    valid = b.create<arith::AndIOp>(l, valid, b.create<arith::AndIOp>(l, onGrid, inside));
+                    at.push_back(q);
+                  }
+                  // Read in bounds whatever the tap: clamp, then mask.
+                  for (int64_t i = 0; i < spatial; ++i)
+                    at[2 + i] = b.create<arith::SelectOp>(l, valid, at[2 + i], zero);
+                  Value v = b.create<tensor::ExtractOp>(l, x, at);
+                  v = b.create<arith::SelectOp>(l, valid, v, scalarConstant(b, l, element, 0));
+                  b.create<linalg::YieldOp>(l, multiplyAdd(b, l, v, args[0], args[2]));
+                })
+            .getResult(0);
+    SmallVector<ReassociationIndices> groupsToChannels{{0}, {1, 2}};
+    for (int64_t i = 0; i < spatial; ++i)
+      groupsToChannels.push_back({3 + i});
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, result, groupsToChannels);
+    return success();
+  }
+};
+
 /// A pointwise convolution (1x1 kernel, unit strides, no padding) over 2 or
 /// more static spatial dims becomes the same convolution over one collapsed
 /// spatial dim: the loops then run over H*W at a time instead of W, which
@@ -726,7 +868,8 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
 } // namespace
 
 void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMatMul, LowerGemm, CollapsePointwiseConv, LowerConv, LowerMaxPool, LowerAveragePool,
+  patterns.add<LowerMatMul, LowerGemm, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
+               LowerMaxPool, LowerAveragePool,
                LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
                LowerLpPool, LowerGlobalLpPool,
                LowerBatchNormalization, LowerLRN>(patterns.getContext());
