@@ -97,6 +97,7 @@ private:
   LogicalResult sortNodes(const onnx::GraphProto &graph);
   LogicalResult normalise(onnx::ModelProto &model);
   LogicalResult upgradeToCanonical(onnx::GraphProto &graph);
+  void adaptLegacyPRelu(onnx::GraphProto &graph);
   Type convertType(const onnx::TypeProto &type, StringRef what, SmallVector<Attribute> *dimNames);
   LogicalResult buildFunction(const onnx::GraphProto &graph, ModuleOp module);
   Value lookupValue(const std::string &name);
@@ -271,6 +272,8 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
   } catch (const std::exception &e) {
     return fileError() << "shape inference failed: " << oneLine(e.what()), failure();
   }
+  if (sourceOpset < 7)
+    adaptLegacyPRelu(*model.mutable_graph());
   if (sourceOpset < kOnnxLibraryOpset) {
     try {
       model = onnx::version_conversion::ConvertVersion(model, kOnnxLibraryOpset);
@@ -281,6 +284,30 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
     }
   }
   return success();
+}
+
+/// Before opset 7, PRelu applied a 1-D slope of C values per channel (dim
+/// 1); from 7 on it broadcasts as NumPy does, from the last dim. The version
+/// converter keeps the slope as it is, so it is reshaped here to [C, 1, ...].
+void Importer::adaptLegacyPRelu(onnx::GraphProto &graph) {
+  auto rankOf = [&](const std::string &name) -> int {
+    for (const auto *list : {&graph.input(), &graph.value_info()})
+      for (const auto &info : *list)
+        if (info.name() == name && info.type().tensor_type().has_shape())
+          return info.type().tensor_type().shape().dim_size();
+    return -1;
+  };
+  for (const auto &node : graph.node()) {
+    if (node.op_type() != "PRelu" || node.input_size() != 2)
+      continue;
+    int rank = rankOf(node.input(0));
+    for (auto &init : *graph.mutable_initializer()) {
+      if (init.name() != node.input(1) || init.dims_size() != 1 || init.dims(0) == 1 || rank < 3)
+        continue;
+      for (int i = 2; i < rank; ++i)
+        init.add_dims(1);
+    }
+  }
 }
 
 LogicalResult Importer::upgradeToCanonical(onnx::GraphProto &graph) {
@@ -565,6 +592,13 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
   } else if (failed(convertAttributes(node, info, attrs))) {
     return failure();
   }
+  // A Split whose sizes are only known at run time takes its output count
+  // from the node.
+  if (node.op_type() == "Split" && inputs.size() > 1 && !inputs[1].empty() &&
+      llvm::none_of(attrs, [](NamedAttribute a) { return a.getName() == "num_outputs"; }))
+    if (auto type = dyn_cast<RankedTensorType>(state.operands[1].getType());
+        type && type.isDynamicDim(0))
+      attrs.push_back(builder.getNamedAttr("num_outputs", builder.getI64IntegerAttr(node.output_size())));
 
   // Results. Each schema output is one result, or none when it is an
   // optional output the node leaves unnamed; training-only outputs the

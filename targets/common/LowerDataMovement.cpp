@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace ingot::graph;
@@ -235,97 +236,257 @@ struct LowerConcat : OpRewritePattern<ConcatOp> {
   }
 };
 
-/// start/size of a positive-step slice of a dim, clamped as ONNX says
-/// (negative values count from the end; INT64 extremes mean "to the edge").
+/// The first index and element count of a slice of a dim of size `dim` by
+/// `step` (non-zero), clamped as ONNX says: negative starts and ends count
+/// from the end, then starts clamp to [0, dim] (a positive step) or
+/// [0, dim - 1] (a negative one) and ends to [0, dim] or [-1, dim - 1].
 std::pair<Value, Value> clampSlice(OpBuilder &b, Location loc, Value dim, Value start, Value end,
-                                   int64_t step) {
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-  auto clamp = [&](Value v) -> Value {
+                                   Value step) {
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+  Value forward = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, step, zero);
+  auto select = [&](Value c, Value x, Value y) { return b.create<arith::SelectOp>(loc, c, x, y).getResult(); };
+  auto clamp = [&](Value v, Value lo, Value hi) {
     // Saturate first so that adding the dim cannot overflow.
     Value big = b.create<arith::ConstantIndexOp>(loc, int64_t(1) << 62);
-    v = b.create<arith::MaxSIOp>(loc, b.create<arith::MinSIOp>(loc, v, big),
-                                 b.create<arith::SubIOp>(loc, zero, big));
+    v = b.create<arith::MaxSIOp>(loc, b.create<arith::MinSIOp>(loc, v, big), b.create<arith::SubIOp>(loc, zero, big));
     Value negative = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, v, zero);
-    v = b.create<arith::SelectOp>(loc, negative, b.create<arith::AddIOp>(loc, v, dim), v);
-    return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, v, zero), dim);
+    v = select(negative, b.create<arith::AddIOp>(loc, v, dim), v);
+    return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, v, lo), hi).getResult();
   };
-  Value s = clamp(start), e = clamp(end);
-  Value span = b.create<arith::MaxSIOp>(loc, b.create<arith::SubIOp>(loc, e, s), zero);
-  Value count = b.create<arith::CeilDivSIOp>(loc, span, b.create<arith::ConstantIndexOp>(loc, step));
+  Value last = b.create<arith::SubIOp>(loc, dim, one);
+  Value minusOne = b.create<arith::ConstantIndexOp>(loc, -1);
+  Value s = select(forward, clamp(start, zero, dim), clamp(start, zero, last));
+  Value e = select(forward, clamp(end, zero, dim), clamp(end, minusOne, last));
+  // count = max(0, ceil((e - s) / step)), for either sign of step.
+  Value span = select(forward, b.create<arith::SubIOp>(loc, e, s), b.create<arith::SubIOp>(loc, s, e));
+  Value magnitude = select(forward, step, b.create<arith::SubIOp>(loc, zero, step));
+  Value count = b.create<arith::DivSIOp>(
+      loc, b.create<arith::SubIOp>(loc, b.create<arith::AddIOp>(loc, span, magnitude), one), magnitude);
+  count = b.create<arith::MaxSIOp>(loc, count, zero);
   return {s, count};
 }
 
+/// Slice with starts, ends, axes and steps constant or read at run time.
+/// Constant positive steps make an extract_slice; anything else one gather
+/// reading data[start + i * step] along each sliced dim.
 struct LowerSlice : OpRewritePattern<SliceOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SliceOp op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getData().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     auto startsType = dyn_cast<RankedTensorType>(op.getStarts().getType());
-    std::optional<SmallVector<int64_t>> axes, steps;
-    if (op.getAxes())
-      axes = getConstantInts(op.getAxes());
-    if (op.getSteps())
-      steps = getConstantInts(op.getSteps());
-    if (!type || !resultType || !startsType || startsType.isDynamicDim(0) ||
-        (op.getAxes() && !axes) || (op.getSteps() && !steps))
-      return rewriter.notifyMatchFailure(op, "needs constant axes and steps");
-    if (steps && llvm::any_of(*steps, [](int64_t s) { return s < 1; }))
-      return rewriter.notifyMatchFailure(op, "negative steps");
+    if (!type || !resultType || !startsType)
+      return rewriter.notifyMatchFailure(op, "unranked");
     Location loc = op.getLoc();
+    IndexMath m{rewriter, loc};
     int64_t rank = type.getRank();
-    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
-    SmallVector<OpFoldResult> sizes = getDims(rewriter, loc, op.getData());
-    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-    for (int64_t i = 0; i < startsType.getDimSize(0); ++i) {
-      int64_t axis = *normalizeAxis(axes ? (*axes)[i] : i, rank);
-      int64_t step = steps ? (*steps)[i] : 1;
-      auto [start, count] = clampSlice(rewriter, loc, toValue(rewriter, loc, sizes[axis]),
-                                       extractIndex(rewriter, loc, op.getStarts(), i),
-                                       extractIndex(rewriter, loc, op.getEnds(), i), step);
-      offsets[axis] = start;
-      sizes[axis] = count;
-      strides[axis] = rewriter.getIndexAttr(step);
+    if (startsType.isDynamicDim(0))
+      return lowerRuntimeCount(op, rewriter);
+    int64_t count = startsType.getDimSize(0);
+    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getEnds())[0], m.c(count),
+               "ends has {0} entries, starts {1}");
+    std::optional<SmallVector<int64_t>> axes, steps;
+    if (op.getAxes()) {
+      axes = getConstantInts(op.getAxes());
+      checkEqual(rewriter, loc, getDims(rewriter, loc, op.getAxes())[0], m.c(count),
+                 "axes has {0} entries, starts {1}");
     }
-    Value slice = rewriter.create<tensor::ExtractSliceOp>(loc, op.getData(), offsets, sizes, strides);
+    if (op.getSteps()) {
+      steps = getConstantInts(op.getSteps());
+      checkEqual(rewriter, loc, getDims(rewriter, loc, op.getSteps())[0], m.c(count),
+                 "steps has {0} entries, starts {1}");
+    }
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getData());
+    SmallVector<Value> offsets(rank), sizes(rank), strides(rank);
+    for (int64_t d = 0; d < rank; ++d) {
+      offsets[d] = m.value(m.c(0));
+      sizes[d] = m.value(inDims[d]);
+      strides[d] = m.value(m.c(1));
+    }
+    Value rankValue = m.value(m.c(rank));
+    for (int64_t i = 0; i < count; ++i) {
+      Value step = steps ? m.value(m.c((*steps)[i]))
+                         : op.getSteps() ? extractIndex(rewriter, loc, op.getSteps(), i) : m.value(m.c(1));
+      emitCheck(rewriter, loc, m.cmp(arith::CmpIPredicate::ne, step, m.c(0)), "step " + Twine(i) + " is 0");
+      Value start = extractIndex(rewriter, loc, op.getStarts(), i);
+      Value end = extractIndex(rewriter, loc, op.getEnds(), i);
+      if (!op.getAxes() || axes) {
+        int64_t axis = op.getAxes() ? *normalizeAxis((*axes)[i], rank) : i;
+        auto [s, n] = clampSlice(rewriter, loc, sizes[axis], start, end, step);
+        offsets[axis] = s;
+        sizes[axis] = n;
+        strides[axis] = step;
+        continue;
+      }
+      // An axis read at run time: the dim it names takes this slice.
+      Value raw = extractIndex(rewriter, loc, op.getAxes(), i);
+      Value axis = m.value(m.select(m.cmp(arith::CmpIPredicate::slt, raw, m.c(0)), m.add(raw, rankValue), raw));
+      emitCheck(rewriter, loc,
+                rewriter.create<arith::AndIOp>(loc, m.cmp(arith::CmpIPredicate::sge, axis, m.c(0)),
+                                               m.cmp(arith::CmpIPredicate::slt, axis, rankValue)),
+                "axis {0} is out of range for rank " + Twine(rank), {raw});
+      for (int64_t d = 0; d < rank; ++d) {
+        Value here = m.cmp(arith::CmpIPredicate::eq, axis, m.c(d));
+        auto [s, n] = clampSlice(rewriter, loc, m.value(inDims[d]), start, end, step);
+        offsets[d] = m.value(m.select(here, s, offsets[d]));
+        sizes[d] = m.value(m.select(here, n, sizes[d]));
+        strides[d] = m.value(m.select(here, step, strides[d]));
+      }
+    }
+    SmallVector<OpFoldResult> dims;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!resultType.isDynamicDim(d))
+        checkEqual(rewriter, loc, sizes[d], m.c(resultType.getDimSize(d)),
+                   "dim " + Twine(d) + " of the result is {0}, but the model says {1}");
+      dims.push_back(resultType.isDynamicDim(d) ? OpFoldResult(sizes[d]) : m.c(resultType.getDimSize(d)));
+    }
+    bool positiveSteps = !op.getSteps() || (steps && llvm::all_of(*steps, [](int64_t v) { return v > 0; }));
+    rewriter.replaceOp(op, finish(rewriter, loc, op, dims, offsets, strides,
+                                  positiveSteps && (!op.getAxes() || axes)));
+    return success();
+  }
+
+  /// The slice itself: an extract_slice, or a gather for run-time or
+  /// negative steps.
+  static Value finish(OpBuilder &b, Location loc, SliceOp op, ArrayRef<OpFoldResult> dims,
+                      ArrayRef<Value> offsets, ArrayRef<Value> strides, bool asSlice) {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t rank = resultType.getRank();
+    Value slice;
+    if (asSlice) {
+      SmallVector<OpFoldResult> o(offsets.begin(), offsets.end()), st(strides.begin(), strides.end());
+      slice = b.create<tensor::ExtractSliceOp>(loc, op.getData(), o, dims, st);
+    } else {
+      Value data = op.getData();
+      slice = buildParallelGeneric(b, loc, {}, {}, emptyTensor(b, loc, resultType, dims),
+                                   [&](OpBuilder &nb, Location l, ValueRange) -> Value {
+                                     SmallVector<Value> at;
+                                     for (int64_t d = 0; d < rank; ++d)
+                                       at.push_back(nb.create<arith::AddIOp>(
+                                           l, offsets[d], nb.create<arith::MulIOp>(l, nb.create<linalg::IndexOp>(l, d), strides[d])));
+                                     return nb.create<tensor::ExtractOp>(l, data, at);
+                                   });
+    }
     if (slice.getType() != resultType)
-      slice = rewriter.create<tensor::CastOp>(loc, resultType, slice);
-    rewriter.replaceOp(op, slice);
+      slice = b.create<tensor::CastOp>(loc, resultType, slice);
+    return slice;
+  }
+
+  /// starts of a length only known at run time: for each dim, a loop over
+  /// the entries finds the one naming it (by axes, or by position).
+  LogicalResult lowerRuntimeCount(SliceOp op, PatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    IndexMath m{rewriter, loc};
+    auto type = cast<RankedTensorType>(op.getData().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    Value count = m.value(getDims(rewriter, loc, op.getStarts())[0]);
+    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getEnds())[0], count, "ends has {0} entries, starts {1}");
+    if (op.getAxes())
+      checkEqual(rewriter, loc, getDims(rewriter, loc, op.getAxes())[0], count, "axes has {0} entries, starts {1}");
+    else
+      emitCheck(rewriter, loc, m.cmp(arith::CmpIPredicate::sle, count, m.c(rank)),
+                "starts has {0} entries for a rank of " + Twine(rank), {count});
+    if (op.getSteps())
+      checkEqual(rewriter, loc, getDims(rewriter, loc, op.getSteps())[0], count, "steps has {0} entries, starts {1}");
+    SmallVector<OpFoldResult> inDims = getDims(rewriter, loc, op.getData()), dims;
+    SmallVector<Value> offsets, strides;
+    Value zero = m.value(m.c(0)), one = m.value(m.c(1)), rankValue = m.value(m.c(rank));
+    for (int64_t d = 0; d < rank; ++d) {
+      Value dim = m.value(inDims[d]);
+      auto loop = rewriter.create<scf::ForOp>(
+          loc, zero, count, one, ValueRange{zero, dim, one},
+          [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+            Value axis = i;
+            if (op.getAxes()) {
+              Value raw = toIndex(b, l, b.create<tensor::ExtractOp>(l, op.getAxes(), i));
+              Value negative = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, raw, zero);
+              axis = b.create<arith::SelectOp>(l, negative, b.create<arith::AddIOp>(l, raw, rankValue), raw);
+            }
+            Value step = op.getSteps() ? toIndex(b, l, b.create<tensor::ExtractOp>(l, op.getSteps(), i)) : one;
+            if (d == 0) {
+              Value valid = b.create<arith::AndIOp>(l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, axis, zero),
+                                                    b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, axis, rankValue));
+              emitCheck(b, l, valid, "an axis is out of range for rank " + Twine(rank));
+              emitCheck(b, l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, step, zero), "a step is 0");
+            }
+            Value safeStep = b.create<arith::SelectOp>(l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, step, zero), one, step);
+            Value start = toIndex(b, l, b.create<tensor::ExtractOp>(l, op.getStarts(), i));
+            Value end = toIndex(b, l, b.create<tensor::ExtractOp>(l, op.getEnds(), i));
+            auto [s, n] = clampSlice(b, l, dim, start, end, safeStep);
+            Value here = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, axis, b.create<arith::ConstantIndexOp>(l, d));
+            b.create<scf::YieldOp>(l, ValueRange{b.create<arith::SelectOp>(l, here, s, acc[0]),
+                                                 b.create<arith::SelectOp>(l, here, n, acc[1]),
+                                                 b.create<arith::SelectOp>(l, here, safeStep, acc[2])});
+          });
+      offsets.push_back(loop.getResult(0));
+      strides.push_back(loop.getResult(2));
+      Value size = loop.getResult(1);
+      if (!resultType.isDynamicDim(d))
+        checkEqual(rewriter, loc, size, m.c(resultType.getDimSize(d)),
+                   "dim " + Twine(d) + " of the result is {0}, but the model says {1}");
+      dims.push_back(resultType.isDynamicDim(d) ? OpFoldResult(size) : m.c(resultType.getDimSize(d)));
+    }
+    rewriter.replaceOp(op, finish(rewriter, loc, op, dims, offsets, strides, false));
     return success();
   }
 };
 
+/// Split into the sizes of the split operand (constant or read at run time,
+/// checked to sum to the dim), or into equal parts (the last one smaller).
 struct LowerSplit : OpRewritePattern<SplitOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SplitOp op, PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
     if (!type)
       return rewriter.notifyMatchFailure(op, "unranked");
-    std::optional<SmallVector<int64_t>> split;
-    if (op.getSplit() && !(split = getConstantInts(op.getSplit())))
-      return rewriter.notifyMatchFailure(op, "split sizes are not constant");
     Location loc = op.getLoc();
+    IndexMath m{rewriter, loc};
     int64_t rank = type.getRank();
     int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
     SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getInput());
-    Value dim = toValue(rewriter, loc, dims[axis]);
+    OpFoldResult dim = dims[axis];
     int64_t n = op.getNumResults();
-    Value chunk = rewriter.create<arith::CeilDivSIOp>(loc, dim, rewriter.create<arith::ConstantIndexOp>(loc, n));
-    Value offset = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    std::optional<SmallVector<int64_t>> constant;
+    if (op.getSplit()) {
+      constant = getConstantInts(op.getSplit());
+      checkEqual(rewriter, loc, getDims(rewriter, loc, op.getSplit())[0], m.c(n),
+                 "split has {0} sizes for {1} outputs");
+    }
+    SmallVector<OpFoldResult> sizes;
+    OpFoldResult total = m.c(0);
+    for (int64_t i = 0; i < n; ++i) {
+      OpFoldResult size;
+      if (constant)
+        size = m.c((*constant)[i]);
+      else if (op.getSplit())
+        size = extractIndex(rewriter, loc, op.getSplit(), i);
+      else // ceil(dim / n) each, the rest for the last
+        size = m.max(m.c(0), m.min(m.ceilDiv(dim, n), m.sub(dim, m.mul(m.ceilDiv(dim, n), m.c(i)))));
+      if (op.getSplit() && !constant)
+        checkNonNegative(rewriter, loc, m.value(size), "split size " + Twine(i) + " is {0}");
+      sizes.push_back(size);
+      total = m.add(total, size);
+    }
+    if (op.getSplit())
+      checkEqual(rewriter, loc, total, dim, "the split sizes sum to {0}, the dim is {1}");
+    OpFoldResult offset = m.c(0);
     SmallVector<Value> results;
     for (int64_t i = 0; i < n; ++i) {
-      Value size = split ? rewriter.create<arith::ConstantIndexOp>(loc, (*split)[i]).getResult()
-                         : rewriter.create<arith::MinSIOp>(loc, chunk,
-                                                           rewriter.create<arith::SubIOp>(loc, dim, offset))
-                               .getResult();
-      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes(dims);
-      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> offsets(rank, m.c(0)), partSizes(dims);
+      SmallVector<OpFoldResult> strides(rank, m.c(1));
       offsets[axis] = offset;
-      sizes[axis] = size;
-      Value slice = rewriter.create<tensor::ExtractSliceOp>(loc, op.getInput(), offsets, sizes, strides);
-      if (slice.getType() != op.getResult(i).getType())
-        slice = rewriter.create<tensor::CastOp>(loc, op.getResult(i).getType(), slice);
+      partSizes[axis] = sizes[i];
+      auto resultType = cast<RankedTensorType>(op.getResult(i).getType());
+      for (int64_t d = 0; d < rank; ++d)
+        if (!resultType.isDynamicDim(d) && d == axis)
+          checkEqual(rewriter, loc, partSizes[d], m.c(resultType.getDimSize(d)),
+                     "output " + Twine(i) + " has {0} elements along the axis, the model says {1}");
+      Value slice = rewriter.create<tensor::ExtractSliceOp>(loc, op.getInput(), offsets, partSizes, strides);
+      if (slice.getType() != resultType)
+        slice = rewriter.create<tensor::CastOp>(loc, resultType, slice);
       results.push_back(slice);
-      offset = rewriter.create<arith::AddIOp>(loc, offset, size);
+      offset = m.add(offset, sizes[i]);
     }
     rewriter.replaceOp(op, results);
     return success();

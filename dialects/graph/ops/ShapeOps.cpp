@@ -179,7 +179,10 @@ static LogicalResult splitSizes(std::optional<Location> loc, Value splitOperand,
       sizes.assign(split->begin(), split->end());
       return success();
     }
+    // Sizes read at run time: as many as the split has (or the op outputs).
     auto length = shapeOperandLength(splitOperand);
+    if (!length && numOutputs)
+      length = (int64_t)*numOutputs;
     if (!length)
       return emitOptionalError(loc, "split must be a 1-D tensor of static length");
     sizes.assign(*length, ShapedType::kDynamic);
@@ -228,8 +231,13 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
 }
 
 LogicalResult SplitOp::verify() {
-  if (getSplit() && getNumOutputs())
-    return emitOpError("expected either the split input or num_outputs, not both");
+  // With a split input, num_outputs may only repeat its length (the importer
+  // records it when that length is not static).
+  if (getSplit() && getNumOutputs()) {
+    auto length = shapeOperandLength(getSplit());
+    if (length && *length != (int64_t)*getNumOutputs())
+      return emitOpError("split has ") << *length << " sizes but num_outputs is " << *getNumOutputs();
+  }
   return success();
 }
 

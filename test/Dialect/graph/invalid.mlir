@@ -483,8 +483,8 @@ func.func @case52(%x: tensor<2x6xf32>) {
 
 func.func @split_both(%x: tensor<2x6xf32>) {
   %s = graph.constant {value = dense<[3, 3]> : tensor<2xi64>} : () -> tensor<2xi64>
-  // expected-error @+1 {{'graph.split' op expected either the split input or num_outputs, not both}}
-  %0:2 = graph.split %x split(%s) {axis = 1 : i64, num_outputs = 2 : i64} : (tensor<2x6xf32>, tensor<2xi64>) -> (tensor<2x3xf32>, tensor<2x3xf32>)
+  // expected-error @+1 {{'graph.split' op split has 2 sizes but num_outputs is 3}}
+  %0:2 = graph.split %x split(%s) {axis = 1 : i64, num_outputs = 3 : i64} : (tensor<2x6xf32>, tensor<2xi64>) -> (tensor<2x3xf32>, tensor<2x3xf32>)
   return
 }
 
