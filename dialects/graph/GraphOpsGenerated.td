@@ -207,6 +207,150 @@ def Graph_AtanhOp : Graph_Op<"atanh", [Pure, InferTypeOpAdaptor, AllElementTypes
   }];
 }
 
+def Graph_AttentionOp : Graph_Op<"attention", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["Q", "K", "Y"]>, AttrSizedOperandSegments, AttrSizedResultSegments]> {
+  let summary = "ONNX Attention (opset 25)";
+  let description = [{
+    Computes scaled dot product attention on query, key and value tensors, using an optional attention mask if passed.
+
+    This operator covers self and cross variants of the attention operation based on sequence lengths of K, Q and V.
+
+    For self attention, `kv_sequence_length` equals to `q_sequence_length`.
+
+    For cross attention, query and key might have different lengths.
+
+    This operator also covers the 3 following variants based on the number of heads:
+    1) Multi-headed Attention (MHA): Described in the paper https://arxiv.org/pdf/1706.03762, `q_num_heads = kv_num_heads`.
+    2) Group-query Attention (GQA): Described in the paper https://arxiv.org/pdf/2305.13245, `q_num_heads > kv_num_heads`, `q_num_heads % kv_num_heads == 0`.
+    3) Multi-query Attention (MQA): Described in the paper https://arxiv.org/pdf/1911.02150, `q_num_heads > kv_num_heads`, `kv_num_heads=1`.
+
+    Attention bias to be added is calculated based on `attn_mask` input and `is_causal` attribute:
+    1) `attn_mask`: A boolean mask where a value of `True` indicates that the element should take part in attention or a float mask of the same type as query, key, value that is added to the attention score.
+    2) If `is_causal` is set to `1`, causal masking is applied with bottom-right (offset-aware) alignment: query `i` attends key `j` iff `j <= i + offset`, as illustrated below.
+
+    ```
+      2D causal mask for Attention (PR onnx/onnx#8068)
+       S_q=4 queries, S_k=8 keys
+       Rule: query i attends key j iff j <= i + offset
+             offset = nonpad_kv_seqlen - S_q
+
+       nonpad_kv_seqlen=4, offset=4-4=0
+
+              k0  k1  k2  k3  k4  k5  k6  k7
+             +----+----+----+----+----+----+----+----+
+        q0   | ## |    |    |    |    |    |    |    |
+             +----+----+----+----+----+----+----+----+
+        q1   | ## | ## |    |    |    |    |    |    |
+             +----+----+----+----+----+----+----+----+
+        q2   | ## | ## | ## |    |    |    |    |    |
+             +----+----+----+----+----+----+----+----+
+        q3   | ## | ## | ## | ## |    |    |    |    |
+             +----+----+----+----+----+----+----+----+
+
+
+       nonpad_kv_seqlen=8, offset=8-4=4
+
+              k0  k1  k2  k3  k4  k5  k6  k7
+             +----+----+----+----+----+----+----+----+
+        q0   | ## | ## | ## | ## | ## |    |    |    |
+             +----+----+----+----+----+----+----+----+
+        q1   | ## | ## | ## | ## | ## | ## |    |    |
+             +----+----+----+----+----+----+----+----+
+        q2   | ## | ## | ## | ## | ## | ## | ## |    |
+             +----+----+----+----+----+----+----+----+
+        q3   | ## | ## | ## | ## | ## | ## | ## | ## |
+             +----+----+----+----+----+----+----+----+
+    ```
+
+    With `nonpad_kv_seqlen=4` (offset=0), the mask is the standard lower-triangular. With `nonpad_kv_seqlen=8` (offset=4), the diagonal shifts right by 4, so each query sees the 4 additional valid cached keys.
+
+    `offset` is the count of valid keys preceding the current query block: `offset = past_sequence_length` when `past_key` is provided; `offset = nonpad_kv_seqlen - q_sequence_length` (per batch) when an external cache is indicated by `nonpad_kv_seqlen` without `past_key`; `offset = 0` when neither is provided (the no-cache case, which reduces to the standard lower-triangular mask). When `offset < 0` (`nonpad_kv_seqlen < q_sequence_length`, i.e. more query tokens than cached keys) the leading query rows have an empty key set (no key satisfies `j <= i + offset`) and are fully masked. The causal frontier is computed independently of `attn_mask` and is then composed with it additively: a boolean `attn_mask` intersects the allowed set (its disallowed positions contribute `-inf` to the bias), while a float `attn_mask` is added to the attention scores rather than disabling positions. A fully-masked query row (no key attended, including the negative-offset leading rows) produces a zero output row, not `NaN`, for both `Y` and the mode-`3` `qk_matmul_output` debug output; the mode-`3` `qk_matmul_output` is emitted at the operator's output precision (`T1`).
+
+    `left_window_size` and `right_window_size` independently restrict the keys visible to each query. A query at absolute position `p = offset + query_index` attends keys `j` satisfying `p - left_window_size <= j <= p + right_window_size` for each nonnegative bound. A value of `-1` leaves that side unbounded. For example, `(left_window_size=2, right_window_size=0)` is a causal left-looking window containing the current key and two preceding keys, while `(left_window_size=2, right_window_size=1)` is an asymmetric bidirectional window. Window bounds are composed with `is_causal` and `attn_mask`; when `is_causal=1`, the causal upper bound still excludes future keys.
+
+    ```
+      2D sliding-window mask for Attention (opset 25)
+       S_q=4 queries, S_k=6 keys, left_window_size=2, right_window_size=1, offset=0
+
+              k0  k1  k2  k3  k4  k5
+             +----+----+----+----+----+----+
+        q0   | ## | ## |    |    |    |    |
+             +----+----+----+----+----+----+
+        q1   | ## | ## | ## |    |    |    |
+             +----+----+----+----+----+----+
+        q2   | ## | ## | ## | ## |    |    |
+             +----+----+----+----+----+----+
+        q3   |    | ## | ## | ## | ## |    |
+             +----+----+----+----+----+----+
+
+       q0 attends {k0,k1}, q1 attends {k0,k1,k2}, q2 attends {k0,k1,k2,k3},
+       q3 attends {k1,k2,k3,k4}.
+    ```
+
+    With respect to KV cache update, this operator allows the following two use cases:
+
+    1) Cache update happens inside the Attention operator. In this case, the `K` and `V` inputs contain only the incoming
+    tokens for the current autoregressive step, and the four optional inputs/outputs past and present key and value are
+    all needed. The Attention op performs a Concat operation on the past and incoming key and value to form the present
+    key and value, respectively. Note that this only works correctly for the special case where the past key and value
+    do not contain padded tokens.
+    2) Cache update happens outside the Attention operator (for example, through the `TensorScatter` operator). In this
+    case, the `K` and `V` inputs correspond to the entire cache tensor, so the four optional inputs/outputs past and
+    present key and value should not be used. An additional input `nonpad_kv_seqlen` of shape (batch_size,) may be
+    provided to indicate the number of non-padding tokens in each sample of the batch to save unnecessary computation.
+    Here, the kv_sequence dimension of `attn_mask` can be shorter than `K` and `V`, but still needs to be at least as long
+    as the maximum value of `nonpad_kv_seqlen`.
+
+    Both past and present state key/values are optional. They shall be used together, and not allowed to use only one of them.
+    The following pattern is applied to the Q, K and V inputs after appropriate reshaping of K and V inputs based on sequence lengths and num heads provided:
+
+    ```
+      The following pattern is applied by this operator:
+          Q          K          V
+          |          |          |
+    Q*sqrt(scale) K*sqrt(scale) |
+          |          |          |
+          |       Transpose     |
+          |          |          |
+          ---MatMul---          |
+                |               |
+      softcap (if provided)     |
+                |               |
+     at_mask---Add              |
+                |               |
+             Softmax            |
+                |               |
+                -----MatMul------
+                       |
+                       Y
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$Q,
+    Graph_Tensor<[BF16, F16, F32, F64]>:$K,
+    Graph_Tensor<[BF16, F16, F32, F64]>:$V,
+    Optional<Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>>:$attn_mask,
+    Optional<Graph_Tensor<[BF16, F16, F32, F64]>>:$past_key,
+    Optional<Graph_Tensor<[BF16, F16, F32, F64]>>:$past_value,
+    Optional<Graph_Tensor<[I64]>>:$nonpad_kv_seqlen,
+    DefaultValuedAttr<I64Attr, "0">:$is_causal,
+    OptionalAttr<I64Attr>:$kv_num_heads,
+    DefaultValuedAttr<I64Attr, "-1">:$left_window_size,
+    OptionalAttr<I64Attr>:$q_num_heads,
+    DefaultValuedAttr<I64Attr, "0">:$qk_matmul_output_mode,
+    DefaultValuedAttr<I64Attr, "-1">:$right_window_size,
+    OptionalAttr<F32Attr>:$scale,
+    DefaultValuedAttr<F32Attr, "0.0">:$softcap,
+    OptionalAttr<I64Attr>:$softmax_precision
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$Y,
+    Optional<Graph_Tensor<[BF16, F16, F32, F64]>>:$present_key,
+    Optional<Graph_Tensor<[BF16, F16, F32, F64]>>:$present_value,
+    Optional<Graph_Tensor<[BF16, F16, F32, F64]>>:$qk_matmul_output
+  );
+  let hasVerifier = 1;
+}
+
 def Graph_AveragePoolOp : Graph_Op<"average_pool", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
   let summary = "ONNX AveragePool (opset 22)";
   let description = [{
@@ -1520,6 +1664,49 @@ def Graph_GreaterOrEqualOp : Graph_Op<"greater_or_equal", [Pure, InferTypeOpAdap
   }];
 }
 
+def Graph_GroupNormalizationOp : Graph_Op<"group_normalization", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "scale", "bias", "Y"]>]> {
+  let summary = "ONNX GroupNormalization (opset 21)";
+  let description = [{
+    A GroupNormalization function. Carries out group normalization as described in
+    the paper https://arxiv.org/abs/1803.08494
+
+    This operator transforms input according to
+    ```
+    y = scale * (x - mean) / sqrt(variance + epsilon) + bias,
+    ```
+    where the mean and variance are computed per instance per group of channels, and
+    `scale` and `bias` should be specified for each channel. The number of
+    groups `num_groups` should be divisible by the number of channels so that there are
+    an equal number of channels per group.
+
+    The overall computation has two stages: the first stage normalizes the elements to
+    have zero mean and unit variance for each instance in each group, and the second
+    stage scales and shifts the results of the first stage. The floating-point precision
+    used in the first stage is determined by the `stash_type` attribute. For example,
+    if `stash_type` is 1, the operator casts all input variables to 32-bit float,
+    performs the computation, and finally casts the normalized results back to the
+    original type of `X`. The second stage does not depend on `stash_type`.
+
+    When the number of groups is the same as the number of channels, this operator is
+    equivalent to InstanceNormalization. When there is only one group, this operator
+    is equivalent to LayerNormalization.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$X,
+    Graph_Tensor<[BF16, F16, F32, F64]>:$scale,
+    Graph_Tensor<[BF16, F16, F32, F64]>:$bias,
+    DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon,
+    I64Attr:$num_groups,
+    DefaultValuedAttr<I64Attr, "1">:$stash_type
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$Y
+  );
+  let assemblyFormat = [{
+    $X `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_HardSigmoidOp : Graph_Op<"hard_sigmoid", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y"]>]> {
   let summary = "ONNX HardSigmoid (opset 22)";
   let description = [{
@@ -2118,6 +2305,127 @@ def Graph_NegOp : Graph_Op<"neg", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   let hasFolder = 1;
 }
 
+def Graph_NegativeLogLikelihoodLossOp : Graph_Op<"negative_log_likelihood_loss", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "loss"]>]> {
+  let summary = "ONNX NegativeLogLikelihoodLoss (opset 22)";
+  let description = [{
+    A NegativeLogLikelihoodLoss operator computes (weighted) negative log likelihood loss.
+    Its "input" tensor has the shape of (N, C, d1, d2, ..., dk) where k >= 0.
+    The "input" tensor contains log-probabilities for input[n, :, d_1, d_2,..., d_k] being in a class of [0, C).
+    The operator's "target" input tensor has the shape of (N, d1, d2, ..., dk). It encodes class labels (one of C classes)
+    or it may contain a special value (indicated by an attribute ignore_index) for N x d1 x d2 x ... x dk samples.
+    The loss value for input[n, :, d_1, d_2,...d_k] being classified as class c = target[n][d_1][d_2]...[d_k] is computed as:
+
+    ```
+    loss[n][d_1][d_2]...[d_k] = -input[n][c][d_1][d_2]...[d_k].
+    ```
+
+    When an optional "weight" is provided, the sample loss is calculated as:
+
+    ```
+    loss[n][d_1][d_2]...[d_k] = -input[n][c][d_1][d_2]...[d_k] * weight[c].
+    ```
+
+    loss is zero for the case when target-value equals ignore_index.
+
+    ```
+    loss[n][d_1][d_2]...[d_k] = 0, when target[n][d_1][d_2]...[d_k] = ignore_index
+    ```
+
+    If "reduction" attribute is set to "none", the operator's output will be the above loss with shape (N, d1, d2, ..., dk).
+    If "reduction" attribute is set to "mean" (the default attribute value), the output loss is (weight) averaged:
+
+    ```
+    mean(loss), if "weight" is not provided,
+    ```
+
+    or if weight is provided,
+
+    ```
+    sum(loss) / sum(weight[target[n][d_1][d_2]...[d_k]]]), for all samples.
+    ```
+
+    If "reduction" attribute is set to "sum", the output is a scalar: `sum(loss)`.
+
+    See also https://pytorch.org/docs/stable/nn.html#torch.nn.NLLLoss.
+
+    Example 1:
+
+    ```
+    // negative log likelihood loss, "none" reduction
+    N, C, d1 = 2, 3, 2
+    input = [[[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]],
+              [[0.0, 1.0], [2.0, 2.0], [1.0, 2]]]
+    target = [[2, 1], [0, 2]]
+
+    loss = np.zeros((N, d1))
+    for n in range(N):
+        for d_1 in range(d1):
+            c = target[n][d_1]
+            loss[n][d_1] = -input[n][c][d_1]
+
+    // print(loss)
+    // [[-3. -2.]
+    //  [-0. -2.]]
+    ```
+
+    Example 2:
+
+    ```
+    // weighted negative log likelihood loss, sum reduction
+    N, C, d1 = 2, 3, 2
+    input = [[[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]],
+            [[0.0, 1.0], [2.0, 2.0], [1.0, 2]]]
+    target = [[2, 1], [0, 2]]
+    weight = [0.2, 0.3, 0.1]
+    loss = np.zeros((N, d1))
+    for n in range(N):
+        for d_1 in range(d1):
+            c = target[n][d_1]
+            loss[n][d_1] = -input[n][c][d_1] * weight[c]
+
+    loss = np.sum(loss)
+    // print(loss)
+    // -1.1
+    ```
+
+    Example 3:
+
+    ```
+    // weighted negative log likelihood loss, mean reduction
+    N, C, d1 = 2, 3, 2
+    input = [[[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]],
+            [[0.0, 1.0], [2.0, 2.0], [1.0, 2]]]
+    target = [[2, 1], [0, 2]]
+    weight = [0.2, 0.3, 0.1]
+    loss = np.zeros((N, d1))
+    weight_total = 0
+    for n in range(N):
+        for d_1 in range(d1):
+            c = target[n][d_1]
+            loss[n][d_1] = -input[n][c][d_1] * weight[c]
+            weight_total = weight_total + weight[c]
+
+    loss = np.sum(loss) / weight_total
+    // print(loss)
+    // -1.57
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input,
+    Graph_Tensor<[I32, I64]>:$target,
+    Optional<Graph_Tensor<[BF16, F16, F32, F64]>>:$weight,
+    OptionalAttr<I64Attr>:$ignore_index,
+    DefaultValuedAttr<StrAttr, "\"mean\"">:$reduction
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$loss
+  );
+  let assemblyFormat = [{
+    $input `,` $target (`weight` `(` $weight^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Graph_NonZeroOp : Graph_Op<"non_zero", [Pure, InferTypeOpAdaptor]> {
   let summary = "ONNX NonZero (opset 13)";
   let description = [{
@@ -2367,6 +2675,53 @@ def Graph_PowOp : Graph_Op<"pow", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   );
   let assemblyFormat = [{
     $X `,` $Y attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_RMSNormalizationOp : Graph_Op<"rms_normalization", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["scale", "Y"]>]> {
+  let summary = "ONNX RMSNormalization (opset 23)";
+  let description = [{
+    This is RMS normalization defined in ONNX as function as described in the paper https://arxiv.org/pdf/1910.07467.
+          The overall computation can be split into two stages. The root mean squared norm is taken over the last D dimensions,
+          where D is the dimension of normalized_shape. For example, if normalized_shape is (3, 5) (a 2-dimensional shape),
+          the rms norm is computed over the last 2 dimensions of the input. The computation required by standardization can be
+          described by the following equations.
+          ```
+          XSquared = Mul(X, X)
+          XSquaredMean = ReduceMean<axes=normalized_axes>(XSquared)
+          MeanSquareEpsilon = Add(XSquaredMean, epsilon)
+          RMS = Sqrt(MeanSquareEpsilon)
+          Normalized = Div(X, RMS)
+          ```
+          where `normalized_axes` is `[axis, ..., rank of X - 1]`. The variables `RMS` stand for root mean square,
+          Depending on `stash_type` attribute, the actual computation
+          must happen in different floating-point precision.
+          For example, if `stash_type` is 1, this operator casts
+          all input variables to 32-bit float, perform the computation, and
+          finally cast `Normalized` back to the original type of `X`.
+          The second stage then scales the outcome of the first stage using:
+          ```
+          Y= Mul(Normalized, Scale)
+          ```
+          Let `d[i]` indicate the i-th dimension of `X`.
+          If `X`'s shape is `[d[0], ..., d[axis-1], d[axis], ..., d[rank-1]]`,
+          the shape of `RMS` is `[d[0], ..., d[axis-1], 1, ..., 1]`.
+          `Y` and `X` have the same shape. This operator supports unidirectional broadcasting
+          (`Scale` should be unidirectional broadcastable to tensor `X`);
+          for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    Graph_Tensor<[F16, F32, F64, BF16]>:$X,
+    Graph_Tensor<[F16, F32, F64, BF16]>:$scale,
+    DefaultValuedAttr<I64Attr, "-1">:$axis,
+    DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon,
+    DefaultValuedAttr<I64Attr, "1">:$stash_type
+  );
+  let results = (outs
+    Graph_Tensor<[F16, F32, F64, BF16]>:$Y
+  );
+  let assemblyFormat = [{
+    $X `,` $scale attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -2754,6 +3109,127 @@ def Graph_ReverseSequenceOp : Graph_Op<"reverse_sequence", [Pure, InferTypeOpAda
   );
   let assemblyFormat = [{
     $input `,` $sequence_lens attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_RotaryEmbeddingOp : Graph_Op<"rotary_embedding", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "cos_cache", "sin_cache", "Y"]>]> {
+  let summary = "ONNX RotaryEmbedding (opset 23)";
+  let description = [{
+    RotaryEmbedding is the implementation of rotary positional embeddings (RoPE) based on the paper https://arxiv.org/pdf/2104.09864.
+    The key advantage of RoPE is that it allows the model to understand both the absolute position of a token and the relative distances
+    between tokens. This is achieved through a rotational mechanism where the extent of rotation is computed based on the token's absolute position (position_ids).
+
+    The rotational mechanism is defined by sine and cosine functions that are used to represent the rotation angles.
+    For each token in the sequence, its positional embedding is computed by rotating its embedding vector. This is done by splitting the
+    embedding vector either into two halves or interleaving every alternate token and applying the rotation matrix to each half of the embedding vector.
+    The rotation matrix is parameterized by the token's position in the sequence. The rotated halves of the embedding vector are concatenated
+    to form the final positional embedding for each token. The rotated positional embeddings are used in the self-attention mechanism.
+    The rotation ensures that the model captures both absolute and relative positional information.
+
+    Rotary embeddings are defined using the following algorithm:
+
+    ```python
+    def rotary_embedding(
+        input: np.ndarray,
+        cos_cache: np.ndarray,
+        sin_cache: np.ndarray,
+        position_ids: np.ndarray | None = None,
+        interleaved=None,
+        rotary_embedding_dim=None,
+        num_heads=None,
+    ) -> np.ndarray:
+        original_input_shape = input.shape
+        # First ensure input to be processed has shape [batch_size, seq_len, num_heads, head_size]
+        if len(input.shape) == 4:
+            input = np.transpose(input, (0, 2, 1, 3))
+        batch_size = input.shape[0]
+        sequence_length = input.shape[1]
+        if len(input.shape) == 3:
+            hidden_size = input.shape[2]
+            assert num_heads != 0
+            head_size = int(hidden_size / num_heads)
+            new_shape = [batch_size, sequence_length, num_heads, head_size]
+            input = np.reshape(input, new_shape)
+        assert len(input.shape) == 4
+        head_size = input.shape[3]
+
+        # Fully or partially perform rotation on input based on rotary_embedding_dim attribute
+        if rotary_embedding_dim is None or rotary_embedding_dim == 0:
+            # If rotary_embedding_dim not provided, perform full rotation by using head_size
+            rotary_embedding_dim = head_size
+        x_rotate = input[:, :, :, :rotary_embedding_dim]
+        x_not_rotate = input[:, :, :, rotary_embedding_dim:]
+        rotary_embedding_dim_half = int(rotary_embedding_dim / 2)
+
+        # Retrieve sin and cos caches using position ids
+        if position_ids is not None:
+            cos_cache = cos_cache[
+                position_ids
+            ]  # Shape: [batch_size, sequence_length, rotary_embedding_dim/2]
+            sin_cache = sin_cache[
+                position_ids
+            ]  # Shape: [batch_size, sequence_length, rotary_embedding_dim/2]
+
+        # Shape: [batch_size, sequence_length, rotary_embedding_dim/2]
+        if cos_cache.shape[-1] != rotary_embedding_dim_half:
+            raise ValueError(
+                f"Last dimension of cos cache ({cos_cache.shape[-1]}) does not match rotary_embedding_dim/2 ({rotary_embedding_dim_half})."
+            )
+        if sin_cache.shape[-1] != rotary_embedding_dim_half:
+            raise ValueError(
+                f"Last dimension of sin cache ({sin_cache.shape[-1]}) does not match rotary_embedding_dim/2 ({rotary_embedding_dim_half})."
+            )
+
+        cos_cache = np.expand_dims(
+            cos_cache, axis=2
+        )  # Shape: [batch_size, sequence_length, 1, rotary_embedding_dim/2]
+        sin_cache = np.expand_dims(
+            sin_cache, axis=2
+        )  # Shape: [batch_size, sequence_length, 1, rotary_embedding_dim/2]
+
+        # Either divide the input in halves or interleave (based on interleaved attribute)
+        if interleaved:
+            x1 = x_rotate[:, :, :, 0::2]
+            x2 = x_rotate[:, :, :, 1::2]
+        else:
+            x1, x2 = np.split(x_rotate, 2, axis=-1)
+
+        # Calculate real and imaginary values
+        real = (cos_cache * x1) - (sin_cache * x2)
+        imag = (sin_cache * x1) + (cos_cache * x2)
+
+        # Inserted rotated embeddings back to the original input
+        if interleaved:
+            # x_rotate[:, :, :, 0::2] = real
+            # x_rotate[:, :, :, 1::2] = imag
+            real = np.expand_dims(real, axis=-1)
+            imag = np.expand_dims(imag, axis=-1)
+            x_rotate_concat = np.concatenate((real, imag), axis=-1)
+            x_rotate = np.reshape(x_rotate_concat, x_rotate.shape)
+        else:
+            x_rotate = np.concatenate((real, imag), axis=-1)
+        output = np.concatenate((x_rotate, x_not_rotate), axis=-1)
+        if len(original_input_shape) == 3:
+            output = np.reshape(output, original_input_shape)
+        else:
+            output = np.transpose(output, (0, 2, 1, 3))
+        return output
+    ```
+  }];
+  let arguments = (ins
+    Graph_Tensor<[F32, F16, BF16]>:$X,
+    Graph_Tensor<[F32, F16, BF16]>:$cos_cache,
+    Graph_Tensor<[F32, F16, BF16]>:$sin_cache,
+    Optional<Graph_Tensor<[I64]>>:$position_ids,
+    DefaultValuedAttr<I64Attr, "0">:$interleaved,
+    OptionalAttr<I64Attr>:$num_heads,
+    DefaultValuedAttr<I64Attr, "0">:$rotary_embedding_dim
+  );
+  let results = (outs
+    Graph_Tensor<[F32, F16, BF16]>:$Y
+  );
+  let assemblyFormat = [{
+    $X `,` $cos_cache `,` $sin_cache (`position_ids` `(` $position_ids^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
 }
 

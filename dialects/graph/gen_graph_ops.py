@@ -50,6 +50,9 @@ OPS = {
     "MaxPool": {"verifier": True}, "AveragePool": {},
     "GlobalAveragePool": {}, "GlobalMaxPool": {}, "LpPool": {}, "GlobalLpPool": {},
     "LpNormalization": {},
+    # Composite operators, expanded into the ops above by graph-expand-composites.
+    "Attention": {"verifier": True}, "RotaryEmbedding": {}, "RMSNormalization": {},
+    "GroupNormalization": {}, "NegativeLogLikelihoodLoss": {"verifier": True},
     "Gemm": {}, "MatMul": {}, "Softmax": {}, "LogSoftmax": {},
     # Shapes and data movement.
     "Reshape": {"folder": True, "canonicalizer": True},
@@ -74,7 +77,8 @@ OPS = {
 }
 
 # Spellings the snake-case rule would get wrong.
-MLIR_NAMES = {"MatMul": "matmul", "PRelu": "prelu", "LRN": "lrn", "IsNaN": "is_nan"}
+MLIR_NAMES = {"MatMul": "matmul", "PRelu": "prelu", "LRN": "lrn", "IsNaN": "is_nan",
+              "RMSNormalization": "rms_normalization"}
 
 # Constant carries one tensor value; the importer turns value_float, value_ints, ... into it.
 ATTRIBUTE_OVERRIDES = {"Constant": {"value": ("TENSOR", True, None)}}

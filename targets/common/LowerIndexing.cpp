@@ -850,6 +850,94 @@ struct LowerEinsum : OpRewritePattern<EinsumOp> {
   }
 };
 
+/// RotaryEmbedding: each pair (x1, x2) of the rotated part of a head turns by
+/// the angle whose cos/sin the caches hold for its position: (x1 cos - x2 sin,
+/// x1 sin + x2 cos), pairs being the two halves or (interleaved) neighbours.
+struct LowerRotaryEmbedding : OpRewritePattern<RotaryEmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RotaryEmbeddingOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!type || (type.getRank() != 3 && type.getRank() != 4))
+      return rewriter.notifyMatchFailure(op, "needs a 3-D or 4-D input");
+    Location loc = op.getLoc();
+    IndexMath m{rewriter, loc};
+    bool fourD = type.getRank() == 4;
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getX());
+    // The head size: dim 3, or the hidden size over num_heads.
+    OpFoldResult head = dims[3 - !fourD];
+    if (!fourD) {
+      int64_t heads = op.getNumHeads() ? (int64_t)*op.getNumHeads() : 0;
+      if (heads <= 0)
+        return rewriter.notifyMatchFailure(op, "3-D input needs num_heads");
+      head = m.floorDiv(dims[2], heads);
+      checkEqual(rewriter, loc, m.mul(head, m.c(heads)), dims[2],
+                 "the hidden size {1} is not a multiple of num_heads");
+    }
+    int64_t rotaryAttr = (int64_t)op.getRotaryEmbeddingDim();
+    Value rotary = m.value(rotaryAttr > 0 ? m.c(rotaryAttr) : head);
+    Value half = m.value(m.floorDiv(rotary, 2));
+    Value headValue = m.value(head);
+    emitCheck(rewriter, loc, m.cmp(arith::CmpIPredicate::sle, rotary, headValue),
+              "rotary_embedding_dim {0} exceeds the head size {1}", {rotary, headValue});
+    Value cosCache = op.getCosCache(), sinCache = op.getSinCache(), positions = op.getPositionIds();
+    checkEqual(rewriter, loc, getDims(rewriter, loc, cosCache).back(), half,
+               "the caches' last dim is {0}, expected rotary_embedding_dim / 2 = {1}");
+    bool interleaved = op.getInterleaved() != 0;
+    Value x = op.getX();
+    Value limit = positions ? m.value(getDims(rewriter, loc, cosCache)[0]) : Value();
+    rewriter.replaceOp(op, mapUnary(rewriter, loc, x, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      SmallVector<Value> at = loopIndices(b, l, type.getRank());
+      Value batch = at[0], seq = fourD ? at[2] : at[1];
+      Value i = fourD ? at[3] : b.create<arith::RemUIOp>(l, at[2], headValue).getResult();
+      Value base = b.create<arith::SubIOp>(l, at.back(), i); // the head's first element
+      Value rotated = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, i, rotary);
+      // The pair index j and the partner element of i.
+      Value one = b.create<arith::ConstantIndexOp>(l, 1), two = b.create<arith::ConstantIndexOp>(l, 2);
+      Value j, first, second, isFirst;
+      if (interleaved) {
+        j = b.create<arith::DivUIOp>(l, i, two);
+        isFirst = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, b.create<arith::RemUIOp>(l, i, two),
+                                          b.create<arith::ConstantIndexOp>(l, 0));
+        first = b.create<arith::MulIOp>(l, j, two);
+        second = b.create<arith::AddIOp>(l, first, one);
+      } else {
+        isFirst = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, i, half);
+        j = b.create<arith::SelectOp>(l, isFirst, i, b.create<arith::SubIOp>(l, i, half));
+        first = j;
+        second = b.create<arith::AddIOp>(l, j, half);
+      }
+      // Clamp so that elements outside the rotated part still read in bounds.
+      Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+      Value lastPair = b.create<arith::MaxSIOp>(l, b.create<arith::SubIOp>(l, half, one), zero);
+      j = b.create<arith::MinSIOp>(l, j, lastPair);
+      Value lastRotated = b.create<arith::MaxSIOp>(l, b.create<arith::SubIOp>(l, rotary, one), zero);
+      first = b.create<arith::MinSIOp>(l, first, lastRotated);
+      second = b.create<arith::MinSIOp>(l, second, lastRotated);
+      SmallVector<Value> cacheAt;
+      if (positions) {
+        Value p = toIndex(b, l, b.create<tensor::ExtractOp>(l, positions, ValueRange{batch, seq}));
+        Value inRange = b.create<arith::AndIOp>(l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, p, zero),
+                                                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, p, limit));
+        emitCheck(b, l, inRange, "position {0} is outside the caches' {1} rows", {p, limit});
+        cacheAt = {b.create<arith::SelectOp>(l, inRange, p, zero), j};
+      } else {
+        cacheAt = {batch, seq, j};
+      }
+      Value c = b.create<tensor::ExtractOp>(l, cosCache, cacheAt);
+      Value s = b.create<tensor::ExtractOp>(l, sinCache, cacheAt);
+      SmallVector<Value> at1(at), at2(at);
+      at1.back() = b.create<arith::AddIOp>(l, base, first);
+      at2.back() = b.create<arith::AddIOp>(l, base, second);
+      Value x1 = b.create<tensor::ExtractOp>(l, x, at1), x2 = b.create<tensor::ExtractOp>(l, x, at2);
+      Value real = b.create<arith::SubFOp>(l, b.create<arith::MulFOp>(l, c, x1), b.create<arith::MulFOp>(l, s, x2));
+      Value imag = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, s, x1), b.create<arith::MulFOp>(l, c, x2));
+      Value v = b.create<arith::SelectOp>(l, isFirst, real, imag);
+      return b.create<arith::SelectOp>(l, rotated, v, a[0]);
+    }));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateIndexingToLinalgPatterns(RewritePatternSet &patterns) {
@@ -857,7 +945,7 @@ void populateIndexingToLinalgPatterns(RewritePatternSet &patterns) {
                LowerOneHot, LowerTopK, LowerHardmax, LowerEyeLike, LowerNonZero, LowerCompress,
                LowerBlocks<DepthToSpaceOp, true>, LowerBlocks<SpaceToDepthOp, false>,
                LowerReverseSequence, LowerCumulative<CumSumOp, false>,
-               LowerCumulative<CumProdOp, true>, LowerEinsum>(patterns.getContext());
+               LowerCumulative<CumProdOp, true>, LowerEinsum, LowerRotaryEmbedding>(patterns.getContext());
 }
 
 } // namespace ingot::lowering

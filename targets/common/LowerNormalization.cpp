@@ -219,6 +219,183 @@ struct LowerInstanceNormalization : OpRewritePattern<InstanceNormalizationOp> {
   }
 };
 
+/// RMSNormalization: x / sqrt(mean(x^2 over the normalized dims) + epsilon)
+/// times scale (broadcast to them).
+struct LowerRMSNormalization : OpRewritePattern<RMSNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RMSNormalizationOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!type || !isa<FloatType>(type.getElementType()) || !isa<RankedTensorType>(op.getScale().getType()))
+      return rewriter.notifyMatchFailure(op, "needs ranked float tensors");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), rank);
+    SmallVector<int64_t> axes;
+    for (int64_t i = axis; i < rank; ++i)
+      axes.push_back(i);
+    Type element = type.getElementType();
+    Value squares = mapUnary(rewriter, loc, op.getX(), [](OpBuilder &b, Location l, ValueRange a) -> Value {
+      return b.create<arith::MulFOp>(l, a[0], a[0]);
+    });
+    Value sum = reduce(rewriter, loc, squares, axes, false, scalarConstant(rewriter, loc, element, 0), addF);
+    Value count = countOf(rewriter, loc, op.getX(), axes, element);
+    double epsilon = op.getEpsilon().convertToDouble();
+    Value inverse = mapUnary(rewriter, loc, sum, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      Value mean = b.create<arith::DivFOp>(l, a[0], count);
+      return reciprocalSqrt(b, l, b.create<arith::AddFOp>(l, mean, scalarConstant(b, l, element, epsilon)));
+    });
+    Broadcast scale = broadcastOperands(rewriter, loc, op.getScale(), type, 0,
+                                        getDims(rewriter, loc, op.getX()));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    Value y = mapLike(rewriter, loc, op.getX(), {op.getX(), inverse, scale.operands[0]},
+                      {identity, reducedMap(getContext(), rank, axes),
+                       broadcastMap(getContext(), cast<RankedTensorType>(op.getScale().getType()), type)},
+                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                        return b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, a[0], a[1]), a[2]);
+                      });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// GroupNormalization (opset 21): statistics per (sample, group of C/G
+/// channels), then scale and bias per channel.
+struct LowerGroupNormalization : OpRewritePattern<GroupNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GroupNormalizationOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!type || type.getRank() < 2 || !isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs a ranked float tensor [N, C, ...]");
+    Location loc = op.getLoc();
+    IndexMath m{rewriter, loc};
+    int64_t rank = type.getRank(), groups = (int64_t)op.getNumGroups();
+    if (groups <= 0)
+      return rewriter.notifyMatchFailure(op, "num_groups must be positive");
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getX());
+    OpFoldResult perGroup = m.floorDiv(dims[1], groups);
+    checkEqual(rewriter, loc, m.mul(perGroup, m.c(groups)), dims[1],
+               "{1} channels do not split into " + Twine(groups) + " groups");
+    for (Value param : {op.getScale(), op.getBias()})
+      checkEqual(rewriter, loc, getDims(rewriter, loc, param)[0], dims[1],
+                 "scale and bias need {1} entries (one per channel), got {0}");
+    // [N, C, ...] -> [N, G, C/G, ...] for the statistics.
+    SmallVector<int64_t> groupedShape{type.getDimSize(0), groups,
+                                      type.isDynamicDim(1) ? ShapedType::kDynamic : type.getDimSize(1) / groups};
+    SmallVector<OpFoldResult> groupedDims{dims[0], m.c(groups), perGroup};
+    for (int64_t d = 2; d < rank; ++d) {
+      groupedShape.push_back(type.getDimSize(d));
+      groupedDims.push_back(dims[d]);
+    }
+    auto groupedType = RankedTensorType::get(groupedShape, type.getElementType());
+    Value grouped = reshapeTo(rewriter, loc, op.getX(), groupedType, groupedDims);
+    SmallVector<int64_t> axes;
+    for (int64_t d = 2; d < rank + 1; ++d)
+      axes.push_back(d);
+    auto [mean, invStd] = moments(rewriter, loc, grouped, axes, op.getEpsilon().convertToDouble());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank + 1);
+    AffineMap reduced = reducedMap(getContext(), rank + 1, axes);
+    // scale/bias[g * C/G + c] in the grouped space.
+    Value scaleIndex = toValue(rewriter, loc, perGroup);
+    Value normalized = mapLike(rewriter, loc, grouped, {grouped, mean, invStd}, {identity, reduced, reduced},
+                               [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                 return b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]), a[2]);
+                               });
+    Value scale = op.getScale(), bias = op.getBias();
+    Value affine = mapUnary(rewriter, loc, normalized, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      Value channel = b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, b.create<linalg::IndexOp>(l, 1), scaleIndex),
+                                              b.create<linalg::IndexOp>(l, 2));
+      Value sc = b.create<tensor::ExtractOp>(l, scale, channel), bi = b.create<tensor::ExtractOp>(l, bias, channel);
+      return b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, a[0], sc), bi);
+    });
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, affine, type, dims));
+    return success();
+  }
+};
+
+/// NegativeLogLikelihoodLoss: -input[n, target, d...] weighted (by weight
+/// of the target class, 0 where the target is ignore_index), then summed or
+/// averaged over the weights (mean).
+struct LowerNegativeLogLikelihoodLoss : OpRewritePattern<NegativeLogLikelihoodLossOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(NegativeLogLikelihoodLossOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto targetType = dyn_cast<RankedTensorType>(op.getTarget().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !targetType || !resultType || !isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs ranked float input and ranked target");
+    if (targetType.getRank() != type.getRank() - 1)
+      return rewriter.notifyMatchFailure(op, "the target must have the input's rank minus 1");
+    Location loc = op.getLoc();
+    Type element = type.getElementType();
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, op.getInput());
+    SmallVector<OpFoldResult> targetDims = getDims(rewriter, loc, op.getTarget());
+    checkEqual(rewriter, loc, targetDims[0], dims[0], "the target has {0} samples, the input {1}");
+    for (int64_t d = 1; d < targetType.getRank(); ++d)
+      checkEqual(rewriter, loc, targetDims[d], dims[d + 1],
+                 "target dim " + Twine(d) + " is {0}, the input's is {1}");
+    Value classes = toValue(rewriter, loc, dims[1]);
+    if (op.getWeight())
+      checkEqual(rewriter, loc, getDims(rewriter, loc, op.getWeight())[0], classes,
+                 "weight has {0} entries for {1} classes");
+    std::optional<int64_t> ignore;
+    if (auto attr = op.getIgnoreIndex())
+      ignore = (int64_t)*attr;
+    auto lossType = targetType.clone(element);
+    Value lossInit = emptyTensor(rewriter, loc, lossType, targetDims);
+    Value weightInit = emptyTensor(rewriter, loc, lossType, targetDims);
+    int64_t rank = targetType.getRank();
+    Value input = op.getInput(), weight = op.getWeight();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{lossType, lossType}, ValueRange{op.getTarget()}, ValueRange{lossInit, weightInit},
+        SmallVector<AffineMap>(3, rewriter.getMultiDimIdentityMap(rank)),
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value t = castScalar(b, l, a[0], b.getI64Type());
+          Value ignored = b.create<arith::ConstantIntOp>(l, 0, 1);
+          if (ignore)
+            ignored = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, t, b.create<arith::ConstantIntOp>(l, *ignore, 64));
+          Value index = toIndex(b, l, t);
+          Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+          Value inRange = b.create<arith::AndIOp>(l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, index, zero),
+                                                  b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, index, classes));
+          emitCheck(b, l, b.create<arith::OrIOp>(l, inRange, ignored),
+                    "target {0} is not a class index below {1}", {t, classes});
+          index = b.create<arith::SelectOp>(l, inRange, index, zero);
+          SmallVector<Value> at{b.create<linalg::IndexOp>(l, 0), index};
+          for (int64_t d = 1; d < rank; ++d)
+            at.push_back(b.create<linalg::IndexOp>(l, d));
+          Value v = b.create<arith::NegFOp>(l, b.create<tensor::ExtractOp>(l, input, at));
+          Value w = weight ? b.create<tensor::ExtractOp>(l, weight, index).getResult()
+                           : scalarConstant(b, l, element, 1);
+          w = b.create<arith::SelectOp>(l, ignored, scalarConstant(b, l, element, 0), w);
+          v = b.create<arith::SelectOp>(l, ignored, scalarConstant(b, l, element, 0), b.create<arith::MulFOp>(l, v, w));
+          b.create<linalg::YieldOp>(l, ValueRange{v, w});
+        });
+    Value loss = generic.getResult(0);
+    StringRef reduction = op.getReduction();
+    if (reduction == "none") {
+      rewriter.replaceOp(op, loss);
+      return success();
+    }
+    SmallVector<int64_t> all;
+    for (int64_t d = 0; d < rank; ++d)
+      all.push_back(d);
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    Value total = reduce(rewriter, loc, loss, all, false, zero, addF);
+    if (reduction == "mean") {
+      Value weights = reduce(rewriter, loc, generic.getResult(1), all, false, zero, addF);
+      total = buildParallelGeneric(rewriter, loc, {total, weights},
+                                   {rewriter.getMultiDimIdentityMap(0), rewriter.getMultiDimIdentityMap(0)},
+                                   emptyTensor(rewriter, loc, cast<RankedTensorType>(total.getType()), {}),
+                                   [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                     return b.create<arith::DivFOp>(l, a[0], a[1]);
+                                   });
+    }
+    rewriter.replaceOp(op, total);
+    return success();
+  }
+};
+
 /// The reduction axes of a ReduceX op: the constant `axes` operand, or all
 /// dims; nullopt when the axes are not constant.
 template <typename OpTy>
@@ -552,7 +729,8 @@ struct LowerArgReduce : OpRewritePattern<OpTy> {
 void populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<LowerSoftmax<SoftmaxOp, false>, LowerSoftmax<LogSoftmaxOp, true>,
-               LowerLayerNormalization, LowerInstanceNormalization, LowerLpNormalization>(ctx);
+               LowerLayerNormalization, LowerInstanceNormalization, LowerLpNormalization,
+               LowerRMSNormalization, LowerGroupNormalization, LowerNegativeLogLikelihoodLoss>(ctx);
   patterns.add<LowerReduce<ReduceSumOp, ReduceKind::Sum>, LowerReduce<ReduceMeanOp, ReduceKind::Mean>,
                LowerReduce<ReduceMaxOp, ReduceKind::Max>, LowerReduce<ReduceMinOp, ReduceKind::Min>,
                LowerReduce<ReduceProdOp, ReduceKind::Prod>, LowerReduce<ReduceL2Op, ReduceKind::L2>,
