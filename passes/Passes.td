@@ -35,4 +35,19 @@ def GraphComputeHalfInFloat : Pass<"graph-compute-half-in-float", "mlir::func::F
   let dependentDialects = ["::ingot::graph::GraphDialect"];
 }
 
+def GraphExpandAttention : Pass<"graph-expand-attention", "mlir::func::FuncOp"> {
+  let summary = "Expand Attention into MatMul, Softmax and mask arithmetic";
+  let description = [{
+    Rewrites each graph.attention (ONNX Attention, opsets 23-25) into graph
+    ops, in the order and precision of the ONNX reference: 3-D inputs split
+    into heads, Q and K each scaled by sqrt(scale), the past concatenated to
+    K and V, K/V heads repeated for grouped-query attention, the additive
+    bias from attn_mask, is_causal and the sliding window (all offset by the
+    cache length or nonpad_kv_seqlen), softcap, Softmax in softmax_precision,
+    fully masked rows zeroed, then the product with V. Every size may be
+    dynamic: the expansion reads them with Shape where they are not known.
+  }];
+  let dependentDialects = ["::ingot::graph::GraphDialect"];
+}
+
 #endif // INGOT_PASSES

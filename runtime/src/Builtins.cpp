@@ -148,6 +148,39 @@ extern "C" int ingotReportFailedCheck(const char *message) {
   return 0;
 }
 
+/// Conversions to bfloat16 and float16 LLVM leaves to compiler-rt: round to
+/// nearest even, NaN kept a (quiet) NaN. Both types are returned in xmm0 as
+/// x86-64 returns float16, hence the _Float16 carrying bfloat16 bits.
+static _Float16 bitsAsHalf(uint16_t bits) {
+  _Float16 h;
+  std::memcpy(&h, &bits, sizeof(h));
+  return h;
+}
+static uint16_t floatToBfloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return uint16_t((bits >> 16) | 0x40);
+  bits += 0x7fffu + ((bits >> 16) & 1);
+  return uint16_t(bits >> 16);
+}
+extern "C" _Float16 ingotTruncSfBf2(float value) { return bitsAsHalf(floatToBfloat16(value)); }
+extern "C" _Float16 ingotTruncDfBf2(double value) {
+  // Through float would round twice: round to odd first (truncate toward
+  // zero, set the last bit when inexact), then to nearest even.
+  float f = float(value);
+  if (std::isfinite(value) && double(f) != value) {
+    uint32_t bits;
+    std::memcpy(&bits, &f, sizeof(bits));
+    if (std::fabs(double(f)) > std::fabs(value))
+      bits -= 1; // f was rounded away from zero: the float below it
+    bits |= 1;
+    std::memcpy(&f, &bits, sizeof(bits));
+  }
+  return bitsAsHalf(floatToBfloat16(f));
+}
+extern "C" _Float16 ingotTruncDfHf2(double value) { return static_cast<_Float16>(value); }
+
 #define FLOAT_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<float (*)(float)>(&::name))}
 #define DOUBLE_FUNCTION(name) {#name, reinterpret_cast<void *>(static_cast<double (*)(double)>(&::name))}
 
@@ -163,6 +196,9 @@ const std::unordered_map<std::string, void *> &builtins() {
       {"ingot_parallel_for", reinterpret_cast<void *>(&ingotParallelFor)},
       {"puts", reinterpret_cast<void *>(&ingotReportFailedCheck)},
       {"ingot_check_failed", reinterpret_cast<void *>(&ingotCheckFailed)},
+      {"__truncsfbf2", reinterpret_cast<void *>(&ingotTruncSfBf2)},
+      {"__truncdfbf2", reinterpret_cast<void *>(&ingotTruncDfBf2)},
+      {"__truncdfhf2", reinterpret_cast<void *>(&ingotTruncDfHf2)},
       {"powf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::powf))},
       {"pow", reinterpret_cast<void *>(static_cast<double (*)(double, double)>(&::pow))},
       {"fmodf", reinterpret_cast<void *>(static_cast<float (*)(float, float)>(&::fmodf))},

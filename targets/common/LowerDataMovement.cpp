@@ -228,7 +228,15 @@ struct LowerConcat : OpRewritePattern<ConcatOp> {
       SmallVector<OpFoldResult> sizes(dims);
       sizes[axis] = getDims(rewriter, loc, input)[axis];
       SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-      result = rewriter.create<tensor::InsertSliceOp>(loc, input, result, offsets, sizes, strides);
+      // The slice's type knows the dims the result knows (checked above).
+      SmallVector<int64_t> sliceShape;
+      for (OpFoldResult size : sizes)
+        sliceShape.push_back(getConstantIntValue(size).value_or(ShapedType::kDynamic));
+      auto sliceType = RankedTensorType::get(sliceShape, resultType.getElementType());
+      Value source = input;
+      if (source.getType() != sliceType)
+        source = rewriter.create<tensor::CastOp>(loc, sliceType, source);
+      result = rewriter.create<tensor::InsertSliceOp>(loc, source, result, offsets, sizes, strides);
       offset = rewriter.create<arith::AddIOp>(loc, offset, rewriter.create<tensor::DimOp>(loc, input, axis));
     }
     rewriter.replaceOp(op, result);

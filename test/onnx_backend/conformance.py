@@ -17,6 +17,9 @@ Each (case, mode) ends in one outcome:
   pass         outputs match;
   refused      `ingot compile` exits 1 with a one-line message;
   run-refused  the runtime refuses the run with a message (a failed check);
+  rounding     float16/bfloat16 outputs within 2 units in the last place of
+               the reference's, but outside the case's tolerance (tighter than
+               the type's precision): a different order of rounding, listed;
   wrong        outputs differ (a wrong answer: never acceptable);
   crash        a signal, an internal error, a hang or a multi-line message.
 
@@ -50,7 +53,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 EXPECTATIONS = os.path.join(HERE, "expectations.txt")
 MODES = ("static", "symbolic")
-OUTCOMES = ("pass", "refused", "run-refused", "wrong", "crash")
+OUTCOMES = ("pass", "refused", "run-refused", "rounding", "wrong", "crash")
 # Outcomes a case may be listed with; a wrong answer or a crash may be listed
 # while it is being fixed, but the report counts them apart.
 COMPILE_TIMEOUT_S = 180
@@ -172,6 +175,14 @@ def compare(expected, got, rtol, atol):
         close = np.isclose(g, e, rtol=rtol, atol=atol) | both_nan | (e == g)
         if close.all():
             return None
+        if str(expected.dtype) in ("float16", "bfloat16"):
+            # Within 2 ulps of the half-precision reference: rounding order.
+            spacing = np.abs(np.spacing(expected)).astype(np.float64)
+            near = close | (np.abs(g - e) <= 2 * spacing)
+            if near.all():
+                return "rounding: within 2 ulps of %s everywhere, %d of %d elements outside " \
+                       "rtol %g, atol %g" % (expected.dtype, int((~close).sum()), close.size,
+                                            rtol, atol)
         bad = np.argwhere(~close)[0]
         index = tuple(int(i) for i in bad)
         return "differs at %s: %r, expected %r (%d of %d elements off; rtol %g, atol %g)" % (
@@ -247,6 +258,8 @@ def run_artifact(case, artifact):
         if not isinstance(expected, np.ndarray):
             return "wrong", "output '%s': expected a %s" % (name, type(expected).__name__)
         why = compare(expected, outputs.get(name), case.rtol, case.atol)
+        if why and why.startswith("rounding: "):
+            return "rounding", "output '%s' %s" % (name, why[len("rounding: "):])
         if why:
             return "wrong", "output '%s' %s" % (name, why)
     return "pass", ""
@@ -395,6 +408,9 @@ def stable_reason(outcome, message):
     if outcome == "wrong":
         match = re.match(r"(output '[^']*' (?:shape|dtype|differs))", message)
         return match.group(1) if match else message
+    if outcome == "rounding":
+        match = re.match(r"(output '[^']*' within 2 ulps of \w+)", message)
+        return match.group(1) if match else message
     message = re.sub(r"/tmp/\S+", "...", message)
     return message[:300]
 
@@ -463,8 +479,8 @@ def write_report(path, results, cases, seconds, jobs, use_onnxruntime):
                  seconds, jobs, "s" if jobs > 1 else ""), "",
              "| suite | mode | cases | Ingot passes | Ingot % |" +
              (" ONNX Runtime passes | ONNX Runtime % |" if use_onnxruntime else "") +
-             " refused | wrong | crash |",
-             "|---|---|---|---|---|" + ("---|---|" if use_onnxruntime else "") + "---|---|---|"]
+             " refused | rounding | wrong | crash |",
+             "|---|---|---|---|---|" + ("---|---|" if use_onnxruntime else "") + "---|---|---|---|"]
     groups = [(s, [s]) for s in suites] + [("pytorch + simple", list(MODEL_SUITES))]
     for name, members in groups:
         for mode in MODES:
@@ -478,8 +494,8 @@ def write_report(path, results, cases, seconds, jobs, use_onnxruntime):
             if use_onnxruntime:
                 ort = sum(1 for v in rows if v[2])
                 line += " %d | %.1f%% |" % (ort, 100.0 * ort / len(rows))
-            line += " %d | %d | %d |" % (count["refused"] + count["run-refused"], count["wrong"],
-                                         count["crash"])
+            line += " %d | %d | %d | %d |" % (count["refused"] + count["run-refused"],
+                                              count["rounding"], count["wrong"], count["crash"])
             lines.append(line)
     lines += ["", "## What does not pass, grouped", "",
               "| group | static | symbolic | example |", "|---|---|---|---|"]

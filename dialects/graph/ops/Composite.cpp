@@ -83,9 +83,9 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("past_key and past_value must be given together");
   if (getNonpadKvSeqlen() && getPastKey())
     return emitOpError("nonpad_kv_seqlen cannot be combined with past_key and past_value");
-  if (getLeftWindowSize() < -1 || getRightWindowSize() < -1)
+  if ((int64_t)getLeftWindowSize() < -1 || (int64_t)getRightWindowSize() < -1)
     return emitOpError("window sizes must be -1 or non-negative");
-  int64_t mode = getQkMatmulOutputMode();
+  int64_t mode = (int64_t)getQkMatmulOutputMode();
   if (mode < 0 || mode > 3)
     return emitOpError("qk_matmul_output_mode must be 0..3, got ") << mode;
   return success();
