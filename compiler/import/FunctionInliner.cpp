@@ -56,11 +56,15 @@ int64_t bodyOpset(const onnx::FunctionProto &function) {
   return 0;
 }
 
+} // namespace
+
 std::string displayName(const onnx::NodeProto &node) {
   if (!node.name().empty())
     return node.name();
   return node.output_size() > 0 ? node.output(0) : node.op_type();
 }
+
+namespace {
 
 /// The body of `function` for `node`: formal inputs and outputs become the
 /// node's values, other values fresh names, attribute references the node's
@@ -118,61 +122,12 @@ std::vector<onnx::NodeProto> instantiate(const Function &definition,
   return body;
 }
 
-//===----------------------------------------------------------------------===//
-// Bodies written here: ONNX defines these functions only for given input
-// types (context-dependent), which the installed schema cannot hand over.
-//===----------------------------------------------------------------------===//
-
-onnx::AttributeProto *copyAttribute(const onnx::NodeProto &from, onnx::NodeProto &to,
-                                    llvm::StringRef name) {
-  for (const auto &attr : from.attribute())
-    if (attr.name() == name) {
-      onnx::AttributeProto *copy = to.add_attribute();
-      *copy = attr;
-      return copy;
-    }
-  return nullptr;
-}
-
-/// SoftmaxCrossEntropyLoss = NegativeLogLikelihoodLoss(LogSoftmax(scores, axis 1)).
-std::vector<onnx::NodeProto> softmaxCrossEntropyBody(const onnx::NodeProto &node,
-                                                     UniqueNames &names) {
-  std::string prefix = displayName(node);
-  onnx::NodeProto logSoftmax;
-  logSoftmax.set_op_type("LogSoftmax");
-  logSoftmax.set_name(prefix + "/LogSoftmax");
-  logSoftmax.add_input(node.input(0));
-  logSoftmax.add_output(node.output_size() > 1 && !node.output(1).empty()
-                            ? node.output(1)
-                            : names.make(prefix + "/log_prob"));
-  onnx::AttributeProto *axis = logSoftmax.add_attribute();
-  axis->set_name("axis");
-  axis->set_type(onnx::AttributeProto::INT);
-  axis->set_i(1);
-  onnx::NodeProto loss;
-  loss.set_op_type("NegativeLogLikelihoodLoss");
-  loss.set_name(prefix + "/NegativeLogLikelihoodLoss");
-  loss.add_input(logSoftmax.output(0));
-  for (int i = 1; i < node.input_size(); ++i)
-    loss.add_input(node.input(i));
-  loss.add_output(node.output(0));
-  copyAttribute(node, loss, "reduction");
-  copyAttribute(node, loss, "ignore_index");
-  return {logSoftmax, loss};
-}
-
-using HandWrittenBody = std::vector<onnx::NodeProto> (*)(const onnx::NodeProto &, UniqueNames &);
-
-HandWrittenBody handWrittenBodyOf(llvm::StringRef opType) {
-  if (opType == "SoftmaxCrossEntropyLoss")
-    return softmaxCrossEntropyBody;
-  return nullptr;
-}
-
 } // namespace
 
-bool hasFunctionBody(llvm::StringRef opType) {
-  return handWrittenBodyOf(opType) || functionOf(opType) != nullptr;
+bool hasFunctionBody(llvm::StringRef domain, llvm::StringRef opType) {
+  if (handWrittenBodyOf(domain, opType))
+    return true;
+  return (domain.empty() || domain == "ai.onnx") && functionOf(opType) != nullptr;
 }
 
 UniqueNames::UniqueNames(const onnx::GraphProto &graph) {
@@ -203,12 +158,12 @@ mlir::LogicalResult inlineFunctionBodies(onnx::GraphProto &graph, UniqueNames &n
     google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
     for (const onnx::NodeProto &node : graph.node()) {
       const Function *function = nullptr;
-      HandWrittenBody handWritten = nullptr;
-      if ((node.domain().empty() || node.domain() == "ai.onnx") &&
-          !hooks.isNative(node.op_type())) {
-        handWritten = handWrittenBodyOf(node.op_type());
+      HandWrittenBody handWritten = handWrittenBodyOf(node.domain(), node.op_type());
+      bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+      if (defaultDomain && hooks.isNative(node.op_type()))
+        handWritten = nullptr;
+      else if (defaultDomain)
         function = functionOf(node.op_type());
-      }
       if (handWritten) {
         for (onnx::NodeProto &inner : handWritten(node, names))
           *nodes.Add() = std::move(inner);

@@ -20,11 +20,24 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace ingot {
 
-/// Whether the schema defines a function body for default-domain `opType`.
-bool hasFunctionBody(llvm::StringRef opType);
+class UniqueNames;
+
+/// Whether `opType` of `domain` has a body to inline: the schema's (default
+/// domain), or one written by hand (HandWrittenBodies.cpp).
+bool hasFunctionBody(llvm::StringRef domain, llvm::StringRef opType);
+
+/// The name errors use for a node: its name, else its first output's.
+std::string displayName(const onnx::NodeProto &node);
+
+/// A body written by hand for a node, in default-domain ops.
+using HandWrittenBody = std::vector<onnx::NodeProto> (*)(const onnx::NodeProto &node,
+                                                         UniqueNames &names);
+/// The hand-written body of `opType` in `domain`, or null.
+HandWrittenBody handWrittenBodyOf(llvm::StringRef domain, llvm::StringRef opType);
 
 /// Names not yet used in a graph (values and nodes), for what the importer adds.
 class UniqueNames {

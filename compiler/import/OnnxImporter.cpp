@@ -63,7 +63,7 @@ std::string oneLine(StringRef message) {
 }
 
 /// ONNX ops the importer builds as other graph ops.
-bool isBuiltAsOtherOp(StringRef opType) { return opType == "CastLike"; }
+bool isBuiltAsOtherOp(StringRef opType) { return opType == "CastLike" || opType == "Scatter"; }
 
 class Importer {
 public:
@@ -136,8 +136,16 @@ LogicalResult Importer::checkOpset(const onnx::ModelProto &model) {
       imported = true;
     }
   }
-  if (!imported)
-    return fileError() << "model imports no opset of the default ONNX domain", failure();
+  if (!imported) {
+    // A model of preview-domain ops only (the training optimizers) is read
+    // at the canonical opset, the one their bodies are written for.
+    bool allWritten = model.graph().node_size() > 0;
+    for (const auto &node : model.graph().node())
+      allWritten &= handWrittenBodyOf(node.domain(), node.op_type()) != nullptr;
+    if (!allWritten)
+      return fileError() << "model imports no opset of the default ONNX domain", failure();
+    sourceOpset = graph::kCanonicalOpset;
+  }
   if (sourceOpset < graph::kMinimumOpset || sourceOpset > graph::kCanonicalOpset)
     return fileError() << "opset " << sourceOpset << " is outside the supported range "
                        << graph::kMinimumOpset << "-" << graph::kCanonicalOpset,
@@ -168,12 +176,14 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &graph) {
     }
   }
   for (const auto &node : graph.node()) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
+    if (!node.domain().empty() && node.domain() != "ai.onnx" &&
+        !hasFunctionBody(node.domain(), node.op_type()))
       return nodeError(node) << "operators of domain '" << node.domain()
                              << "' are not supported",
              failure();
     const OpInfo *info = lookupOp(node.op_type());
-    if (!info && !hasFunctionBody(node.op_type()) && !isBuiltAsOtherOp(node.op_type()))
+    if (!info && !hasFunctionBody(node.domain(), node.op_type()) &&
+        !isBuiltAsOtherOp(node.op_type()))
       return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
     // Where the model's opset already has the canonical definition of the op,
     // check its attributes now, before the ONNX checker words it less clearly.
@@ -316,6 +326,7 @@ LogicalResult Importer::upgradeToCanonical(onnx::GraphProto &graph) {
   UniqueNames names(graph);
   for (onnx::NodeProto &node : *graph.mutable_node())
     adaptToCanonicalOpset(node, opset, graph, names);
+  materializeInferenceMasks(graph, names);
   InlineHooks hooks;
   auto isNative = [](StringRef opType) {
     return lookupOp(opType) != nullptr || isBuiltAsOtherOp(opType);

@@ -17,6 +17,9 @@ bool axesBecameInputAt18(llvm::StringRef opType) {
 
 void adaptToCanonicalOpset(onnx::NodeProto &node, int64_t opset, onnx::GraphProto &graph,
                            UniqueNames &names) {
+  // Scatter (opsets 9-10) is what ScatterElements has been since 11.
+  if (node.op_type() == "Scatter")
+    node.set_op_type("ScatterElements");
   if (opset < 18 && axesBecameInputAt18(node.op_type())) {
     auto *attributes = node.mutable_attribute();
     for (int i = 0; i < attributes->size(); ++i) {
@@ -48,6 +51,42 @@ void adaptToCanonicalOpset(onnx::NodeProto &node, int64_t opset, onnx::GraphProt
       count->set_i(node.output_size());
     }
   }
+}
+
+void materializeInferenceMasks(onnx::GraphProto &graph, UniqueNames &names) {
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (onnx::NodeProto &node : *graph.mutable_node()) {
+    bool inference = node.input_size() < 3 || node.input(2).empty();
+    if (node.op_type() != "Dropout" || node.output_size() < 2 || node.output(1).empty() ||
+        !inference) {
+      *nodes.Add() = node;
+      continue;
+    }
+    // Without training_mode, Dropout keeps every element: the mask is all true.
+    std::string mask = node.output(1);
+    node.mutable_output()->RemoveLast();
+    std::string prefix = node.name().empty() ? node.output(0) : node.name();
+    onnx::NodeProto shape;
+    shape.set_op_type("Shape");
+    shape.set_name(names.make(prefix + "/mask_shape"));
+    shape.add_input(node.input(0));
+    shape.add_output(names.make(prefix + "/mask_shape"));
+    onnx::NodeProto fill;
+    fill.set_op_type("ConstantOfShape");
+    fill.set_name(names.make(prefix + "/mask"));
+    fill.add_input(shape.output(0));
+    fill.add_output(mask);
+    onnx::AttributeProto *value = fill.add_attribute();
+    value->set_name("value");
+    value->set_type(onnx::AttributeProto::TENSOR);
+    value->mutable_t()->set_data_type(onnx::TensorProto::BOOL);
+    value->mutable_t()->add_dims(1);
+    value->mutable_t()->add_int32_data(1);
+    *nodes.Add() = node;
+    *nodes.Add() = shape;
+    *nodes.Add() = fill;
+  }
+  *graph.mutable_node() = std::move(nodes);
 }
 
 } // namespace ingot

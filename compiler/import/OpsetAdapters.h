@@ -23,6 +23,10 @@ namespace ingot {
 void adaptToCanonicalOpset(onnx::NodeProto &node, int64_t opset, onnx::GraphProto &graph,
                            UniqueNames &names);
 
+/// Dropout run for inference (no training_mode) keeps every element: a mask
+/// output it is asked for becomes an all-true tensor of the data's shape.
+void materializeInferenceMasks(onnx::GraphProto &graph, UniqueNames &names);
+
 } // namespace ingot
 
 #endif // INGOT_COMPILER_IMPORT_OPSETADAPTERS_H

@@ -466,6 +466,30 @@ def Graph_BatchNormalizationOp : Graph_Op<"batch_normalization", [Pure, InferTyp
   let hasVerifier = 1;
 }
 
+def Graph_BitCastOp : Graph_Op<"bit_cast", [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX BitCast (opset 26)";
+  let description = [{
+    Reinterprets the binary representation of a tensor as a different data type,
+    specified by the 'to' attribute. Unlike Cast, BitCast preserves the exact bit
+    pattern without any value conversion.
+
+    The target data type must have the same bit-width as the input data type.
+    The output tensor has the same shape as the input tensor.
+    All types except string are supported. Implementations must treat the
+    underlying bytes as little endian.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, Graph_UI4, Graph_I4, Graph_UI2, Graph_I2]>:$input,
+    I64Attr:$to
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, Graph_UI4, Graph_I4, Graph_UI2, Graph_I2]>:$output
+  );
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_BitShiftOp : Graph_Op<"bit_shift", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["X", "Y", "Z"]>]> {
   let summary = "ONNX BitShift (opset 28)";
   let description = [{
@@ -1003,6 +1027,37 @@ def Graph_DepthToSpaceOp : Graph_Op<"depth_to_space", [Pure, InferTypeOpAdaptor,
     $input attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def Graph_DequantizeLinearOp : Graph_Op<"dequantize_linear", [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX DequantizeLinear (opset 28)";
+  let description = [{
+    The linear dequantization operator. It consumes a quantized tensor, a scale, and a zero point to compute the
+    full-precision tensor. The dequantization formula is `y = (x - x_zero_point) * x_scale`. `x_scale` and `x_zero_point`
+    must have the same shape, determining the quantization's granularity: a scalar for per-tensor/per-layer quantization,
+    a 1-D tensor for per-axis quantization, or have a rank identical to the input for blocked quantization.
+    See QuantizeLinear for details on quantization granularity.
+
+    `x_zero_point` and `x` must have the same type. `x` and `y` must have the same shape. In the case of dequantizing
+    `int32`, there's no zero point (zero point is supposed to be 0).
+    `zero-point` is usually not used in the case of float8 and 4-bit types quantization, but the dequantization formula remains the same
+    for consistency. The output type is determined by the attribute `output_dtype`. If `output_dtype` is not supplied then the output type
+    is the same as `x_scale`. The output type also determines the precision of the multiplication operation.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[I8, UI8, I16, UI16, I32, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, Graph_UI4, Graph_I4, Graph_UI2, Graph_I2]>:$x,
+    Graph_Tensor<[F32, F16, BF16]>:$x_scale,
+    Optional<Graph_Tensor<[I8, UI8, I16, UI16, I32, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, Graph_UI4, Graph_I4, Graph_UI2, Graph_I2]>>:$x_zero_point,
+    DefaultValuedAttr<I64Attr, "1">:$axis,
+    DefaultValuedAttr<I64Attr, "0">:$block_size,
+    DefaultValuedAttr<I64Attr, "0">:$output_dtype
+  );
+  let results = (outs
+    Graph_Tensor<[F32, F16, BF16]>:$y
+  );
+  let assemblyFormat = [{
+    $x `,` $x_scale (`x_zero_point` `(` $x_zero_point^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 def Graph_DivOp : Graph_Op<"div", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["A", "B", "C"]>]> {
@@ -2675,6 +2730,57 @@ def Graph_PowOp : Graph_Op<"pow", [Pure, InferTypeOpAdaptor, AllElementTypesMatc
   );
   let assemblyFormat = [{
     $X `,` $Y attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_QuantizeLinearOp : Graph_Op<"quantize_linear", [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX QuantizeLinear (opset 28)";
+  let description = [{
+    The linear quantization operator consumes a high-precision tensor, a scale, and a zero point to compute the
+    low-precision/quantized tensor. The scale factor and zero point must have the same shape, determining the quantization
+    granularity. The quantization formula is `y = saturate((x / y_scale) + y_zero_point)`.
+
+    Saturation is done according to:
+    - uint16: [0, 65535]
+    - int16: [-32768, 32767]
+    - uint8: [0, 255]
+    - int8: [-128, 127]
+    - uint4: [0, 15]
+    - int4: [-8, 7]
+    - uint2: [0, 3]
+    - int2: [-2, 1]
+
+    For `(x / y_scale)`, it rounds to the nearest even. Refer to https://en.wikipedia.org/wiki/Rounding for details.
+
+    `y_zero_point` and `y` must have the same type. `y_zero_point` is usually not used for quantization to float8 and 4bit types, but the quantization
+    formula remains the same for consistency, and the type of the attribute `y_zero_point` still determines the quantization type.
+    `x` and `y_scale` are allowed to have different types. The type of `y_scale` determines the precision of the division operation between `x` and
+    `y_scale`, unless the `precision` attribute is specified.
+
+    There are three supported quantization granularities, determined by the shape of `y_scale`.
+    In all cases, `y_zero_point` must have the same shape as `y_scale`.
+    - Per-tensor (per-layer) quantization: `y_scale` is a scalar.
+    - Per-axis quantization: The scale must be a 1-D tensor, with the length of the quantization axis. For an input shape
+     `(D0, ..., Di, ..., Dn)` and `axis=i`, `y_scale` is a 1-D tensor of length `Di`.
+    - Blocked quantization: The scale's shape is identical to the input's shape, except for one dimension, in which
+      blocking is performed. Given `x` shape `(D0, ..., Di, ..., Dn)`, `axis=i`, and block size `B`: `y_scale` shape is
+      `(D0, ..., ceil(Di/B), ..., Dn)`.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[F32, F16, BF16, I32]>:$x,
+    Graph_Tensor<[F32, F16, BF16, I32]>:$y_scale,
+    Optional<Graph_Tensor<[I8, UI8, I16, UI16, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, Graph_UI4, Graph_I4, Graph_UI2, Graph_I2]>>:$y_zero_point,
+    DefaultValuedAttr<I64Attr, "1">:$axis,
+    DefaultValuedAttr<I64Attr, "0">:$block_size,
+    DefaultValuedAttr<I64Attr, "0">:$output_dtype,
+    DefaultValuedAttr<I64Attr, "0">:$precision,
+    DefaultValuedAttr<I64Attr, "1">:$saturate
+  );
+  let results = (outs
+    Graph_Tensor<[I8, UI8, I16, UI16, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, Graph_UI4, Graph_I4, Graph_UI2, Graph_I2]>:$y
+  );
+  let assemblyFormat = [{
+    $x `,` $y_scale (`y_zero_point` `(` $y_zero_point^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
 }
 

@@ -53,6 +53,9 @@ OPS = {
     # Composite operators, expanded into the ops above by graph-expand-composites.
     "Attention": {"verifier": True}, "RotaryEmbedding": {}, "RMSNormalization": {},
     "GroupNormalization": {}, "NegativeLogLikelihoodLoss": {"verifier": True},
+    # Quantization.
+    "QuantizeLinear": {}, "DequantizeLinear": {},
+    "BitCast": {},
     "Gemm": {}, "MatMul": {}, "Softmax": {}, "LogSoftmax": {},
     # Shapes and data movement.
     "Reshape": {"folder": True, "canonicalizer": True},

@@ -38,6 +38,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateDataMovementToLinalgPatterns(patterns);
   populateResizeToLinalgPatterns(patterns);
   populateIndexingToLinalgPatterns(patterns);
+  populateQuantizationToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }

@@ -65,6 +65,8 @@ SmallVector<int64_t> unsignedIndices(ValueRange values) {
 
 void makeIntegersSignless(func::FuncOp func) {
   Builder b(func.getContext());
+  // Record every op's signedness before any type changes: converting a
+  // producer's result first would hide that its consumers read unsigned bits.
   func.walk([&](Operation *op) {
     if (isa<graph::GraphDialect>(op->getDialect())) {
       SmallVector<int64_t> operands = unsignedIndices(op->getOperands());
@@ -77,6 +79,8 @@ void makeIntegersSignless(func::FuncOp func) {
         if (Attribute converted = signlessAttr(attr.getValue()); converted != attr.getValue())
           op->setAttr(attr.getName(), converted);
     }
+  });
+  func.walk([&](Operation *op) {
     for (Value result : op->getResults())
       result.setType(signless(result.getType()));
     for (Region &region : op->getRegions())

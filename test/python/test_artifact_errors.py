@@ -165,31 +165,34 @@ def test_artifact_for_another_cpu_is_refused(tmp_path):
 
 
 def test_unsupported_op_names_the_node(tmp_path):
-    node = helper.make_node("Einsum", ["a", "b"], ["c"], name="contract", equation="ij,jk->ik")
+    # Image ops stay refused (README, "What is refused").
+    node = helper.make_node("ImageDecoder", ["encoded"], ["image"], name="decode")
     graph = helper.make_graph([node], "g",
-                              [helper.make_tensor_value_info("a", TensorProto.FLOAT, [2, 3]),
-                               helper.make_tensor_value_info("b", TensorProto.FLOAT, [3, 4])],
-                              [helper.make_tensor_value_info("c", TensorProto.FLOAT, [2, 4])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    output = tmp_path / "einsum.ingot"
-    with pytest.raises(ingot.CompileError, match=r"node 'contract' \(Einsum\)"):
+                              [helper.make_tensor_value_info("encoded", TensorProto.UINT8, [64])],
+                              [helper.make_tensor_value_info("image", TensorProto.UINT8, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+    output = tmp_path / "decode.ingot"
+    with pytest.raises(ingot.CompileError, match=r"node 'decode' \(ImageDecoder\)"):
         ingot.compile(model, str(output))
     assert not output.exists()
 
 
 def test_op_without_a_lowering_names_the_node(tmp_path):
-    node = helper.make_node("Resize", ["x", "", "scales"], ["y"], name="upsample", mode="cubic")
-    scales = helper.make_tensor("scales", TensorProto.FLOAT, [4], [1, 1, 2, 2])
+    # ScatterND needs to know at compile time how many leading dims an index
+    # addresses (the indices' last dim); here it is symbolic.
+    node = helper.make_node("ScatterND", ["data", "indices", "updates"], ["y"], name="scatter")
     graph = helper.make_graph([node], "g",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 8, 8])],
-                              initializer=[scales])
-    source = tmp_path / "resize.onnx"
+                              [helper.make_tensor_value_info("data", TensorProto.FLOAT, [4, 4]),
+                               helper.make_tensor_value_info("indices", TensorProto.INT64, ["N", "K"]),
+                               helper.make_tensor_value_info("updates", TensorProto.FLOAT, ["N", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 4])])
+    source = tmp_path / "scatter.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(source))
-    result = run_cli("compile", source, "-o", tmp_path / "resize.ingot")
+    result = run_cli("compile", source, "-o", tmp_path / "scatter.ingot")
     assert result.returncode == 1
-    assert "node 'upsample' (Resize): cannot lower 'graph.resize'" in result.stderr
-    assert not (tmp_path / "resize.ingot").exists()
+    assert "node 'scatter' (ScatterND): cannot lower 'graph.scatter_nd'" in result.stderr
+    assert "indices whose last dim is known" in result.stderr
+    assert not (tmp_path / "scatter.ingot").exists()
     assert not [p for p in os.listdir(tmp_path) if ".tmp-" in p]
 
 

@@ -34,3 +34,31 @@ def test_double_to_half_precision(tmp_path, target, dtype):
     np.testing.assert_array_equal(got.view(np.uint16)[~np.isnan(x)],
                                   expected.view(np.uint16)[~np.isnan(x)])
     assert np.isnan(got.astype(np.float32)[np.isnan(x)]).all()
+
+
+def test_unsigned_values_made_inside_the_graph(tmp_path):
+    # Signedness was once read off each op's operands after their producers had
+    # already been made signless: a uint8 made by a Cast was divided, compared
+    # and zero-pointed as int8 (200 / 3 gave 238, DynamicQuantizeLinear all 0).
+    ingot = ingot_module()
+    nodes = [helper.make_node("Cast", ["x"], ["u"], to=TensorProto.UINT8),
+             helper.make_node("Div", ["u", "three"], ["q"]),
+             helper.make_node("Greater", ["u", "hundred"], ["big"]),
+             helper.make_node("DynamicQuantizeLinear", ["f"], ["y", "scale", "zero"])]
+    graph = helper.make_graph(
+        nodes, "g", [V("x", TensorProto.FLOAT, ["N"]), V("f", TensorProto.FLOAT, ["M"])],
+        [V("q", TensorProto.UINT8, None), V("big", TensorProto.BOOL, None),
+         V("y", TensorProto.UINT8, None)],
+        initializer=[helper.make_tensor("three", TensorProto.UINT8, [], [3]),
+                     helper.make_tensor("hundred", TensorProto.UINT8, [], [100])])
+    artifact = tmp_path / "unsigned.ingot"
+    ingot.compile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)]),
+                  str(artifact))
+    x = np.array([200, 7, 255, 128], dtype=np.float32)
+    f = np.array([0, 2, -3, -2.5, 1.34, 0.5], dtype=np.float32)
+    got = ingot.load(str(artifact)).run({"x": x, "f": f})
+    u = x.astype(np.uint8)
+    np.testing.assert_array_equal(got["q"], u // 3)
+    np.testing.assert_array_equal(got["big"], u > 100)
+    # ONNX's DynamicQuantizeLinear: scale (max(0,x)-min(0,x))/255, zero point 153 here.
+    np.testing.assert_array_equal(got["y"], [153, 255, 0, 26, 221, 179])

@@ -145,3 +145,51 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>
 }
 
 } // namespace ingot::graph
+
+//===----------------------------------------------------------------------===//
+// Quantization and bit casts: elementwise with a new element type
+//===----------------------------------------------------------------------===//
+
+namespace ingot::graph {
+
+static LogicalResult withElement(std::optional<Location> loc, Value x, Type element,
+                                 SmallVectorImpl<Type> &types) {
+  if (!element)
+    return emitOptionalError(loc, "unsupported output data type");
+  auto type = infer::ranked(x);
+  types.push_back(type ? Type(type.clone(element)) : infer::unranked(element));
+  return success();
+}
+
+LogicalResult QuantizeLinearOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                                 Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  // The zero point's type, else output_dtype, else uint8.
+  Type element = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+  if (Value zeroPoint = adaptor.getYZeroPoint())
+    element = infer::elementOf(zeroPoint);
+  else if (int64_t dtype = (int64_t)adaptor.getOutputDtype())
+    element = getElementTypeForOnnx(ctx, dtype);
+  return withElement(loc, adaptor.getX(), element, types);
+}
+
+LogicalResult DequantizeLinearOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                                   Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type element = infer::elementOf(adaptor.getXScale());
+  if (int64_t dtype = (int64_t)adaptor.getOutputDtype())
+    element = getElementTypeForOnnx(ctx, dtype);
+  return withElement(loc, adaptor.getX(), element, types);
+}
+
+LogicalResult BitCastOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeForOnnx(ctx, (int64_t)adaptor.getTo());
+  Type from = infer::elementOf(adaptor.getInput());
+  // ONNX stores a bool in a byte.
+  auto storageBits = [](Type t) { return t.isInteger(1) ? 8u : t.getIntOrFloatBitWidth(); };
+  if (element && storageBits(from) != storageBits(element))
+    return emitOptionalError(loc, "cannot bit-cast ", from, " to ", element,
+                             ": the widths differ");
+  return withElement(loc, adaptor.getInput(), element, types);
+}
+
+} // namespace ingot::graph

@@ -117,6 +117,9 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
 
 /// Checks shared by Conv and ConvTranspose: ranks, group and bias.
 template <typename ConvLike>
+/// `inputChannelsPerGroupDim` is W's dim holding the input channels of one
+/// group (Conv: W is [M, C/group, k...]); -1 when W's dim 0 holds all of
+/// them (ConvTranspose: W is [C, M/group, k...]).
 static LogicalResult verifyConvLike(ConvLike op, int64_t inputChannelsPerGroupDim,
                                     int64_t outputChannels) {
   auto x = ranked(op.getX());
@@ -131,12 +134,18 @@ static LogicalResult verifyConvLike(ConvLike op, int64_t inputChannelsPerGroupDi
   if (w.getRank() != x.getRank())
     return op.emitOpError("expected weight W of rank ") << x.getRank() << ", got " << w;
   int64_t inChannels = x.getDimSize(1);
-  int64_t wChannels = w.getDimSize(inputChannelsPerGroupDim);
+  bool perGroup = inputChannelsPerGroupDim >= 0;
+  int64_t wChannels = w.getDimSize(perGroup ? inputChannelsPerGroupDim : 0);
+  int64_t expected = perGroup && !ShapedType::isDynamic(wChannels) ? wChannels * group : wChannels;
   if (!ShapedType::isDynamic(inChannels) && !ShapedType::isDynamic(wChannels) &&
-      inChannels != wChannels * group)
-    return op.emitOpError("expected ") << wChannels * group << " input channels (W dim "
-                                       << inputChannelsPerGroupDim << " x group), got "
-                                       << inChannels;
+      inChannels != expected)
+    return perGroup ? op.emitOpError("expected ")
+                          << expected << " input channels (W dim " << inputChannelsPerGroupDim
+                          << " x group), got " << inChannels
+                    : op.emitOpError("expected ") << expected << " input channels (W dim 0), got "
+                                                  << inChannels;
+  if (!perGroup && !ShapedType::isDynamic(wChannels) && wChannels % group != 0)
+    return op.emitOpError("W dim 0 (") << wChannels << ") is not a multiple of group " << group;
   if (auto kernel = op.getKernelShape()) {
     for (auto [i, k] : llvm::enumerate(*kernel)) {
       int64_t dim = w.getDimSize(2 + i);
@@ -214,7 +223,7 @@ LogicalResult ConvTransposeOp::verify() {
   auto w = ranked(getW());
   int64_t out = w && !w.isDynamicDim(1) ? w.getDimSize(1) * (int64_t)getGroup()
                                         : ShapedType::kDynamic;
-  return verifyConvLike(*this, /*inputChannelsPerGroupDim=*/0, out);
+  return verifyConvLike(*this, /*inputChannelsPerGroupDim=*/-1, out);
 }
 
 //===----------------------------------------------------------------------===//

@@ -500,7 +500,7 @@ func.func @conv_transpose_output_shape(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3
 // -----
 
 func.func @conv_transpose_channels(%x: tensor<1x4x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
-  // expected-error @+1 {{'graph.conv_transpose' op expected 3 input channels (W dim 0 x group), got 4}}
+  // expected-error @+1 {{'graph.conv_transpose' op expected 3 input channels (W dim 0), got 4}}
   %0 = graph.conv_transpose %x, %w : (tensor<1x4x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x2x7x7xf32>
   return
 }
@@ -518,5 +518,14 @@ func.func @constant_unranked() {
 func.func @where_condition_type(%c: tensor<3xf32>, %x: tensor<3xf32>) {
   // expected-error @+1 {{'graph.where' op operand #0 must be tensor of 1-bit signless integer values}}
   %0 = graph.where %c, %x, %x : (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+// A grouped ConvTranspose's W holds every input channel in dim 0.
+func.func @conv_transpose_group(%x: tensor<1x3x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error @+1 {{'graph.conv_transpose' op W dim 0 (3) is not a multiple of group 2}}
+  %0 = graph.conv_transpose %x, %w {group = 2 : i64} : (tensor<1x3x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x4x7x7xf32>
   return
 }

@@ -1,0 +1,302 @@
+//===- HandWrittenBodies.cpp - Function bodies the schema cannot give -----===//
+//
+// ONNX defines some operators by functions that depend on the node's input
+// types (context-dependent), which the installed schema cannot hand over
+// without Python, and the preview training optimizers have no bodies at
+// all. Their bodies are written here in default-domain ops, element types
+// taken from the inputs with CastLike as ONNX's own bodies do:
+//   SoftmaxCrossEntropyLoss = NegativeLogLikelihoodLoss(LogSoftmax(scores))
+//   Adagrad, Adam, Momentum (ai.onnx.preview.training), one update per
+//   tensor they optimize.
+//   MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv: the product of
+//   the zero-point-centered integers, requantized as the reference does.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/import/FunctionInliner.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <functional>
+
+namespace ingot {
+namespace {
+
+/// Writes nodes of one body: each op returns its output's fresh name.
+class Body {
+public:
+  Body(const onnx::NodeProto &node, UniqueNames &names)
+      : node(node), names(names), prefix(displayName(node)) {}
+
+  std::string op(llvm::StringRef type, std::vector<std::string> inputs,
+                 std::vector<onnx::AttributeProto> attributes = {}, std::string output = "") {
+    onnx::NodeProto n;
+    n.set_op_type(type.str());
+    n.set_name(prefix + "/" + type.str() + "_" + std::to_string(nodes.size()));
+    for (auto &input : inputs)
+      n.add_input(input);
+    n.add_output(output.empty() ? names.make(prefix + "/" + type.str()) : output);
+    for (auto &attr : attributes)
+      *n.add_attribute() = attr;
+    nodes.push_back(n);
+    return nodes.back().output(0);
+  }
+  static onnx::AttributeProto intAttr(llvm::StringRef name, int64_t value) {
+    onnx::AttributeProto a;
+    a.set_name(name.str());
+    a.set_type(onnx::AttributeProto::INT);
+    a.set_i(value);
+    return a;
+  }
+  /// A float constant in the element type of `like`.
+  std::string constant(double value, const std::string &like) {
+    onnx::AttributeProto v;
+    v.set_name("value_float");
+    v.set_type(onnx::AttributeProto::FLOAT);
+    v.set_f(float(value));
+    return op("CastLike", {op("Constant", {}, {v}), like});
+  }
+  /// The node's float attribute `name`, or `fallback`.
+  double floatAttr(llvm::StringRef name, double fallback) const {
+    for (const auto &a : node.attribute())
+      if (a.name() == name)
+        return a.f();
+    return fallback;
+  }
+  std::string stringAttr(llvm::StringRef name, llvm::StringRef fallback) const {
+    for (const auto &a : node.attribute())
+      if (a.name() == name)
+        return a.s();
+    return fallback.str();
+  }
+  const onnx::AttributeProto *attribute(llvm::StringRef name) const {
+    for (const auto &a : node.attribute())
+      if (a.name() == name)
+        return &a;
+    return nullptr;
+  }
+  std::string cast(const std::string &x, int64_t to) { return op("Cast", {x}, {intAttr("to", to)}); }
+  std::string ints(const std::vector<int64_t> &values) {
+    onnx::AttributeProto v;
+    v.set_name("value_ints");
+    v.set_type(onnx::AttributeProto::INTS);
+    for (int64_t value : values)
+      v.add_ints(value);
+    return op("Constant", {}, {v});
+  }
+  /// `v` reshaped to its own dims followed by ones: `count` of them, or as
+  /// many as rank(like) - `fromRank`. A per-row parameter [M] so becomes
+  /// [M, 1, ...] and broadcasts along rows; a scalar stays a broadcast 1.
+  std::string trailingOnes(const std::string &v, const std::string &like, int64_t fromRank) {
+    onnx::AttributeProto one;
+    one.set_name("value");
+    one.set_type(onnx::AttributeProto::TENSOR);
+    one.mutable_t()->set_data_type(onnx::TensorProto::INT64);
+    one.mutable_t()->add_dims(1);
+    one.mutable_t()->add_int64_data(1);
+    std::string count = sub(op("Shape", {op("Shape", {like})}), ints({fromRank}));
+    std::string ones = op("ConstantOfShape", {count}, {one});
+    return op("Reshape", {v, op("Concat", {op("Shape", {v}), ones}, {intAttr("axis", 0)})});
+  }
+  std::string unsqueezeLast(const std::string &v) {
+    return op("Reshape", {v, op("Concat", {op("Shape", {v}), ints({1})}, {intAttr("axis", 0)})});
+  }
+  std::string mul(const std::string &a, const std::string &b) { return op("Mul", {a, b}); }
+  std::string add(const std::string &a, const std::string &b) { return op("Add", {a, b}); }
+  std::string sub(const std::string &a, const std::string &b) { return op("Sub", {a, b}); }
+  std::string div(const std::string &a, const std::string &b) { return op("Div", {a, b}); }
+
+  std::vector<onnx::NodeProto> nodes;
+  const onnx::NodeProto &node;
+
+private:
+  UniqueNames &names;
+  std::string prefix;
+};
+
+std::vector<onnx::NodeProto> softmaxCrossEntropy(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  std::string logProb =
+      b.op("LogSoftmax", {node.input(0)}, {Body::intAttr("axis", 1)},
+           node.output_size() > 1 && !node.output(1).empty() ? node.output(1) : "");
+  std::vector<std::string> inputs{logProb};
+  for (int i = 1; i < node.input_size(); ++i)
+    inputs.push_back(node.input(i));
+  std::vector<onnx::AttributeProto> attributes;
+  for (llvm::StringRef name : {"reduction", "ignore_index"})
+    if (const onnx::AttributeProto *a = b.attribute(name))
+      attributes.push_back(*a);
+  b.op("NegativeLogLikelihoodLoss", inputs, attributes, node.output(0));
+  return b.nodes;
+}
+
+/// The optimizers take (R, T, then the groups of tensors, n each).
+int64_t groupSize(const onnx::NodeProto &node, int groups) {
+  return (node.input_size() - 2) / groups;
+}
+
+std::vector<onnx::NodeProto> adagrad(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  int64_t n = groupSize(node, 3);
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string &x = node.input(2 + i), &g = node.input(2 + n + i), &h = node.input(2 + 2 * n + i);
+    // r = R / (1 + T * decay); g' = norm * x + g; h' = h + g'^2;
+    // x' = x - r * g' / (sqrt(h') + epsilon)
+    std::string r = b.div(b.op("CastLike", {node.input(0), x}),
+                          b.add(b.constant(1, x), b.mul(b.op("CastLike", {node.input(1), x}),
+                                                        b.constant(b.floatAttr("decay_factor", 0), x))));
+    std::string reg = b.add(b.mul(b.constant(b.floatAttr("norm_coefficient", 0), x), x), g);
+    std::string hNew = b.op("Add", {h, b.mul(reg, reg)}, {}, node.output(n + i));
+    std::string denominator = b.add(b.op("Sqrt", {hNew}), b.constant(b.floatAttr("epsilon", 0), x));
+    b.op("Sub", {x, b.div(b.mul(r, reg), denominator)}, {}, node.output(i));
+  }
+  return b.nodes;
+}
+
+std::vector<onnx::NodeProto> adam(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  int64_t n = groupSize(node, 4);
+  double alpha = b.floatAttr("alpha", 0.9), beta = b.floatAttr("beta", 0.999);
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string &x = node.input(2 + i), &g = node.input(2 + n + i);
+    const std::string &v = node.input(2 + 2 * n + i), &h = node.input(2 + 3 * n + i);
+    std::string reg = b.add(b.mul(b.constant(b.floatAttr("norm_coefficient", 0), x), x), g);
+    std::string vNew = b.op("Add", {b.mul(b.constant(alpha, x), v), b.mul(b.constant(1 - alpha, x), reg)}, {},
+                            node.output(n + i));
+    std::string hNew = b.op("Add", {b.mul(b.constant(beta, x), h), b.mul(b.constant(1 - beta, x), b.mul(reg, reg))},
+                            {}, node.output(2 * n + i));
+    std::string hSqrt = b.add(b.op("Sqrt", {hNew}), b.constant(b.floatAttr("epsilon", 1e-6), x));
+    // r * sqrt(1 - beta^t) / (1 - alpha^t) once t > 0, else r.
+    std::string r = b.op("CastLike", {node.input(0), x});
+    std::string t = b.op("CastLike", {node.input(1), x});
+    std::string corrected = b.div(b.mul(r, b.op("Sqrt", {b.sub(b.constant(1, x), b.op("Pow", {b.constant(beta, x), t}))})),
+                                  b.sub(b.constant(1, x), b.op("Pow", {b.constant(alpha, x), t})));
+    std::string positive = b.op("Greater", {node.input(1), b.op("CastLike", {b.constant(0, x), node.input(1)})});
+    std::string rAdjusted = b.op("Where", {positive, corrected, r});
+    std::string xNew = b.sub(x, b.mul(rAdjusted, b.div(vNew, hSqrt)));
+    b.op("Mul", {b.constant(1 - b.floatAttr("norm_coefficient_post", 0), x), xNew}, {}, node.output(i));
+  }
+  return b.nodes;
+}
+
+std::vector<onnx::NodeProto> momentum(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  int64_t n = groupSize(node, 3);
+  bool nesterov = b.stringAttr("mode", "standard") == "nesterov";
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string &x = node.input(2 + i), &g = node.input(2 + n + i), &v = node.input(2 + 2 * n + i);
+    std::string reg = b.add(b.mul(b.constant(b.floatAttr("norm_coefficient", 0), x), x), g);
+    // beta applies from the second step on (t > 0), 1 before.
+    std::string positive = b.op("Greater", {node.input(1), b.op("CastLike", {b.constant(0, x), node.input(1)})});
+    std::string betaAdjusted = b.op("Where", {positive, b.constant(b.floatAttr("beta", 0), x), b.constant(1, x)});
+    std::string alpha = b.constant(b.floatAttr("alpha", 0), x);
+    std::string vNew = b.op("Add", {b.mul(alpha, v), b.mul(betaAdjusted, reg)}, {}, node.output(n + i));
+    std::string r = b.op("CastLike", {node.input(0), x});
+    std::string step = nesterov ? b.add(reg, b.mul(alpha, vNew)) : vNew;
+    b.op("Sub", {x, b.mul(r, step)}, {}, node.output(i));
+  }
+  return b.nodes;
+}
+
+// The integer and quantized products compute in double: exact for any sum
+// of int8/uint8 products below 2^53, and the reference's own order for the
+// requantization (int32 product times a_scale * b_scale / y_scale, rounded
+// half to even, plus the zero point).
+constexpr int64_t kDouble = onnx::TensorProto::DOUBLE, kInt32 = onnx::TensorProto::INT32;
+
+/// x - zero point, in double; `zeroPoint` may be absent ("").
+std::string centered(Body &b, const std::string &x, const std::string &zeroPoint,
+                     const std::function<std::string(const std::string &)> &shapeZeroPoint) {
+  std::string v = b.cast(x, kDouble);
+  if (zeroPoint.empty())
+    return v;
+  return b.sub(v, shapeZeroPoint(b.cast(zeroPoint, kDouble)));
+}
+
+std::string input(const onnx::NodeProto &node, int i) {
+  return i < node.input_size() ? node.input(i) : std::string();
+}
+
+std::vector<onnx::AttributeProto> convAttributes(const onnx::NodeProto &node) {
+  return {node.attribute().begin(), node.attribute().end()};
+}
+
+/// Round half to even, add the output zero point and saturate to its type
+/// (Ingot's float-to-integer Cast saturates).
+void requantize(Body &b, const std::string &product, const std::string &multiplier,
+                const std::string &yZeroPoint, const std::string &output) {
+  std::string scaled = b.mul(product, multiplier);
+  std::string shifted = b.add(b.op("Round", {scaled}), b.cast(yZeroPoint, kDouble));
+  b.op("CastLike", {shifted, yZeroPoint}, {}, output);
+}
+
+std::vector<onnx::NodeProto> matMulInteger(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  // A's zero point is per row (scalar or [M]), B's per column (scalar or [N]).
+  std::string a = centered(b, node.input(0), input(node, 2), [&](auto &zp) { return b.unsqueezeLast(zp); });
+  std::string bb = centered(b, node.input(1), input(node, 3), [](auto &zp) { return zp; });
+  b.op("Cast", {b.op("MatMul", {a, bb})}, {Body::intAttr("to", kInt32)}, node.output(0));
+  return b.nodes;
+}
+
+std::vector<onnx::NodeProto> qlinearMatMul(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  // (a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point)
+  std::string a = centered(b, node.input(0), node.input(2), [&](auto &zp) { return b.unsqueezeLast(zp); });
+  std::string bb = centered(b, node.input(3), node.input(5), [](auto &zp) { return zp; });
+  std::string multiplier =
+      b.cast(b.div(b.mul(b.unsqueezeLast(node.input(1)), node.input(4)), node.input(6)), kDouble);
+  requantize(b, b.op("MatMul", {a, bb}), multiplier, node.input(7), node.output(0));
+  return b.nodes;
+}
+
+std::vector<onnx::NodeProto> convInteger(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  // x's zero point is per tensor; w's per output channel (scalar or [M]).
+  std::string w = node.input(1);
+  std::string x = centered(b, node.input(0), input(node, 2), [](auto &zp) { return zp; });
+  std::string wc = centered(b, w, input(node, 3), [&](auto &zp) { return b.trailingOnes(zp, w, 1); });
+  b.op("Cast", {b.op("Conv", {x, wc}, convAttributes(node))}, {Body::intAttr("to", kInt32)}, node.output(0));
+  return b.nodes;
+}
+
+std::vector<onnx::NodeProto> qlinearConv(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  // (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B)
+  const std::string &xIn = node.input(0), &w = node.input(3);
+  std::string x = centered(b, xIn, node.input(2), [](auto &zp) { return zp; });
+  std::string wc = centered(b, w, node.input(5), [&](auto &zp) { return b.trailingOnes(zp, w, 1); });
+  std::vector<std::string> convInputs{x, wc};
+  if (!input(node, 8).empty())
+    convInputs.push_back(b.cast(node.input(8), kDouble));
+  std::string product = b.op("Conv", convInputs, convAttributes(node));
+  // x_scale * w_scale / y_scale, w_scale per output channel: [M, 1, ...].
+  std::string multiplier = b.cast(b.div(b.mul(node.input(1), node.input(4)), node.input(6)), kDouble);
+  requantize(b, product, b.trailingOnes(multiplier, xIn, 2), node.input(7), node.output(0));
+  return b.nodes;
+}
+
+} // namespace
+
+HandWrittenBody handWrittenBodyOf(llvm::StringRef domain, llvm::StringRef opType) {
+  if (domain.empty() || domain == "ai.onnx")
+    return llvm::StringSwitch<HandWrittenBody>(opType)
+        .Case("SoftmaxCrossEntropyLoss", softmaxCrossEntropy)
+        .Case("MatMulInteger", matMulInteger)
+        .Case("QLinearMatMul", qlinearMatMul)
+        .Case("ConvInteger", convInteger)
+        .Case("QLinearConv", qlinearConv)
+        .Default(nullptr);
+  if (domain == "ai.onnx.preview.training") {
+    if (opType == "Adagrad")
+      return adagrad;
+    if (opType == "Adam")
+      return adam;
+    if (opType == "Momentum")
+      return momentum;
+  }
+  return nullptr;
+}
+
+} // namespace ingot
