@@ -194,7 +194,8 @@ struct LowerGemm : OpRewritePattern<GemmOp> {
 /// constants where the input's sizes are known and computed at run time
 /// where they are not.
 struct Window {
-  SmallVector<int64_t> kernel, strides, dilations;
+  SmallVector<OpFoldResult> kernel;
+  SmallVector<int64_t> strides, dilations;
   SmallVector<OpFoldResult> padBegin, padEnd, outSizes;
   /// The part of padEnd that only ceil_mode's (or SAME's) last windows need.
   SmallVector<OpFoldResult> ceilPadEnd;
@@ -205,7 +206,7 @@ struct Window {
 /// follow the ONNX spec (and ONNX Runtime for ceil_mode: a last window that
 /// would start in the end padding is dropped).
 Window resolveWindow(OpBuilder &b, Location loc, Value input, RankedTensorType result,
-                     ArrayRef<int64_t> kernel, std::optional<ArrayRef<int64_t>> strides,
+                     ArrayRef<OpFoldResult> kernel, std::optional<ArrayRef<int64_t>> strides,
                      std::optional<ArrayRef<int64_t>> dilations,
                      std::optional<ArrayRef<int64_t>> pads, StringRef autoPad, bool ceilMode) {
   auto type = cast<RankedTensorType>(input.getType());
@@ -219,12 +220,12 @@ Window resolveWindow(OpBuilder &b, Location loc, Value input, RankedTensorType r
     w.strides.push_back(stride);
     w.dilations.push_back(dilations ? (*dilations)[i] : 1);
     OpFoldResult in = dims[2 + i];
-    int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
+    OpFoldResult effective = m.add(m.mul(m.sub(w.kernel[i], m.c(1)), m.c(w.dilations[i])), m.c(1));
     OpFoldResult begin = m.c(0), end = m.c(0), out;
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
       out = m.ceilDiv(in, stride);
       OpFoldResult total =
-          m.max(m.c(0), m.sub(m.add(m.mul(m.sub(out, m.c(1)), m.c(stride)), m.c(effective)), in));
+          m.max(m.c(0), m.sub(m.add(m.mul(m.sub(out, m.c(1)), m.c(stride)), effective), in));
       OpFoldResult half = m.floorDiv(total, 2);
       begin = autoPad == "SAME_UPPER" ? half : m.sub(total, half);
       end = m.sub(total, begin);
@@ -233,7 +234,7 @@ Window resolveWindow(OpBuilder &b, Location loc, Value input, RankedTensorType r
         begin = m.c((*pads)[i]);
         end = m.c((*pads)[spatial + i]);
       }
-      OpFoldResult span = m.sub(m.add(m.add(in, begin), end), m.c(effective));
+      OpFoldResult span = m.sub(m.add(m.add(in, begin), end), effective);
       out = m.add(ceilMode ? m.ceilDiv(span, stride) : m.floorDiv(span, stride), m.c(1));
       if (ceilMode) {
         Value startsInPad = m.cmp(arith::CmpIPredicate::sge,
@@ -244,7 +245,7 @@ Window resolveWindow(OpBuilder &b, Location loc, Value input, RankedTensorType r
     if (!result.isDynamicDim(2 + i))
       out = m.c(result.getDimSize(2 + i));
     // The last windows may reach past the padded input: pad for them.
-    OpFoldResult reach = m.add(m.mul(m.sub(out, m.c(1)), m.c(stride)), m.c(effective));
+    OpFoldResult reach = m.add(m.mul(m.sub(out, m.c(1)), m.c(stride)), effective);
     OpFoldResult extra = m.max(m.c(0), m.sub(reach, m.add(m.add(in, begin), end)));
     w.padBegin.push_back(begin);
     w.padEnd.push_back(m.add(end, extra));
@@ -271,45 +272,92 @@ AffineExpr windowExpr(MLIRContext *ctx, unsigned outDim, unsigned kernelDim, int
   return getAffineDimExpr(outDim, ctx) * stride + getAffineDimExpr(kernelDim, ctx) * dilation;
 }
 
+/// Conv as one generic over [N, G, F/G, out...] x [C/G, k...]. With static
+/// weights the group is folded into the channel index (g * C/G + c); with
+/// weights of run-time shape (an input of the model) X and W are first
+/// expanded to [N, G, C/G, ...] and [G, F/G, C/G, k...], since an affine
+/// map cannot multiply by a run-time size.
 struct LowerConv : OpRewritePattern<ConvOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
     auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
     auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!xType || !wType || !resultType || !wType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "needs ranked input and static weights");
+    if (!xType || !wType || !resultType)
+      return rewriter.notifyMatchFailure(op, "needs ranked input and weights");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
+    IndexMath m{rewriter, loc};
     int64_t spatial = xType.getRank() - 2;
     int64_t groups = (int64_t)op.getGroup();
-    int64_t filters = wType.getDimSize(0), channelsPerGroup = wType.getDimSize(1);
-    int64_t filtersPerGroup = filters / groups;
-    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getX())[1],
-               rewriter.getIndexAttr(channelsPerGroup * groups),
+    bool staticWeights = wType.hasStaticShape();
+    SmallVector<OpFoldResult> xDims = getDims(rewriter, loc, op.getX());
+    SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
+    OpFoldResult filters = wDims[0], channelsPerGroup = wDims[1];
+    OpFoldResult filtersPerGroup = m.floorDiv(filters, groups);
+    if (!staticWeights)
+      checkEqual(rewriter, loc, m.mul(filtersPerGroup, m.c(groups)), filters,
+                 "W has {1} filters, not a multiple of the groups (" + Twine(groups) + ")");
+    SmallVector<OpFoldResult> kernel(wDims.begin() + 2, wDims.end());
+    if (auto kernelShape = op.getKernelShape())
+      for (int64_t i = 0; i < spatial; ++i) {
+        checkEqual(rewriter, loc, kernel[i], m.c((*kernelShape)[i]),
+                   "W dim " + Twine(2 + i) + " is {0}, kernel_shape says {1}");
+        kernel[i] = m.c((*kernelShape)[i]);
+      }
+    checkEqual(rewriter, loc, xDims[1], m.mul(channelsPerGroup, m.c(groups)),
                "the input has {0} channels, the weights expect {1}");
     Window window = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
                                   op.getDilations(), op.getPads(), op.getAutoPad(), false);
     Window *w = &window;
     Type element = resultType.getElementType();
     Value x = padSpatial(rewriter, loc, op.getX(), *w, scalarConstant(rewriter, loc, element, 0));
+    Value weights = op.getW();
 
     // Output as [N, G, F/G, out...], initialised with the bias (or zero).
-    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, filtersPerGroup};
-    SmallVector<OpFoldResult> outDims{getDims(rewriter, loc, op.getX())[0],
-                                      rewriter.getIndexAttr(groups),
-                                      rewriter.getIndexAttr(filtersPerGroup)};
+    auto staticOr = [](OpFoldResult v) { return getConstantIntValue(v).value_or(ShapedType::kDynamic); };
+    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, staticOr(filtersPerGroup)};
+    SmallVector<OpFoldResult> outDims{xDims[0], m.c(groups), filtersPerGroup};
     for (int64_t i = 0; i < spatial; ++i) {
       outShape.push_back(resultType.getDimSize(2 + i));
       outDims.push_back(w->outSizes[i]);
     }
     auto outType = RankedTensorType::get(outShape, element);
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    // Splits dim `at` of `v` into [groups, size / groups].
+    auto splitGroups = [&](Value v, int64_t at, OpFoldResult perGroup) -> Value {
+      auto type = cast<RankedTensorType>(v.getType());
+      SmallVector<int64_t> shape;
+      SmallVector<OpFoldResult> sizes;
+      SmallVector<ReassociationIndices> reassociation;
+      SmallVector<OpFoldResult> dims = getDims(rewriter, loc, v);
+      for (int64_t i = 0; i < type.getRank(); ++i) {
+        if (i == at) {
+          reassociation.push_back({(int64_t)shape.size(), (int64_t)shape.size() + 1});
+          shape.append({groups, staticOr(perGroup)});
+          sizes.append({m.c(groups), perGroup});
+          continue;
+        }
+        reassociation.push_back({(int64_t)shape.size()});
+        shape.push_back(type.getDimSize(i));
+        sizes.push_back(dims[i]);
+      }
+      return rewriter.create<tensor::ExpandShapeOp>(loc, RankedTensorType::get(shape, type.getElementType()),
+                                                    v, reassociation, sizes);
+    };
     Value init;
     if (Value bias = op.getB()) {
-      // Loops (n, g, f, out...): bias[g * F/G + f].
-      AffineExpr channel = getAffineDimExpr(1, ctx) * filtersPerGroup + getAffineDimExpr(2, ctx);
-      AffineMap biasMap = AffineMap::get(outType.getRank(), 0, {channel}, ctx);
+      // Loops (n, g, f, out...): bias[g * F/G + f], or bias[g][f] once split.
+      AffineMap biasMap;
+      if (staticWeights) {
+        AffineExpr channel = d(1) * *getConstantIntValue(filtersPerGroup) + d(2);
+        biasMap = AffineMap::get(outType.getRank(), 0, {channel}, ctx);
+      } else {
+        checkEqual(rewriter, loc, getDims(rewriter, loc, bias)[0], filters,
+                   "B has {0} entries for {1} filters");
+        bias = splitGroups(bias, 0, filtersPerGroup);
+        biasMap = AffineMap::get(outType.getRank(), 0, {d(1), d(2)}, ctx);
+      }
       init = buildParallelGeneric(rewriter, loc, bias, biasMap,
                                   emptyTensor(rewriter, loc, outType, outDims),
                                   [](OpBuilder &, Location, ValueRange args) { return args[0]; });
@@ -318,10 +366,17 @@ struct LowerConv : OpRewritePattern<ConvOp> {
     }
     // Loops: n, g, f, out_1..out_d (parallel), c, k_1..k_d (reduction).
     int64_t loops = 3 + 2 * spatial + 1;
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     int64_t cDim = 3 + spatial, kDim = 4 + spatial;
-    SmallVector<AffineExpr> xExprs{d(0), d(1) * channelsPerGroup + d(cDim)};
-    SmallVector<AffineExpr> wExprs{d(1) * filtersPerGroup + d(2), d(cDim)};
+    SmallVector<AffineExpr> xExprs, wExprs;
+    if (staticWeights) {
+      xExprs = {d(0), d(1) * *getConstantIntValue(channelsPerGroup) + d(cDim)};
+      wExprs = {d(1) * *getConstantIntValue(filtersPerGroup) + d(2), d(cDim)};
+    } else {
+      x = splitGroups(x, 1, channelsPerGroup);
+      weights = splitGroups(weights, 0, filtersPerGroup);
+      xExprs = {d(0), d(1), d(cDim)};
+      wExprs = {d(1), d(2), d(cDim)};
+    }
     SmallVector<AffineExpr> outExprs{d(0), d(1), d(2)};
     for (int64_t i = 0; i < spatial; ++i) {
       xExprs.push_back(windowExpr(ctx, 3 + i, kDim + i, w->strides[i], w->dilations[i]));
@@ -335,7 +390,7 @@ struct LowerConv : OpRewritePattern<ConvOp> {
     iterators.append(1 + spatial, utils::IteratorType::reduction);
     Value conv = rewriter
                      .create<linalg::GenericOp>(
-                         loc, outType, ValueRange{x, op.getW()}, init, maps, iterators,
+                         loc, outType, ValueRange{x, weights}, init, maps, iterators,
                          [&](OpBuilder &nb, Location nl, ValueRange args) {
                            nb.create<linalg::YieldOp>(
                                nl, multiplyAdd(nb, nl, args[0], args[1], args[2]));
@@ -344,7 +399,12 @@ struct LowerConv : OpRewritePattern<ConvOp> {
     SmallVector<ReassociationIndices> groupsToChannels{{0}, {1, 2}};
     for (int64_t i = 0; i < spatial; ++i)
       groupsToChannels.push_back({3 + i});
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, conv, groupsToChannels);
+    auto collapsedType = RankedTensorType::get(
+        tensor::CollapseShapeOp::inferCollapsedType(outType, groupsToChannels).getShape(), element);
+    Value collapsed = rewriter.create<tensor::CollapseShapeOp>(loc, collapsedType, conv, groupsToChannels);
+    if (collapsedType != resultType)
+      collapsed = rewriter.create<tensor::CastOp>(loc, resultType, collapsed);
+    rewriter.replaceOp(op, collapsed);
     return success();
   }
 };
@@ -360,18 +420,31 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
     auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
     auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!xType || !wType || !resultType || !wType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "needs static weights");
+    if (!xType || !wType || !resultType)
+      return rewriter.notifyMatchFailure(op, "needs ranked input and weights");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     IndexMath m{rewriter, loc};
     int64_t spatial = xType.getRank() - 2;
     int64_t groups = (int64_t)op.getGroup();
-    int64_t channels = wType.getDimSize(0), perGroupOut = wType.getDimSize(1);
-    int64_t perGroupIn = channels / groups;
-    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getX())[1], m.c(channels),
+    // W is [C, M/G, k...]: all input channels, each group's output channels.
+    SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
+    OpFoldResult channels = wDims[0], perGroupOut = wDims[1];
+    OpFoldResult perGroupIn = m.floorDiv(channels, groups);
+    bool staticWeights = wType.hasStaticShape();
+    if (!staticWeights)
+      checkEqual(rewriter, loc, m.mul(perGroupIn, m.c(groups)), channels,
+                 "W has {1} input channels, not a multiple of the groups (" + Twine(groups) + ")");
+    checkEqual(rewriter, loc, getDims(rewriter, loc, op.getX())[1], channels,
                "the input has {0} channels, the weights expect {1}");
-    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+    SmallVector<OpFoldResult> kernel(wDims.begin() + 2, wDims.end());
+    if (auto kernelShape = op.getKernelShape())
+      for (int64_t i = 0; i < spatial; ++i) {
+        checkEqual(rewriter, loc, kernel[i], m.c((*kernelShape)[i]),
+                   "W dim " + Twine(2 + i) + " is {0}, kernel_shape says {1}");
+        kernel[i] = m.c((*kernelShape)[i]);
+      }
+    auto staticOr = [](OpFoldResult v) { return getConstantIntValue(v).value_or(ShapedType::kDynamic); };
     auto attr = [](std::optional<ArrayRef<int64_t>> a, int64_t i, int64_t fallback) {
       return a ? (*a)[i] : fallback;
     };
@@ -387,7 +460,8 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
       OpFoldResult in = xDims[2 + i];
       int64_t extra = attr(op.getOutputPadding(), i, 0);
       // The unpadded output: stride * (in - 1) + output_padding + effective kernel.
-      OpFoldResult full = m.add(m.mul(m.c(stride), m.sub(in, m.c(1))), m.c(extra + (kernel[i] - 1) * dilation + 1));
+      OpFoldResult effective = m.add(m.mul(m.sub(kernel[i], m.c(1)), m.c(dilation)), m.c(1));
+      OpFoldResult full = m.add(m.mul(m.c(stride), m.sub(in, m.c(1))), m.add(m.c(extra), effective));
       if (op.getPads() && !same) {
         int64_t begin = (*op.getPads())[i], end = (*op.getPads())[spatial + i];
         padBegin.push_back(m.c(begin));
@@ -407,8 +481,8 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
         outSizes.back() = m.c(resultType.getDimSize(2 + i));
     }
     Type element = resultType.getElementType();
-    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, perGroupOut};
-    SmallVector<OpFoldResult> outDims{xDims[0], m.c(groups), m.c(perGroupOut)};
+    SmallVector<int64_t> outShape{resultType.getDimSize(0), groups, staticOr(perGroupOut)};
+    SmallVector<OpFoldResult> outDims{xDims[0], m.c(groups), perGroupOut};
     for (int64_t i = 0; i < spatial; ++i) {
       outShape.push_back(resultType.getDimSize(2 + i));
       outDims.push_back(outSizes[i]);
@@ -416,8 +490,20 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
     auto outType = RankedTensorType::get(outShape, element);
     Value init;
     if (Value bias = op.getB()) {
-      AffineExpr channel = getAffineDimExpr(1, ctx) * perGroupOut + getAffineDimExpr(2, ctx);
-      init = buildParallelGeneric(rewriter, loc, bias, AffineMap::get(outType.getRank(), 0, {channel}, ctx),
+      // bias[g * M/G + m]: an affine read once M/G is known, else a gather.
+      AffineMap biasMap;
+      if (staticWeights) {
+        AffineExpr channel = getAffineDimExpr(1, ctx) * *getConstantIntValue(perGroupOut) + getAffineDimExpr(2, ctx);
+        biasMap = AffineMap::get(outType.getRank(), 0, {channel}, ctx);
+      } else {
+        checkEqual(rewriter, loc, getDims(rewriter, loc, bias)[0], m.mul(perGroupOut, m.c(groups)),
+                   "B has {0} entries for {1} output channels");
+        bias = rewriter.create<tensor::ExpandShapeOp>(
+            loc, RankedTensorType::get({groups, staticOr(perGroupOut)}, element), bias,
+            SmallVector<ReassociationIndices>{{0, 1}}, SmallVector<OpFoldResult>{m.c(groups), perGroupOut});
+        biasMap = AffineMap::get(outType.getRank(), 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+      }
+      init = buildParallelGeneric(rewriter, loc, bias, biasMap,
                                   emptyTensor(rewriter, loc, outType, outDims),
                                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     } else {
@@ -427,13 +513,30 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
     int64_t loops = 3 + 2 * spatial + 1;
     int64_t cDim = 3 + spatial, kDim = 4 + spatial;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> wExprs{d(1) * perGroupIn + d(cDim), d(2)}, outExprs{d(0), d(1), d(2)};
+    // W read affinely: [g * C/G + c, m, k...], or [g, c, m, k...] once split.
+    Value weights = op.getW();
+    SmallVector<AffineExpr> wExprs, outExprs{d(0), d(1), d(2)};
+    if (staticWeights) {
+      wExprs = {d(1) * *getConstantIntValue(perGroupIn) + d(cDim), d(2)};
+    } else {
+      SmallVector<int64_t> split{groups, staticOr(perGroupIn)};
+      SmallVector<OpFoldResult> splitSizes{m.c(groups), perGroupIn};
+      SmallVector<ReassociationIndices> reassociation{{0, 1}};
+      for (int64_t i = 1; i < wType.getRank(); ++i) {
+        split.push_back(wType.getDimSize(i));
+        splitSizes.push_back(wDims[i]);
+        reassociation.push_back({i + 1});
+      }
+      weights = rewriter.create<tensor::ExpandShapeOp>(loc, RankedTensorType::get(split, element),
+                                                       weights, reassociation, splitSizes);
+      wExprs = {d(1), d(cDim), d(2)};
+    }
     for (int64_t i = 0; i < spatial; ++i) {
       wExprs.push_back(d(kDim + i));
       outExprs.push_back(d(3 + i));
     }
     // The window tensor only carries the (c, k...) extents into the loop nest.
-    SmallVector<int64_t> windowShape{perGroupIn};
+    SmallVector<OpFoldResult> windowShape{perGroupIn};
     llvm::append_range(windowShape, kernel);
     Value window = rewriter.create<tensor::EmptyOp>(loc, windowShape, element);
     SmallVector<AffineExpr> windowExprs{d(cDim)};
@@ -445,6 +548,7 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
     SmallVector<utils::IteratorType> iterators(3 + spatial, utils::IteratorType::parallel);
     iterators.append(1 + spatial, utils::IteratorType::reduction);
     Value x = op.getX();
+    Value perGroupInValue = m.value(perGroupIn);
     SmallVector<Value> padValues, inValues;
     for (int64_t i = 0; i < spatial; ++i) {
       padValues.push_back(m.value(padBegin[i]));
@@ -453,13 +557,13 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
     Value result =
         rewriter
             .create<linalg::GenericOp>(
-                loc, outType, ValueRange{op.getW(), window}, init, maps, iterators,
+                loc, outType, ValueRange{weights, window}, init, maps, iterators,
                 [&](OpBuilder &b, Location l, ValueRange args) {
                   Value zero = b.create<arith::ConstantIndexOp>(l, 0);
                   Value valid = b.create<arith::ConstantIntOp>(l, 1, 1);
                   Value g = b.create<linalg::IndexOp>(l, 1), c = b.create<linalg::IndexOp>(l, cDim);
                   SmallVector<Value> at{b.create<linalg::IndexOp>(l, 0),
-                                        b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, g, b.create<arith::ConstantIndexOp>(l, perGroupIn)), c)};
+                                        b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, g, perGroupInValue), c)};
                   for (int64_t i = 0; i < spatial; ++i) {
                     // t = o + pad_begin - k * dilation must be i * stride, 0 <= i < in.
                     Value o = b.create<linalg::IndexOp>(l, 3 + i), k = b.create<linalg::IndexOp>(l, kDim + i);
@@ -486,7 +590,12 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
     SmallVector<ReassociationIndices> groupsToChannels{{0}, {1, 2}};
     for (int64_t i = 0; i < spatial; ++i)
       groupsToChannels.push_back({3 + i});
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, result, groupsToChannels);
+    auto collapsedType = RankedTensorType::get(
+        tensor::CollapseShapeOp::inferCollapsedType(outType, groupsToChannels).getShape(), element);
+    Value collapsed = rewriter.create<tensor::CollapseShapeOp>(loc, collapsedType, result, groupsToChannels);
+    if (collapsedType != resultType)
+      collapsed = rewriter.create<tensor::CastOp>(loc, resultType, collapsed);
+    rewriter.replaceOp(op, collapsed);
     return success();
   }
 };
@@ -585,7 +694,7 @@ struct LowerMaxPool : OpRewritePattern<MaxPoolOp> {
     if (!xType || !resultType)
       return rewriter.notifyMatchFailure(op, "unranked");
     Location loc = op.getLoc();
-    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, op.getKernelShape(),
+    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, getAsIndexOpFoldResult(getContext(), op.getKernelShape()),
                                   op.getStrides(), op.getDilations(), op.getPads(),
                                   op.getAutoPad(), op.getCeilMode() != 0);
     Window *w = &window;
@@ -613,7 +722,7 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
     if (!xType || !resultType || !isa<FloatType>(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "needs ranked float tensors");
     Location loc = op.getLoc();
-    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, op.getKernelShape(),
+    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, getAsIndexOpFoldResult(getContext(), op.getKernelShape()),
                                   op.getStrides(), op.getDilations(), op.getPads(),
                                   op.getAutoPad(), op.getCeilMode() != 0);
     Window *w = &window;
@@ -650,7 +759,7 @@ struct LowerAveragePool : OpRewritePattern<AveragePoolOp> {
                 l, zeroIdx,
                 b.create<arith::CeilDivSIOp>(l, b.create<arith::SubIOp>(l, lo[i], start), dil));
             Value kMax = b.create<arith::MinSIOp>(
-                l, b.create<arith::ConstantIndexOp>(l, w->kernel[i]),
+                l, b.create<arith::ConstantIndexOp>(l, *getConstantIntValue(w->kernel[i])),
                 b.create<arith::CeilDivSIOp>(l, b.create<arith::SubIOp>(l, hi[i], start), dil));
             Value taps = b.create<arith::MaxSIOp>(l, zeroIdx, b.create<arith::SubIOp>(l, kMax, kMin));
             count = b.create<arith::MulIOp>(l, count, taps);
@@ -683,7 +792,7 @@ struct LowerLpPool : OpRewritePattern<LpPoolOp> {
     if (!xType || !resultType || !isa<FloatType>(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "needs ranked float tensors");
     Location loc = op.getLoc();
-    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, op.getKernelShape(),
+    Window window = resolveWindow(rewriter, loc, op.getX(), resultType, getAsIndexOpFoldResult(getContext(), op.getKernelShape()),
                                   op.getStrides(), op.getDilations(), op.getPads(),
                                   op.getAutoPad(), op.getCeilMode() != 0);
     Type element = resultType.getElementType();

@@ -213,3 +213,41 @@ def test_bad_npy_headers_are_refused(tmp_path, shape_text, reason):
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert reason in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+CONV = build([helper.make_node("Conv", ["x", "w", "b"], ["y"], name="y", group=2, pads=[1, 0, 1, 0])],
+             [V("x", TensorProto.FLOAT, ["N", "C", "H", "W"]), V("w", TensorProto.FLOAT, ["F", "G", "K", "L"]),
+              V("b", TensorProto.FLOAT, ["B"])],
+             [V("y", TensorProto.FLOAT, None)])
+CONV_TRANSPOSE = build([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="y", group=2, strides=[2, 1])],
+                       [V("x", TensorProto.FLOAT, ["N", "C", "H", "W"]),
+                        V("w", TensorProto.FLOAT, ["D", "M", "K", "L"])],
+                       [V("y", TensorProto.FLOAT, None)])
+
+
+def test_conv_with_weights_of_runtime_shape(compiled):
+    # Weights fed as an input: kernel, channels and groups only known at run time.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 5, 6)).astype(np.float32)
+    for kernel in [(3, 3), (2, 1)]:
+        feeds = {"x": x, "w": rng.standard_normal((6, 2) + kernel).astype(np.float32),
+                 "b": rng.standard_normal(6).astype(np.float32)}
+        check_valid(compiled("conv", CONV), feeds)
+    check_refused(compiled("conv", CONV),
+                  {"x": x, "w": np.ones((6, 3, 3, 3), np.float32), "b": np.ones(6, np.float32)},
+                  "node 'y' (Conv): the input has 4 channels, the weights expect 6")
+    check_refused(compiled("conv", CONV),
+                  {"x": x, "w": np.ones((5, 2, 3, 3), np.float32), "b": np.ones(5, np.float32)},
+                  "node 'y' (Conv): W has 5 filters, not a multiple of the groups (2)")
+    check_refused(compiled("conv", CONV),
+                  {"x": x, "w": np.ones((6, 2, 3, 3), np.float32), "b": np.ones(4, np.float32)},
+                  "node 'y' (Conv): B has 4 entries for 6 filters")
+
+
+def test_conv_transpose_with_weights_of_runtime_shape(compiled):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 4, 3, 5)).astype(np.float32)
+    check_valid(compiled("convt", CONV_TRANSPOSE),
+                {"x": x, "w": rng.standard_normal((4, 3, 3, 2)).astype(np.float32)})
+    check_refused(compiled("convt", CONV_TRANSPOSE), {"x": x, "w": np.ones((6, 3, 3, 2), np.float32)},
+                  "node 'y' (ConvTranspose): the input has 4 channels, the weights expect 6")
