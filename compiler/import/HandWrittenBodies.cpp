@@ -99,6 +99,26 @@ public:
     std::string ones = op("ConstantOfShape", {count}, {one});
     return op("Reshape", {v, op("Concat", {op("Shape", {v}), ones}, {intAttr("axis", 0)})});
   }
+  std::string scalarInt(int64_t value) {
+    onnx::AttributeProto v;
+    v.set_name("value");
+    v.set_type(onnx::AttributeProto::TENSOR);
+    v.mutable_t()->set_data_type(onnx::TensorProto::INT64);
+    v.mutable_t()->add_int64_data(value);
+    return op("Constant", {}, {v});
+  }
+  /// Dims [start, end) of `v`'s shape.
+  std::string dims(const std::string &v, int64_t start, int64_t end) {
+    return op("Shape", {v}, {intAttr("start", start), intAttr("end", end)});
+  }
+  std::string concat(std::vector<std::string> parts, int64_t axis = 0) {
+    return op("Concat", std::move(parts), {intAttr("axis", axis)});
+  }
+  /// 0, 1, ..., n - 1 for a [1] tensor `n`.
+  std::string iota(const std::string &n) {
+    return op("Range", {scalarInt(0), op("Squeeze", {n, ints({0})}), scalarInt(1)});
+  }
+  const onnx::AttributeProto *attributeOrNull(llvm::StringRef name) const { return attribute(name); }
   std::string unsqueezeLast(const std::string &v) {
     return op("Reshape", {v, op("Concat", {op("Shape", {v}), ints({1})}, {intAttr("axis", 0)})});
   }
@@ -277,6 +297,67 @@ std::vector<onnx::NodeProto> qlinearConv(const onnx::NodeProto &node, UniqueName
   return b.nodes;
 }
 
+/// CausalConvWithState(input [N, C, L], weight [C, 1, K], bias, past_state
+/// [N, C, K-1]): P = past_state (or K-1 zeros) followed by the input along
+/// time; output[n, c, t] = sum_k P[n, c, t + k] * weight[c, 0, k] + bias[c],
+/// then SiLU if asked; present_state = the last K-1 steps of P. Written as a
+/// gather of the K-wide windows, which needs neither C nor K at compile time
+/// (a grouped Conv would need C as its group).
+std::vector<onnx::NodeProto> causalConvWithState(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  const std::string &x = node.input(0), &weight = node.input(1);
+  std::string bias = input(node, 2), past = input(node, 3);
+  std::string k = b.dims(weight, 2, 3);
+  std::string history = b.sub(k, b.ints({1}));
+  std::string padded = past.empty()
+                           ? b.op("Pad", {x, b.concat({b.ints({0, 0}), history, b.ints({0, 0, 0})})})
+                           : b.concat({past, x}, 2);
+  // windows[t, k] = t + k
+  std::string steps = b.op("Unsqueeze", {b.iota(b.dims(x, 2, 3)), b.ints({1})});
+  std::string taps = b.op("Unsqueeze", {b.iota(k), b.ints({0})});
+  std::string windows = b.op("Gather", {padded, b.add(steps, taps)}, {Body::intAttr("axis", 2)});
+  std::string y = b.op("ReduceSum", {b.mul(windows, weight), b.ints({3})}, {Body::intAttr("keepdims", 0)});
+  if (!bias.empty())
+    y = b.add(y, b.op("Unsqueeze", {bias, b.ints({1})}));
+  std::string activation = b.stringAttr("activation", "none");
+  if (activation == "silu" || activation == "swish")
+    y = b.mul(y, b.op("Sigmoid", {y}));
+  b.op("Identity", {y}, {}, node.output(0));
+  if (node.output_size() > 1 && !node.output(1).empty()) {
+    std::string length = b.dims(padded, 2, 3);
+    b.op("Slice", {padded, b.sub(length, history), length, b.ints({2})}, {}, node.output(1));
+  }
+  return b.nodes;
+}
+
+/// CenterCropPad(input, shape): pad each listed axis symmetrically up to
+/// `shape` (the extra element on the end), then crop centrally to it (the
+/// extra element off the end), as the ONNX function does.
+std::vector<onnx::NodeProto> centerCropPad(const onnx::NodeProto &node, UniqueNames &names) {
+  Body b(node, names);
+  const std::string &x = node.input(0);
+  std::string target = b.cast(node.input(1), onnx::TensorProto::INT64);
+  const onnx::AttributeProto *axesAttr = b.attributeOrNull("axes");
+  std::string axes = axesAttr ? b.ints({axesAttr->ints().begin(), axesAttr->ints().end()}) : "";
+  auto sizesOf = [&](const std::string &v) {
+    std::string shape = b.op("Shape", {v});
+    return axes.empty() ? shape : b.op("Gather", {shape, axes});
+  };
+  auto withAxes = [&](std::vector<std::string> inputs) {
+    if (!axes.empty())
+      inputs.push_back(axes);
+    return inputs;
+  };
+  std::string sizes = sizesOf(x);
+  std::string padding = b.sub(b.op("Max", {sizes, target}), sizes);
+  std::string before = b.div(padding, b.ints({2}));
+  std::string pads = b.concat({before, b.sub(padding, before)});
+  std::string padded = b.op("Pad", withAxes({x, pads, ""}));
+  std::string start = b.div(b.sub(sizesOf(padded), target), b.ints({2}));
+  b.op("Slice", withAxes({padded, start, b.add(start, target)}), {}, node.output(0));
+  return b.nodes;
+}
+
 } // namespace
 
 HandWrittenBody handWrittenBodyOf(llvm::StringRef domain, llvm::StringRef opType) {
@@ -287,6 +368,8 @@ HandWrittenBody handWrittenBodyOf(llvm::StringRef domain, llvm::StringRef opType
         .Case("QLinearMatMul", qlinearMatMul)
         .Case("ConvInteger", convInteger)
         .Case("QLinearConv", qlinearConv)
+        .Case("CausalConvWithState", causalConvWithState)
+        .Case("CenterCropPad", centerCropPad)
         .Default(nullptr);
   if (domain == "ai.onnx.preview.training") {
     if (opType == "Adagrad")
