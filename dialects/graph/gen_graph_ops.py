@@ -68,6 +68,7 @@ OPS = {
     "ConstantOfShape": {"folder": True}, "Shape": {"folder": True},
     "Size": {"folder": True}, "Expand": {"folder": True}, "Tile": {},
     "Range": {"folder": True}, "Pad": {"verifier": True}, "Resize": {"verifier": True},
+    "GridSample": {"verifier": True},
     "ArgMax": {}, "ArgMin": {}, "Trilu": {}, "CumSum": {}, "CumProd": {},
     # Indexing: gathers, scatters, selections.
     "GatherElements": {}, "GatherND": {}, "ScatterElements": {"verifier": True},

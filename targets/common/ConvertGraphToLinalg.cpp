@@ -39,6 +39,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateResizeToLinalgPatterns(patterns);
   populateIndexingToLinalgPatterns(patterns);
   populateQuantizationToLinalgPatterns(patterns);
+  populateGridSampleToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }

@@ -666,6 +666,42 @@ LogicalResult ResizeOp::verify() {
   return success();
 }
 
+LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                             Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  // Y is [N, C, grid dims 1..r]: X's batch and channels at the grid's points.
+  auto x = ranked(adaptor.getX());
+  auto grid = ranked(adaptor.getGrid());
+  Type element = infer::elementOf(adaptor.getX());
+  if (!x || !grid) {
+    types.push_back(unranked(element));
+    return success();
+  }
+  if (x.getRank() < 3 || grid.getRank() != x.getRank())
+    return emitOptionalError(loc, "expected X of rank 3 or more and a grid of the same rank, got ",
+                             x.getRank(), " and ", grid.getRank());
+  int64_t spatial = x.getRank() - 2;
+  if (!grid.isDynamicDim(grid.getRank() - 1) && grid.getDimSize(grid.getRank() - 1) != spatial)
+    return emitOptionalError(loc, "the grid's last dim is ", grid.getDimSize(grid.getRank() - 1),
+                             "; X has ", spatial, " spatial dims");
+  SmallVector<int64_t> shape{x.getDimSize(0), x.getDimSize(1)};
+  for (int64_t i = 1; i <= spatial; ++i)
+    shape.push_back(grid.getDimSize(i));
+  if (shape[0] == ShapedType::kDynamic)
+    shape[0] = grid.getDimSize(0);
+  types.push_back(makeTensor(shape, element));
+  return success();
+}
+
+LogicalResult GridSampleOp::verify() {
+  StringRef mode = getMode(), padding = getPaddingMode();
+  // Opset 16 said bilinear and bicubic.
+  if (!llvm::is_contained({"nearest", "linear", "cubic", "bilinear", "bicubic"}, mode))
+    return emitOpError("unknown mode '") << mode << "'";
+  if (!llvm::is_contained({"zeros", "border", "reflection"}, padding))
+    return emitOpError("unknown padding_mode '") << padding << "'";
+  return success();
+}
+
 template <typename Adaptor>
 static LogicalResult inferArgReduce(MLIRContext *ctx, std::optional<Location> loc,
                                     Adaptor adaptor, SmallVectorImpl<Type> &types) {
