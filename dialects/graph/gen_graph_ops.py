@@ -69,6 +69,8 @@ OPS = {
     "Size": {"folder": True}, "Expand": {"folder": True}, "Tile": {},
     "Range": {"folder": True}, "Pad": {"verifier": True}, "Resize": {"verifier": True},
     "GridSample": {"verifier": True},
+    # Recurrences, lowered to a loop over time.
+    "RNN": {"verifier": True}, "GRU": {"verifier": True}, "LSTM": {"verifier": True},
     "ArgMax": {}, "ArgMin": {}, "Trilu": {}, "CumSum": {}, "CumProd": {},
     # Indexing: gathers, scatters, selections.
     "GatherElements": {}, "GatherND": {}, "ScatterElements": {"verifier": True},

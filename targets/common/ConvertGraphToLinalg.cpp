@@ -40,6 +40,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateIndexingToLinalgPatterns(patterns);
   populateQuantizationToLinalgPatterns(patterns);
   populateGridSampleToLinalgPatterns(patterns);
+  populateRecurrenceToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }

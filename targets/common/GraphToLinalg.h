@@ -22,6 +22,7 @@ void populateResizeToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateQuantizationToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGridSampleToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateRecurrenceToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);

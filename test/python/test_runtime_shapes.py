@@ -251,3 +251,29 @@ def test_conv_transpose_with_weights_of_runtime_shape(compiled):
                 {"x": x, "w": rng.standard_normal((4, 3, 3, 2)).astype(np.float32)})
     check_refused(compiled("convt", CONV_TRANSPOSE), {"x": x, "w": np.ones((6, 3, 3, 2), np.float32)},
                   "node 'y' (ConvTranspose): the input has 4 channels, the weights expect 6")
+
+
+LSTM = build([helper.make_node("LSTM", ["x", "w", "r", "b", "lens"], ["y", "yh", "yc"], name="y",
+                               hidden_size=3, direction="bidirectional")],
+             [V("x", TensorProto.FLOAT, ["T", "B", "I"]), V("w", TensorProto.FLOAT, [2, 12, "I"]),
+              V("r", TensorProto.FLOAT, [2, 12, 3]), V("b", TensorProto.FLOAT, [2, 24]),
+              V("lens", TensorProto.INT32, ["B"])],
+             [V("y", TensorProto.FLOAT, None), V("yh", TensorProto.FLOAT, None),
+              V("yc", TensorProto.FLOAT, None)])
+
+
+def test_lstm_with_sequence_lengths(compiled):
+    # Batches shorter than the sequence keep their state; Y is 0 past them,
+    # and the reverse direction starts at each batch's own last step.
+    rng = np.random.default_rng(2)
+    feeds = {"x": rng.standard_normal((5, 3, 2)).astype(np.float32),
+             "w": rng.standard_normal((2, 12, 2)).astype(np.float32),
+             "r": rng.standard_normal((2, 12, 3)).astype(np.float32),
+             "b": rng.standard_normal((2, 24)).astype(np.float32),
+             "lens": np.array([5, 2, 0], np.int32)}
+    model, onnx_model = compiled("lstm", LSTM)
+    got = model.run(feeds)
+    for name, want in zip(["y", "yh", "yc"], reference(onnx_model, feeds)):
+        np.testing.assert_allclose(got[name], want, rtol=1e-5, atol=1e-6)
+    check_refused(compiled("lstm", LSTM), dict(feeds, lens=np.array([5, 6, 1], np.int32)),
+                  "node 'y' (LSTM): sequence_lens[1] is 6, outside [0, 5]")

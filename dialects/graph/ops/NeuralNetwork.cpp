@@ -452,3 +452,84 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 }
 
 } // namespace ingot::graph
+
+//===----------------------------------------------------------------------===//
+// RNN, GRU, LSTM
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Y [T, D, B, H] (layout 1: [B, T, D, H]) and the final states [D, B, H]
+/// (layout 1: [B, D, H]) for the results present.
+template <typename Adaptor>
+LogicalResult inferRecurrence(std::optional<Location> loc, Adaptor adaptor, int64_t gates,
+                              SmallVectorImpl<Type> &types) {
+  Type element = infer::elementOf(adaptor.getX());
+  auto x = ranked(adaptor.getX());
+  auto w = ranked(adaptor.getW());
+  auto r = ranked(adaptor.getR());
+  StringRef direction = adaptor.getDirection();
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    return emitOptionalError(loc, "unknown direction '", direction, "'");
+  int64_t directions = direction == "bidirectional" ? 2 : 1;
+  bool batchFirst = adaptor.getLayout() != 0;
+  if ((x && x.getRank() != 3) || (w && w.getRank() != 3) || (r && r.getRank() != 3))
+    return emitOptionalError(loc, "expected X, W and R of rank 3");
+  int64_t hidden = ShapedType::kDynamic;
+  if (auto attr = adaptor.getHiddenSize())
+    hidden = (int64_t)*attr;
+  else if (r && !r.isDynamicDim(2))
+    hidden = r.getDimSize(2);
+  else if (w && !w.isDynamicDim(1))
+    hidden = w.getDimSize(1) / gates;
+  if (w && !w.isDynamicDim(1) && hidden != ShapedType::kDynamic && w.getDimSize(1) != gates * hidden)
+    return emitOptionalError(loc, "W dim 1 is ", w.getDimSize(1), "; ", gates, " gates of ", hidden,
+                             " need ", gates * hidden);
+  if (w && !w.isDynamicDim(0) && w.getDimSize(0) != directions)
+    return emitOptionalError(loc, "W dim 0 is ", w.getDimSize(0), " for ", directions, " direction(s)");
+  int64_t steps = x ? x.getDimSize(batchFirst ? 1 : 0) : ShapedType::kDynamic;
+  int64_t batch = x ? x.getDimSize(batchFirst ? 0 : 1) : ShapedType::kDynamic;
+  const auto &segments = adaptor.getProperties().resultSegmentSizes;
+  if (segments[0])
+    types.push_back(batchFirst ? makeTensor({batch, steps, directions, hidden}, element)
+                               : makeTensor({steps, directions, batch, hidden}, element));
+  for (size_t i = 1; i < std::size(segments); ++i)
+    if (segments[i])
+      types.push_back(batchFirst ? makeTensor({batch, directions, hidden}, element)
+                                 : makeTensor({directions, batch, hidden}, element));
+  return success();
+}
+
+LogicalResult verifyActivations(Operation *op, std::optional<ArrayAttr> activations, int64_t perDirection,
+                                StringRef direction) {
+  if (!activations)
+    return success();
+  int64_t expected = perDirection * (direction == "bidirectional" ? 2 : 1);
+  if ((int64_t)activations->size() != expected)
+    return op->emitOpError("expected ") << expected << " activations, got " << activations->size();
+  for (Attribute a : *activations) {
+    StringRef name = cast<StringAttr>(a).getValue();
+    if (!llvm::is_contained({"Relu", "Tanh", "Sigmoid", "Affine", "LeakyRelu", "ThresholdedRelu",
+                             "ScaledTanh", "HardSigmoid", "Elu", "Softsign", "Softplus"}, name))
+      return op->emitOpError("unknown activation '") << name << "'";
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult RNNOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  return inferRecurrence(loc, adaptor, 1, types);
+}
+LogicalResult GRUOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  return inferRecurrence(loc, adaptor, 3, types);
+}
+LogicalResult LSTMOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  return inferRecurrence(loc, adaptor, 4, types);
+}
+LogicalResult RNNOp::verify() { return verifyActivations(*this, getActivations(), 1, getDirection()); }
+LogicalResult GRUOp::verify() { return verifyActivations(*this, getActivations(), 2, getDirection()); }
+LogicalResult LSTMOp::verify() { return verifyActivations(*this, getActivations(), 3, getDirection()); }
