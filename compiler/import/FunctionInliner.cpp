@@ -130,7 +130,11 @@ bool hasFunctionBody(llvm::StringRef domain, llvm::StringRef opType) {
   return (domain.empty() || domain == "ai.onnx") && functionOf(opType) != nullptr;
 }
 
-UniqueNames::UniqueNames(const onnx::GraphProto &graph) {
+UniqueNames::UniqueNames(const onnx::GraphProto &graph) { collect(graph); }
+
+void UniqueNames::collect(const onnx::GraphProto &graph) {
+  // Subgraphs share the model's names: a name made for one must not shadow
+  // a value of another that it reads.
   for (const auto &input : graph.input())
     used.insert(input.name());
   for (const auto &init : graph.initializer())
@@ -139,6 +143,9 @@ UniqueNames::UniqueNames(const onnx::GraphProto &graph) {
     used.insert(node.name());
     for (const auto &output : node.output())
       used.insert(output);
+    for (const auto &attr : node.attribute())
+      if (attr.has_g())
+        collect(attr.g());
   }
 }
 

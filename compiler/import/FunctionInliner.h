@@ -46,6 +46,7 @@ public:
   std::string make(llvm::StringRef hint);
 
 private:
+  void collect(const onnx::GraphProto &graph);
   std::set<std::string> used;
   int64_t counter = 0;
 };

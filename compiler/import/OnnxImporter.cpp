@@ -26,6 +26,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -36,6 +37,8 @@
 #include "onnx/shape_inference/implementation.h"
 #include "onnx/version_converter/convert.h"
 
+#include <functional>
+#include <limits>
 #include <queue>
 
 using namespace mlir;
@@ -65,6 +68,61 @@ std::string oneLine(StringRef message) {
 /// ONNX ops the importer builds as other graph ops.
 bool isBuiltAsOtherOp(StringRef opType) { return opType == "CastLike" || opType == "Scatter"; }
 
+/// Ops whose subgraphs become regions (built by buildControlFlow).
+bool isControlFlow(StringRef opType) { return opType == "If" || opType == "Loop" || opType == "Scan"; }
+
+/// The subgraphs a node holds (If's branches, Loop's and Scan's bodies).
+SmallVector<onnx::GraphProto *> subgraphsOf(onnx::NodeProto &node) {
+  SmallVector<onnx::GraphProto *> graphs;
+  for (auto &attr : *node.mutable_attribute())
+    if (attr.has_g())
+      graphs.push_back(attr.mutable_g());
+  return graphs;
+}
+SmallVector<const onnx::GraphProto *> subgraphsOf(const onnx::NodeProto &node) {
+  SmallVector<const onnx::GraphProto *> graphs;
+  for (const auto &attr : node.attribute())
+    if (attr.has_g())
+      graphs.push_back(&attr.g());
+  return graphs;
+}
+
+/// Names a graph reads from its enclosing scopes: used by a node (or a
+/// nested subgraph) and defined by none of its inputs, initializers, nodes.
+void collectOuterNames(const onnx::GraphProto &graph, llvm::StringSet<> &outer) {
+  llvm::StringSet<> defined;
+  for (const auto &input : graph.input())
+    defined.insert(input.name());
+  for (const auto &init : graph.initializer())
+    defined.insert(init.name());
+  for (const auto &node : graph.node())
+    for (const auto &output : node.output())
+      defined.insert(output);
+  llvm::StringSet<> used;
+  for (const auto &node : graph.node()) {
+    for (const auto &input : node.input())
+      used.insert(input);
+    for (const onnx::GraphProto *sub : subgraphsOf(node))
+      collectOuterNames(*sub, used);
+  }
+  for (const auto &output : graph.output())
+    used.insert(output.name());
+  for (const auto &name : used)
+    if (!name.getKey().empty() && !defined.contains(name.getKey()))
+      outer.insert(name.getKey());
+}
+
+/// A node's inputs, with the values its subgraphs read from outside.
+SmallVector<std::string> inputsOf(const onnx::NodeProto &node) {
+  SmallVector<std::string> inputs(node.input().begin(), node.input().end());
+  llvm::StringSet<> outer;
+  for (const onnx::GraphProto *sub : subgraphsOf(node))
+    collectOuterNames(*sub, outer);
+  for (const auto &name : outer)
+    inputs.push_back(name.getKey().str());
+  return inputs;
+}
+
 class Importer {
 public:
   Importer(MLIRContext &ctx, StringRef path, const ImportOptions &options)
@@ -93,8 +151,14 @@ private:
   }
 
   LogicalResult checkOpset(const onnx::ModelProto &model);
-  LogicalResult checkStructure(const onnx::GraphProto &graph);
-  LogicalResult sortNodes(const onnx::GraphProto &graph);
+  LogicalResult checkStructure(const onnx::GraphProto &graph, const llvm::StringSet<> &outer = {});
+  LogicalResult sortNodes(const onnx::GraphProto &graph, std::vector<int> &sorted,
+                          const llvm::StringSet<> &outer = {});
+  LogicalResult upgradeGraph(onnx::GraphProto &graph, UniqueNames &names, int64_t opset);
+  LogicalResult buildControlFlow(const onnx::NodeProto &node);
+  LogicalResult buildRegion(const onnx::NodeProto &node, const onnx::GraphProto &graph, Region &region,
+                            ArrayRef<Type> argTypes, SmallVectorImpl<Value> &yielded);
+  Type subgraphInputType(const onnx::ValueInfoProto &input, Type fallback);
   LogicalResult normalise(onnx::ModelProto &model);
   LogicalResult upgradeToCanonical(onnx::GraphProto &graph);
   void adaptLegacyPRelu(onnx::GraphProto &graph);
@@ -153,8 +217,10 @@ LogicalResult Importer::checkOpset(const onnx::ModelProto &model) {
   return success();
 }
 
-LogicalResult Importer::checkStructure(const onnx::GraphProto &graph) {
+LogicalResult Importer::checkStructure(const onnx::GraphProto &graph, const llvm::StringSet<> &outer) {
   llvm::StringSet<> known;
+  for (const auto &name : outer)
+    known.insert(name.getKey());
   for (const auto &input : graph.input())
     known.insert(input.name());
   for (const auto &init : graph.initializer())
@@ -183,30 +249,41 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &graph) {
              failure();
     const OpInfo *info = lookupOp(node.op_type());
     if (!info && !hasFunctionBody(node.domain(), node.op_type()) &&
-        !isBuiltAsOtherOp(node.op_type()))
+        !isBuiltAsOtherOp(node.op_type()) && !isControlFlow(node.op_type()))
       return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
     // Where the model's opset already has the canonical definition of the op,
     // check its attributes now, before the ONNX checker words it less clearly.
     if (info && info->sinceVersion <= sourceOpset && node.op_type() != "Constant" &&
         failed(validateAttributes(node, *info)))
       return failure();
-    for (const auto &input : node.input())
+    for (const auto &input : inputsOf(node))
       if (!input.empty() && !known.contains(input) && !producers.count(input))
         return nodeError(node) << "input '" << input
                                << "' is not produced by any node, graph input or initializer",
                failure();
+    // A subgraph sees everything of the graphs around it.
+    if (!subgraphsOf(node).empty()) {
+      llvm::StringSet<> visible = known;
+      for (const auto &entry : producers)
+        visible.insert(entry.getKey());
+      for (const onnx::GraphProto *sub : subgraphsOf(node))
+        if (failed(checkStructure(*sub, visible)))
+          return failure();
+    }
   }
   for (const auto &output : graph.output())
     if (!known.contains(output.name()) && !producers.count(output.name()))
       return fileError() << "graph output '" << output.name() << "' is never produced",
              failure();
-  return sortNodes(graph);
+  std::vector<int> sorted;
+  return sortNodes(graph, sorted, outer);
 }
 
-LogicalResult Importer::sortNodes(const onnx::GraphProto &graph) {
+LogicalResult Importer::sortNodes(const onnx::GraphProto &graph, std::vector<int> &order,
+                                  const llvm::StringSet<> &outer) {
   // Kahn's algorithm, keeping the file's order among ready nodes: many
   // exporters do not sort, and a cycle must be reported, not looped on.
-  llvm::StringSet<> available;
+  llvm::StringSet<> available = outer;
   for (const auto &input : graph.input())
     available.insert(input.name());
   for (const auto &init : graph.initializer())
@@ -216,7 +293,7 @@ LogicalResult Importer::sortNodes(const onnx::GraphProto &graph) {
   SmallVector<int> pending(numNodes, 0);
   for (int i = 0; i < numNodes; ++i) {
     llvm::StringSet<> distinct;
-    for (const auto &input : graph.node(i).input())
+    for (const auto &input : inputsOf(graph.node(i)))
       if (!input.empty() && !available.contains(input) && distinct.insert(input).second) {
         consumers[input].push_back(i);
         ++pending[i];
@@ -324,12 +401,20 @@ LogicalResult Importer::upgradeToCanonical(onnx::GraphProto &graph) {
   // The version converter brought older models to 17.
   int64_t opset = std::max(sourceOpset, kOnnxLibraryOpset);
   UniqueNames names(graph);
+  return upgradeGraph(graph, names, opset);
+}
+
+LogicalResult Importer::upgradeGraph(onnx::GraphProto &graph, UniqueNames &names, int64_t opset) {
+  for (onnx::NodeProto &node : *graph.mutable_node())
+    for (onnx::GraphProto *sub : subgraphsOf(node))
+      if (failed(upgradeGraph(*sub, names, opset)))
+        return failure();
   for (onnx::NodeProto &node : *graph.mutable_node())
     adaptToCanonicalOpset(node, opset, graph, names);
   materializeInferenceMasks(graph, names);
   InlineHooks hooks;
   auto isNative = [](StringRef opType) {
-    return lookupOp(opType) != nullptr || isBuiltAsOtherOp(opType);
+    return lookupOp(opType) != nullptr || isBuiltAsOtherOp(opType) || isControlFlow(opType);
   };
   auto adapt = [&](onnx::NodeProto &node, int64_t bodyOpset) {
     adaptToCanonicalOpset(node, bodyOpset, graph, names);
@@ -344,6 +429,13 @@ LogicalResult Importer::upgradeToCanonical(onnx::GraphProto &graph) {
   for (const auto &node : graph.node())
     if (!isNative(node.op_type()))
       return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
+  // Bodies inlined here may hold subgraphs of their own (Range's Loop).
+  for (onnx::NodeProto &node : *graph.mutable_node())
+    for (onnx::GraphProto *sub : subgraphsOf(node))
+      for (const auto &inner : sub->node())
+        if (!isNative(inner.op_type()) && hasFunctionBody(inner.domain(), inner.op_type()))
+          if (failed(upgradeGraph(*sub, names, opset)))
+            return failure();
   return success();
 }
 
@@ -550,6 +642,8 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
     to->set_i(*dtype);
     return buildNode(cast);
   }
+  if (isControlFlow(node.op_type()))
+    return buildControlFlow(node);
   const OpInfo &info = *lookupOp(node.op_type());
   Location loc = locationOf(node);
   OperationState state(loc, info.mlirName);
@@ -672,17 +766,315 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
 }
 
 //===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+/// The type a subgraph declares for an input, where it declares a shape;
+/// else `fallback` (what the op passes in).
+Type Importer::subgraphInputType(const onnx::ValueInfoProto &input, Type fallback) {
+  if (input.type().has_tensor_type() && input.type().tensor_type().has_shape() &&
+      graph::getElementTypeForOnnx(&ctx, input.type().tensor_type().elem_type()))
+    if (Type declared = convertType(input.type(), input.name(), nullptr))
+      if (getElementTypeOrSelf(declared) == getElementTypeOrSelf(fallback))
+        return declared;
+  return fallback;
+}
+
+/// Builds `graph` into `region`'s one block, its inputs as the block's
+/// arguments; values of the enclosing graphs are read directly, and the
+/// names the subgraph defines are forgotten after it.
+LogicalResult Importer::buildRegion(const onnx::NodeProto &node, const onnx::GraphProto &graph, Region &region,
+                                    ArrayRef<Type> argTypes, SmallVectorImpl<Value> &yielded) {
+  if ((size_t)graph.input_size() != argTypes.size())
+    return nodeError(node) << "subgraph '" << graph.name() << "' takes " << graph.input_size()
+                           << " inputs, expected " << argTypes.size(),
+           failure();
+  Block *block = new Block();
+  region.push_back(block);
+  for (Type type : argTypes)
+    block->addArgument(type, locationOf(node));
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(block);
+  llvm::StringMap<Value> outerValues = values;
+  llvm::StringMap<const onnx::TensorProto *> outerInitializers = initializers;
+  auto restore = llvm::make_scope_exit([&] {
+    values = std::move(outerValues);
+    initializers = std::move(outerInitializers);
+  });
+  for (const auto &init : graph.initializer())
+    initializers[init.name()] = &init;
+  for (auto [input, arg] : llvm::zip(graph.input(), block->getArguments()))
+    values[input.name()] = arg;
+  llvm::StringSet<> outer;
+  for (const auto &entry : values)
+    outer.insert(entry.getKey());
+  for (const auto &entry : initializers)
+    outer.insert(entry.getKey());
+  std::vector<int> sorted;
+  if (failed(sortNodes(graph, sorted, outer)))
+    return failure();
+  for (int index : sorted)
+    if (failed(buildNode(graph.node(index))))
+      return failure();
+  for (const auto &output : graph.output()) {
+    Value value = lookupValue(output.name());
+    if (!value)
+      return nodeError(node) << "subgraph output '" << output.name() << "' is never produced", failure();
+    yielded.push_back(value);
+  }
+  builder.create<graph::YieldOp>(locationOf(node), yielded);
+  return success();
+}
+
+namespace {
+/// The same element type and rank, dims kept where `a` and `b` agree.
+Type mergeTypes(Type a, Type b) {
+  if (a == b)
+    return a;
+  auto ra = dyn_cast<RankedTensorType>(a), rb = dyn_cast<RankedTensorType>(b);
+  if (!ra || !rb || ra.getRank() != rb.getRank() || ra.getElementType() != rb.getElementType())
+    return UnrankedTensorType::get(getElementTypeOrSelf(a));
+  SmallVector<int64_t> shape;
+  for (auto [x, y] : llvm::zip(ra.getShape(), rb.getShape()))
+    shape.push_back(x == y ? x : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, ra.getElementType());
+}
+
+Type withAllDimsDynamic(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked)
+    return type;
+  return RankedTensorType::get(SmallVector<int64_t>(ranked.getRank(), ShapedType::kDynamic),
+                               ranked.getElementType());
+}
+
+const onnx::GraphProto *graphAttr(const onnx::NodeProto &node, StringRef name) {
+  for (const auto &attr : node.attribute())
+    if (attr.name() == name && attr.has_g())
+      return &attr.g();
+  return nullptr;
+}
+
+SmallVector<int64_t> intsAttr(const onnx::NodeProto &node, StringRef name) {
+  for (const auto &attr : node.attribute())
+    if (attr.name() == name)
+      return SmallVector<int64_t>(attr.ints().begin(), attr.ints().end());
+  return {};
+}
+} // namespace
+
+LogicalResult Importer::buildControlFlow(const onnx::NodeProto &node) {
+  Location loc = locationOf(node);
+  StringRef opType = node.op_type();
+  SmallVector<Value> operands;
+  for (const auto &input : node.input()) {
+    if (input.empty()) {
+      operands.push_back(Value());
+      continue;
+    }
+    Value value = lookupValue(input);
+    if (!value)
+      return failure();
+    operands.push_back(value);
+  }
+  auto subgraph = [&](StringRef name) -> const onnx::GraphProto * {
+    const onnx::GraphProto *g = graphAttr(node, name);
+    if (!g)
+      nodeError(node) << "missing subgraph attribute '" << name << "'";
+    return g;
+  };
+  Operation *op = nullptr;
+  SmallVector<Type> resultTypes;
+  if (opType == "If") {
+    const onnx::GraphProto *thenGraph = subgraph("then_branch"), *elseGraph = subgraph("else_branch");
+    if (!thenGraph || !elseGraph)
+      return failure();
+    if (operands.size() != 1 || !operands[0])
+      return nodeError(node) << "expects 1 input (cond), got " << node.input_size(), failure();
+    auto ifOp = builder.create<graph::IfOp>(loc, SmallVector<Type>(node.output_size(), UnrankedTensorType::get(builder.getF32Type())),
+                                            operands[0]);
+    op = ifOp;
+    SmallVector<Value> thenValues, elseValues;
+    if (failed(buildRegion(node, *thenGraph, ifOp.getThenBranch(), {}, thenValues)) ||
+        failed(buildRegion(node, *elseGraph, ifOp.getElseBranch(), {}, elseValues)))
+      return failure();
+    if (thenValues.size() != (size_t)node.output_size() || elseValues.size() != (size_t)node.output_size())
+      return nodeError(node) << "the branches yield " << thenValues.size() << " and " << elseValues.size()
+                             << " values for " << node.output_size() << " outputs",
+             failure();
+    for (auto [t, e] : llvm::zip(thenValues, elseValues))
+      resultTypes.push_back(mergeTypes(t.getType(), e.getType()));
+  } else if (opType == "Loop") {
+    const onnx::GraphProto *body = subgraph("body");
+    if (!body)
+      return failure();
+    if (operands.size() < 2)
+      return nodeError(node) << "expects at least 2 inputs (M, cond), got " << node.input_size(), failure();
+    // An absent trip count or condition: no limit.
+    if (!operands[0]) {
+      auto type = RankedTensorType::get({}, builder.getI64Type());
+      operands[0] = builder.create<graph::ConstantOp>(
+          loc, type, DenseElementsAttr::get(type, builder.getI64IntegerAttr(std::numeric_limits<int64_t>::max())));
+    }
+    if (!operands[1]) {
+      auto type = RankedTensorType::get({}, builder.getI1Type());
+      operands[1] = builder.create<graph::ConstantOp>(loc, type, DenseElementsAttr::get(type, true));
+    }
+    for (size_t i = 2; i < operands.size(); ++i)
+      if (!operands[i])
+        return nodeError(node) << "loop-carried input " << i - 2 << " is empty", failure();
+    size_t carried = operands.size() - 2;
+    if ((size_t)body->input_size() != carried + 2 || (size_t)body->output_size() < carried + 1)
+      return nodeError(node) << "body takes " << body->input_size() << " inputs and yields " << body->output_size()
+                             << " outputs; " << carried << " carried values need " << carried + 2 << " and at least "
+                             << carried + 1,
+             failure();
+    SmallVector<Type> argTypes{subgraphInputType(body->input(0), RankedTensorType::get({}, builder.getI64Type())),
+                               subgraphInputType(body->input(1), RankedTensorType::get({}, builder.getI1Type()))};
+    for (size_t i = 0; i < carried; ++i)
+      argTypes.push_back(subgraphInputType(body->input(2 + i), withAllDimsDynamic(operands[2 + i].getType())));
+    auto loopOp = builder.create<graph::LoopOp>(
+        loc, SmallVector<Type>(node.output_size(), UnrankedTensorType::get(builder.getF32Type())), operands[0],
+        operands[1], ArrayRef<Value>(operands).drop_front(2));
+    op = loopOp;
+    SmallVector<Value> yielded;
+    if (failed(buildRegion(node, *body, loopOp.getBody(), argTypes, yielded)))
+      return failure();
+    if ((size_t)node.output_size() != yielded.size() - 1)
+      return nodeError(node) << "has " << node.output_size() << " outputs; its body yields "
+                             << yielded.size() - 1 << " values after the condition",
+             failure();
+    for (size_t i = 0; i < carried; ++i)
+      resultTypes.push_back(argTypes[2 + i]);
+    for (size_t i = 1 + carried; i < yielded.size(); ++i) {
+      auto slice = dyn_cast<RankedTensorType>(yielded[i].getType());
+      if (!slice) {
+        resultTypes.push_back(yielded[i].getType());
+        continue;
+      }
+      SmallVector<int64_t> shape{ShapedType::kDynamic};
+      llvm::append_range(shape, slice.getShape());
+      resultTypes.push_back(RankedTensorType::get(shape, slice.getElementType()));
+    }
+  } else {
+    const onnx::GraphProto *body = subgraph("body");
+    if (!body)
+      return failure();
+    if (sourceOpset < 9)
+      return nodeError(node) << "Scan before opset 9 (batched, with sequence_lens) is not supported", failure();
+    int64_t scanned = 0;
+    for (const auto &attr : node.attribute())
+      if (attr.name() == "num_scan_inputs")
+        scanned = attr.i();
+    int64_t states = (int64_t)operands.size() - scanned;
+    if (scanned < 1 || states < 0)
+      return nodeError(node) << "num_scan_inputs is " << scanned << " for " << operands.size() << " inputs",
+             failure();
+    for (Value v : operands)
+      if (!v || !isa<RankedTensorType>(v.getType()))
+        return nodeError(node) << "needs ranked inputs", failure();
+    int64_t outputs = node.output_size() - states;
+    if (outputs < 0)
+      return nodeError(node) << "has fewer outputs than states", failure();
+    auto axesOr = [&](StringRef name, int64_t count) {
+      SmallVector<int64_t> v = intsAttr(node, name);
+      if (v.empty())
+        v.assign(count, 0);
+      return v;
+    };
+    SmallVector<int64_t> inAxes = axesOr("scan_input_axes", scanned), inDirs = axesOr("scan_input_directions", scanned);
+    SmallVector<int64_t> outAxes = axesOr("scan_output_axes", outputs), outDirs = axesOr("scan_output_directions", outputs);
+    if ((int64_t)inAxes.size() != scanned || (int64_t)inDirs.size() != scanned ||
+        (int64_t)outAxes.size() != outputs || (int64_t)outDirs.size() != outputs)
+      return nodeError(node) << "expected one axis and direction per scan input and output", failure();
+    SmallVector<Type> argTypes;
+    for (int64_t i = 0; i < states; ++i)
+      argTypes.push_back(subgraphInputType(body->input(i), operands[i].getType()));
+    int64_t length = ShapedType::kDynamic;
+    for (int64_t i = 0; i < scanned; ++i) {
+      auto type = cast<RankedTensorType>(operands[states + i].getType());
+      std::optional<int64_t> axis = graph::normalizeAxis(inAxes[i], type.getRank());
+      if (!axis)
+        return nodeError(node) << "scan_input_axes[" << i << "] = " << inAxes[i] << " is out of range for rank "
+                               << type.getRank(),
+               failure();
+      inAxes[i] = *axis;
+      SmallVector<int64_t> shape(type.getShape());
+      if (length == ShapedType::kDynamic)
+        length = shape[*axis];
+      shape.erase(shape.begin() + *axis);
+      if (states + i >= body->input_size())
+        return nodeError(node) << "body takes " << body->input_size() << " inputs, expected "
+                               << states + scanned,
+               failure();
+      argTypes.push_back(subgraphInputType(body->input(states + i), RankedTensorType::get(shape, type.getElementType())));
+    }
+    auto scanOp = builder.create<graph::ScanOp>(
+        loc, SmallVector<Type>(node.output_size(), UnrankedTensorType::get(builder.getF32Type())), operands,
+        builder.getI64IntegerAttr(scanned), builder.getDenseI64ArrayAttr(inAxes),
+        builder.getDenseI64ArrayAttr(inDirs), builder.getDenseI64ArrayAttr(outAxes),
+        builder.getDenseI64ArrayAttr(outDirs));
+    op = scanOp;
+    SmallVector<Value> yielded;
+    if (failed(buildRegion(node, *body, scanOp.getBody(), argTypes, yielded)))
+      return failure();
+    if (yielded.size() != (size_t)node.output_size())
+      return nodeError(node) << "body yields " << yielded.size() << " values for " << node.output_size()
+                             << " outputs",
+             failure();
+    for (int64_t i = 0; i < states; ++i)
+      resultTypes.push_back(argTypes[i]);
+    for (int64_t i = 0; i < outputs; ++i) {
+      auto slice = dyn_cast<RankedTensorType>(yielded[states + i].getType());
+      if (!slice)
+        return nodeError(node) << "scan output " << i << " has no known rank", failure();
+      std::optional<int64_t> axis = graph::normalizeAxis(outAxes[i], slice.getRank() + 1);
+      if (!axis)
+        return nodeError(node) << "scan_output_axes[" << i << "] = " << outAxes[i] << " is out of range", failure();
+      outAxes[i] = *axis;
+      SmallVector<int64_t> shape(slice.getShape());
+      shape.insert(shape.begin() + *axis, length);
+      resultTypes.push_back(RankedTensorType::get(shape, slice.getElementType()));
+    }
+    scanOp.setScanOutputAxes(outAxes);
+  }
+  for (auto [i, result] : llvm::enumerate(op->getResults())) {
+    Type type = resultTypes[i];
+    const std::string &name = node.output(i);
+    if (auto known = valueInfoTypes.find(name); known != valueInfoTypes.end())
+      type = graph::refineType(type, known->second);
+    result.setType(type);
+    if (!name.empty())
+      values[name] = result;
+  }
+  if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // The graph
 //===----------------------------------------------------------------------===//
 
 LogicalResult Importer::buildFunction(const onnx::GraphProto &graph, ModuleOp module) {
   for (const auto &init : graph.initializer())
     initializers[init.name()] = &init;
-  for (const auto &node : graph.node())
-    for (const auto &input : node.input())
-      consumed.insert(input);
-  for (const auto &output : graph.output())
-    consumed.insert(output.name());
+  std::function<void(const onnx::GraphProto &)> collectConsumed = [&](const onnx::GraphProto &g) {
+    for (const auto &node : g.node()) {
+      for (const auto &input : node.input())
+        consumed.insert(input);
+      for (const onnx::GraphProto *sub : subgraphsOf(node))
+        collectConsumed(*sub);
+    }
+    for (const auto &output : g.output())
+      consumed.insert(output.name());
+    for (const auto &info : g.value_info())
+      if (info.type().has_tensor_type() &&
+          graph::getElementTypeForOnnx(&ctx, info.type().tensor_type().elem_type()))
+        if (Type type = convertType(info.type(), info.name(), nullptr))
+          valueInfoTypes[info.name()] = type;
+  };
+  collectConsumed(graph);
   for (const auto &info : graph.value_info())
     if (info.type().has_tensor_type() &&
         graph::getElementTypeForOnnx(&ctx, info.type().tensor_type().elem_type()))
@@ -762,7 +1154,7 @@ OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
     return {};
   // The version converter rebuilds the graph: sort what it returned.
   order.clear();
-  if (failed(sortNodes(model.graph())))
+  if (failed(sortNodes(model.graph(), order)))
     return {};
   OwningOpRef<ModuleOp> module = ModuleOp::create(FileLineColLoc::get(&ctx, path, 0, 0));
   (*module)->setAttr("graph.opset", builder.getI64IntegerAttr(graph::kCanonicalOpset));

@@ -37,4 +37,68 @@ def Graph_RuntimeCheckOp : Op<Graph_Dialect, "runtime_check",
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Control flow: ONNX If, Loop and Scan with their subgraphs as regions
+//===----------------------------------------------------------------------===//
+
+def Graph_YieldOp : Op<Graph_Dialect, "yield", [Pure, Terminator,
+    ParentOneOf<["IfOp", "LoopOp", "ScanOp"]>]> {
+  let summary = "The outputs of a control-flow subgraph";
+  let arguments = (ins Variadic<AnyTensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+def Graph_IfOp : Op<Graph_Dialect, "if", [RecursiveMemoryEffects,
+    NoRegionArguments]> {
+  let summary = "ONNX If: the outputs of one of two subgraphs";
+  let description = [{
+    `cond` (a boolean tensor of one element) picks `then_branch` or
+    `else_branch`; each yields the op's results. The branches read values of
+    the enclosing graph directly.
+  }];
+  let arguments = (ins AnyTensor:$cond);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+  let regions = (region SizedRegion<1>:$then_branch, SizedRegion<1>:$else_branch);
+  let assemblyFormat = "$cond `:` type($cond) (`->` type($outputs)^)? $then_branch `else` $else_branch attr-dict";
+  let hasVerifier = 1;
+}
+
+def Graph_LoopOp : Op<Graph_Dialect, "loop", [RecursiveMemoryEffects,
+  ]> {
+  let summary = "ONNX Loop: a body run while a trip count and a condition allow";
+  let description = [{
+    Runs `body` for iteration i = 0, 1, ... while i < `max_trip_count` and
+    the condition holds (`cond` first, then the body's first output). The
+    body's arguments are (i, cond, carried...); it yields (cond, carried...,
+    scan outputs...). The results are the last carried values, then each
+    scan output's per-iteration values stacked on a new leading dim. A
+    model that omits the trip count or the condition gets INT64_MAX or true.
+  }];
+  let arguments = (ins AnyTensor:$max_trip_count, AnyTensor:$cond, Variadic<AnyTensor>:$initial);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "`(` $max_trip_count `,` $cond (`,` $initial^)? `)` `:` functional-type(operands, $outputs) $body attr-dict";
+  let hasVerifier = 1;
+}
+
+def Graph_ScanOp : Op<Graph_Dialect, "scan", [RecursiveMemoryEffects,
+  ]> {
+  let summary = "ONNX Scan (opset 9 and later)";
+  let description = [{
+    The first operands are the initial states, the last `num_scan_inputs`
+    are scanned along their `scan_input_axes` (backwards where
+    `scan_input_directions` is 1), all of the same length T. The body takes
+    (states..., one slice of each scan input) and yields (states..., one
+    slice of each scan output); the results are the final states, then the
+    scan outputs, each slice stacked along its `scan_output_axes` entry.
+  }];
+  let arguments = (ins Variadic<AnyTensor>:$operands, I64Attr:$num_scan_inputs,
+                       DenseI64ArrayAttr:$scan_input_axes, DenseI64ArrayAttr:$scan_input_directions,
+                       DenseI64ArrayAttr:$scan_output_axes, DenseI64ArrayAttr:$scan_output_directions);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "`(` $operands `)` `:` functional-type($operands, $outputs) $body attr-dict";
+  let hasVerifier = 1;
+}
+
 #endif // INGOT_GRAPH_OPS

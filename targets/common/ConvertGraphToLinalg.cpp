@@ -41,6 +41,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateQuantizationToLinalgPatterns(patterns);
   populateGridSampleToLinalgPatterns(patterns);
   populateRecurrenceToLinalgPatterns(patterns);
+  populateControlFlowToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }

@@ -23,6 +23,7 @@ void populateIndexingToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateQuantizationToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGridSampleToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateRecurrenceToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateControlFlowToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -277,3 +277,43 @@ def test_lstm_with_sequence_lengths(compiled):
         np.testing.assert_allclose(got[name], want, rtol=1e-5, atol=1e-6)
     check_refused(compiled("lstm", LSTM), dict(feeds, lens=np.array([5, 6, 1], np.int32)),
                   "node 'y' (LSTM): sequence_lens[1] is 6, outside [0, 5]")
+
+
+def loop_model():
+    # for i < M while sum < limit: sum += x[:i+1].sum(); stacks x[:i+1] (its
+    # length grows each iteration, which a scan output must not).
+    one = helper.make_tensor("one", TensorProto.INT64, [1], [1])
+    zero = helper.make_tensor("zero", TensorProto.INT64, [1], [0])
+    body = helper.make_graph(
+        [helper.make_node("Unsqueeze", ["i", "axis0"], ["i1"]),
+         helper.make_node("Add", ["i1", "one"], ["end"]),
+         helper.make_node("Slice", ["x", "zero", "end"], ["head"]),
+         helper.make_node("ReduceSum", ["head"], ["part"], keepdims=0),
+         helper.make_node("Add", ["sum_in", "part"], ["sum_out"]),
+         helper.make_node("Less", ["sum_out", "limit"], ["cond_out"]),
+         helper.make_node("Identity", ["head"], ["stacked"])],
+        "body",
+        [V("i", TensorProto.INT64, []), V("cond_in", TensorProto.BOOL, []),
+         V("sum_in", TensorProto.FLOAT, [])],
+        [V("cond_out", TensorProto.BOOL, []), V("sum_out", TensorProto.FLOAT, []),
+         V("stacked", TensorProto.FLOAT, None)],
+        initializer=[one, zero, helper.make_tensor("axis0", TensorProto.INT64, [1], [0])])
+    loop = helper.make_node("Loop", ["m", "", "sum0"], ["sum", "heads"], name="loop", body=body)
+    return build([loop], [V("m", TensorProto.INT64, []), V("x", TensorProto.FLOAT, ["N"]),
+                          V("limit", TensorProto.FLOAT, []), V("sum0", TensorProto.FLOAT, [])],
+                 [V("sum", TensorProto.FLOAT, None), V("heads", TensorProto.FLOAT, None)])
+
+
+def test_loop_trip_count_condition_and_scan_outputs(compiled):
+    x = np.arange(1, 6, dtype=np.float32)
+    feeds = {"x": x, "limit": np.array(100, np.float32), "sum0": np.array(0, np.float32)}
+    # One iteration: a scan output of one slice.
+    got = check_valid(compiled("loop", loop_model()), dict(feeds, m=np.array(1, np.int64)))
+    assert got["heads"].shape == (1, 1)
+    # No iteration: the carried value as it came, no slices.
+    model, _ = compiled("loop", loop_model())
+    got = model.run(dict(feeds, m=np.array(0, np.int64), sum0=np.array(7, np.float32)))
+    assert got["sum"] == 7 and got["heads"].shape[0] == 0
+    # Two iterations stack slices of lengths 1 and 2: refused.
+    check_refused(compiled("loop", loop_model()), dict(feeds, m=np.array(3, np.int64)),
+                  "node 'loop' (Loop): scan output 0 dim 0 is 1 in one iteration and 2 in another")

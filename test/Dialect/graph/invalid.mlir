@@ -529,3 +529,54 @@ func.func @conv_transpose_group(%x: tensor<1x3x5x5xf32>, %w: tensor<3x2x3x3xf32>
   %0 = graph.conv_transpose %x, %w {group = 2 : i64} : (tensor<1x3x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x4x7x7xf32>
   return
 }
+
+// -----
+
+func.func @if_branch_yields_too_few(%c: tensor<i1>, %x: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.if' op else_branch yields 0 values, expected 1}}
+  %0 = graph.if %c : tensor<i1> -> tensor<3xf32> {
+    graph.yield %x : tensor<3xf32>
+  } else {
+    graph.yield
+  }
+  return
+}
+
+// -----
+
+func.func @loop_changes_a_carried_rank(%m: tensor<i64>, %c: tensor<i1>, %x: tensor<2xf32>) {
+  // expected-error @+1 {{'graph.loop' op carried value 0 changes its element type or rank}}
+  %0 = graph.loop(%m, %c, %x) : (tensor<i64>, tensor<i1>, tensor<2xf32>) -> tensor<2xf32> {
+  ^bb0(%i: tensor<i64>, %cond: tensor<i1>, %v: tensor<2x1xf32>):
+    graph.yield %cond, %v : tensor<i1>, tensor<2x1xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @scan_without_scan_inputs(%x: tensor<2xf32>) {
+  // expected-error @+1 {{'graph.scan' op expected at least one scan input and no more than its operands}}
+  %0 = graph.scan(%x) : (tensor<2xf32>) -> tensor<2xf32> {
+  ^bb0(%s: tensor<2xf32>):
+    graph.yield %s : tensor<2xf32>
+  } {num_scan_inputs = 0 : i64, scan_input_axes = array<i64>, scan_input_directions = array<i64>,
+     scan_output_axes = array<i64>, scan_output_directions = array<i64>}
+  return
+}
+
+// -----
+
+func.func @grid_sample_mode(%x: tensor<1x1x4x4xf32>, %g: tensor<1x2x2x2xf32>) {
+  // expected-error @+1 {{'graph.grid_sample' op unknown mode 'area'}}
+  %0 = graph.grid_sample %x, %g {mode = "area"} : (tensor<1x1x4x4xf32>, tensor<1x2x2x2xf32>) -> tensor<1x1x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @lstm_activation_count(%x: tensor<2x1x3xf32>, %w: tensor<1x8x3xf32>, %r: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{'graph.lstm' op expected 3 activations, got 1}}
+  %0 = "graph.lstm"(%x, %w, %r) <{activations = ["Tanh"], hidden_size = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<2x1x3xf32>, tensor<1x8x3xf32>, tensor<1x8x2xf32>) -> tensor<2x1x1x2xf32>
+  return
+}
