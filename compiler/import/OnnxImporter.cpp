@@ -162,6 +162,7 @@ private:
   LogicalResult normalise(onnx::ModelProto &model);
   LogicalResult upgradeToCanonical(onnx::GraphProto &graph);
   void adaptLegacyPRelu(onnx::GraphProto &graph);
+  LogicalResult adaptLegacyBroadcast(onnx::GraphProto &graph);
   Type convertType(const onnx::TypeProto &type, StringRef what, SmallVector<Attribute> *dimNames);
   LogicalResult buildFunction(const onnx::GraphProto &graph, ModuleOp module);
   Value lookupValue(const std::string &name);
@@ -359,8 +360,11 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
   } catch (const std::exception &e) {
     return fileError() << "shape inference failed: " << oneLine(e.what()), failure();
   }
-  if (sourceOpset < 7)
+  if (sourceOpset < 7) {
     adaptLegacyPRelu(*model.mutable_graph());
+    if (failed(adaptLegacyBroadcast(*model.mutable_graph())))
+      return failure();
+  }
   if (sourceOpset < kOnnxLibraryOpset) {
     try {
       model = onnx::version_conversion::ConvertVersion(model, kOnnxLibraryOpset);
@@ -376,14 +380,96 @@ LogicalResult Importer::normalise(onnx::ModelProto &model) {
 /// Before opset 7, PRelu applied a 1-D slope of C values per channel (dim
 /// 1); from 7 on it broadcasts as NumPy does, from the last dim. The version
 /// converter keeps the slope as it is, so it is reshaped here to [C, 1, ...].
+/// The rank ONNX shape inference found for `name`, or -1.
+static int legacyRankOf(const onnx::GraphProto &graph, const std::string &name) {
+  for (const auto *list : {&graph.input(), &graph.value_info(), &graph.output()})
+    for (const auto &info : *list)
+      if (info.name() == name && info.type().tensor_type().has_shape())
+        return info.type().tensor_type().shape().dim_size();
+  for (const auto &init : graph.initializer())
+    if (init.name() == name)
+      return init.dims_size();
+  return -1;
+}
+
+/// Before opset 7, binary ops broadcast only with broadcast=1, aligning B to
+/// A at `axis` (default: the trailing dims); Gemm's C likewise. The version
+/// converter's adapter needs every dim known to rewrite that; ranks are
+/// enough here: B gets trailing 1s so NumPy broadcasting aligns it at axis.
+LogicalResult Importer::adaptLegacyBroadcast(onnx::GraphProto &graph) {
+  UniqueNames names(graph);
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (const onnx::NodeProto &original : graph.node()) {
+    onnx::NodeProto node = original;
+    const onnx::AttributeProto *broadcast = nullptr, *axis = nullptr;
+    for (const auto &attr : node.attribute()) {
+      if (attr.name() == "broadcast")
+        broadcast = &attr;
+      else if (attr.name() == "axis")
+        axis = &attr;
+    }
+    bool binary = llvm::is_contained({"Add", "Sub", "Mul", "Div", "Pow", "And", "Or", "Xor", "Equal",
+                                      "Greater", "Less", "PRelu"}, node.op_type());
+    if (node.op_type() == "Gemm") {
+      // C of the right shape broadcasts too; the converter's adapter then
+      // needs no dims.
+      bool set = false;
+      for (auto &attr : *node.mutable_attribute())
+        if (attr.name() == "broadcast")
+          attr.set_i(1), set = true;
+      if (!set) {
+        onnx::AttributeProto *attr = node.add_attribute();
+        attr->set_name("broadcast");
+        attr->set_type(onnx::AttributeProto::INT);
+        attr->set_i(1);
+      }
+      *nodes.Add() = std::move(node);
+      continue;
+    }
+    if (!broadcast || !binary) {
+      *nodes.Add() = std::move(node);
+      continue;
+    }
+    if (binary && broadcast->i() != 0 && axis && node.input_size() == 2) {
+      int rankA = legacyRankOf(graph, node.input(0)), rankB = legacyRankOf(graph, node.input(1));
+      if (rankA < 0 || rankB < 0)
+        return nodeError(original) << "opset-6 broadcasting along an axis needs the ranks of both inputs",
+               failure();
+      int64_t at = axis->i() < 0 ? axis->i() + rankA : axis->i();
+      if (at < 0 || at + rankB > rankA)
+        return nodeError(original) << "broadcast axis " << axis->i() << " does not fit a rank-" << rankB
+                                   << " B into a rank-" << rankA << " A",
+               failure();
+      if (at + rankB < rankA) {
+        onnx::NodeProto unsqueeze;
+        unsqueeze.set_op_type("Unsqueeze");
+        unsqueeze.set_name(names.make(displayName(original) + "/align"));
+        unsqueeze.add_input(node.input(1));
+        std::string aligned = names.make(node.input(1) + "/aligned");
+        unsqueeze.add_output(aligned);
+        onnx::AttributeProto *axes = unsqueeze.add_attribute();
+        axes->set_name("axes");
+        axes->set_type(onnx::AttributeProto::INTS);
+        for (int64_t d = rankB; d < rankA - at; ++d)
+          axes->add_ints(d);
+        *nodes.Add() = std::move(unsqueeze);
+        node.set_input(1, aligned);
+      }
+    }
+    // From here on NumPy broadcasting says the same.
+    google::protobuf::RepeatedPtrField<onnx::AttributeProto> kept;
+    for (const auto &attr : node.attribute())
+      if (attr.name() != "broadcast" && !(binary && attr.name() == "axis"))
+        *kept.Add() = attr;
+    *node.mutable_attribute() = std::move(kept);
+    *nodes.Add() = std::move(node);
+  }
+  *graph.mutable_node() = std::move(nodes);
+  return success();
+}
+
 void Importer::adaptLegacyPRelu(onnx::GraphProto &graph) {
-  auto rankOf = [&](const std::string &name) -> int {
-    for (const auto *list : {&graph.input(), &graph.value_info()})
-      for (const auto &info : *list)
-        if (info.name() == name && info.type().tensor_type().has_shape())
-          return info.type().tensor_type().shape().dim_size();
-    return -1;
-  };
+  auto rankOf = [&](const std::string &name) { return legacyRankOf(graph, name); };
   for (const auto &node : graph.node()) {
     if (node.op_type() != "PRelu" || node.input_size() != 2)
       continue;

@@ -15,6 +15,7 @@
 #include "compiler/package/ArtifactWriter.h"
 #include "compiler/tools/AtomicFile.h"
 #include "compiler/tools/RunCommands.h"
+#include "passes/Passes.h"
 #include "targets/cpu/CpuPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
 
@@ -208,6 +209,14 @@ int compile() {
   OwningOpRef<ModuleOp> module = ingot::importOnnxFile(context, inputPath);
   if (!module || failed(pinShapes(*module)))
     return 1;
+  {
+    // Shapes that folding reveals (a Reshape to a shape computed from the
+    // input's rank) type the outputs the runtime will see.
+    PassManager cleanup(&context);
+    ingot::buildGraphCleanupPipeline(cleanup);
+    if (failed(cleanup.run(*module)))
+      return 1;
+  }
   FailureOr<ingot::package::Signature> signature =
       ingot::package::readSignature(module->lookupSymbol<func::FuncOp>("main"));
   if (failed(signature))
