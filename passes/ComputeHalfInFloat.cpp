@@ -37,7 +37,7 @@ bool isExact(Operation *op) {
              graph::ReduceMaxOp, graph::ReduceMinOp, graph::ArgMaxOp, graph::ArgMinOp,
              graph::EqualOp, graph::LessOp, graph::GreaterOp, graph::LessOrEqualOp,
              graph::GreaterOrEqualOp, graph::DropoutOp, graph::TriluOp, graph::IsNaNOp,
-             graph::SignOp, graph::RuntimeCheckOp, graph::ResizeOp>(op);
+             graph::SignOp, graph::RuntimeCheckOp, graph::ResizeOp, graph::YieldOp>(op);
 }
 
 Value castTo(OpBuilder &b, Location loc, Value value, Type element) {

@@ -2239,6 +2239,56 @@ def Graph_LessOrEqualOp : Graph_Op<"less_or_equal", [Pure, InferTypeOpAdaptor, A
   }];
 }
 
+def Graph_LinearAttentionOp : Graph_Op<"linear_attention", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["query", "key", "value", "output"]>, AttrSizedOperandSegments]> {
+  let summary = "ONNX LinearAttention (opset 27)";
+  let description = [{
+    Unified linear attention operator for autoregressive decoding (T=1) and prefill (T>1).
+
+    The query, key, value, and (where applicable) decay/beta inputs use 3D packed format
+    [B, T, H*D], where heads are flattened into the last dimension; q_num_heads and
+    kv_num_heads are always required and are used to unpack to 4D internally for computation.
+    The optional past_state and present_state are 4D with shape (B, H_kv, d_k, d_v).
+
+    Group-query attention (GQA) is supported: q_num_heads must be a positive multiple of
+    kv_num_heads. When q_num_heads == kv_num_heads this reduces to multi-headed linear
+    attention; when q_num_heads > kv_num_heads each KV head (and its recurrent state) is
+    shared by `q_num_heads / kv_num_heads` query heads (multi-query attention is the
+    special case kv_num_heads == 1).
+
+    The update_rule attribute selects the recurrence type:
+    - "linear": S_t = S_{t-1} + k_t ⊗ v_t; o_t = scale * q_t^T S_t
+    - "gated": S_t = exp(g_t) * S_{t-1} + k_t ⊗ v_t; o_t = scale * q_t^T S_t
+    - "delta": S_t = S_{t-1} + β_t * k_t ⊗ (v_t - S_{t-1}^T k_t); o_t = scale * q_t^T S_t
+    - "gated_delta": S_t = exp(g_t) * S_{t-1} + β_t * k_t ⊗ (v_t - exp(g_t) * S_{t-1}^T k_t); o_t = scale * q_t^T S_t
+
+    where g_t is the decay (in log-space), β_t is the update rate, and ⊗ denotes outer product.
+
+    Semantics: Equivalent to running the recurrent update sequentially for each token,
+    but may be implemented using chunk-parallel algorithms for GPU efficiency.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[F16, BF16, F32]>:$query,
+    Graph_Tensor<[F16, BF16, F32]>:$key,
+    Graph_Tensor<[F16, BF16, F32]>:$value,
+    Optional<Graph_Tensor<[F16, BF16, F32]>>:$past_state,
+    Optional<Graph_Tensor<[F16, BF16, F32]>>:$decay,
+    Optional<Graph_Tensor<[F16, BF16, F32]>>:$beta,
+    DefaultValuedAttr<I64Attr, "64">:$chunk_size,
+    I64Attr:$kv_num_heads,
+    I64Attr:$q_num_heads,
+    DefaultValuedAttr<F32Attr, "0.0">:$scale,
+    DefaultValuedAttr<StrAttr, "\"gated_delta\"">:$update_rule
+  );
+  let results = (outs
+    Graph_Tensor<[F16, BF16, F32]>:$output,
+    Graph_Tensor<[F16, BF16, F32]>:$present_state
+  );
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`past_state` `(` $past_state^ `)`)? (`decay` `(` $decay^ `)`)? (`beta` `(` $beta^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Graph_LogOp : Graph_Op<"log", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
   let summary = "ONNX Log (opset 13)";
   let description = [{

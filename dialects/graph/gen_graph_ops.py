@@ -71,6 +71,7 @@ OPS = {
     "GridSample": {"verifier": True},
     # Recurrences, lowered to a loop over time.
     "RNN": {"verifier": True}, "GRU": {"verifier": True}, "LSTM": {"verifier": True},
+    "LinearAttention": {"verifier": True},
     "ArgMax": {}, "ArgMin": {}, "Trilu": {}, "CumSum": {}, "CumProd": {},
     # Indexing: gathers, scatters, selections.
     "GatherElements": {}, "GatherND": {}, "ScatterElements": {"verifier": True},

@@ -42,6 +42,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateGridSampleToLinalgPatterns(patterns);
   populateRecurrenceToLinalgPatterns(patterns);
   populateControlFlowToLinalgPatterns(patterns);
+  populateLinearAttentionToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }

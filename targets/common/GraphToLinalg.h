@@ -24,6 +24,7 @@ void populateQuantizationToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGridSampleToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateRecurrenceToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateControlFlowToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateLinearAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -128,4 +128,43 @@ LogicalResult NegativeLogLikelihoodLossOp::verify() {
   return verifyLoss(*this, getReduction(), getInput());
 }
 
+
+//===----------------------------------------------------------------------===//
+// LinearAttention
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                  Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  // output [B, T, Hq * dv], present_state [B, Hkv, dk, dv].
+  Type element = infer::elementOf(adaptor.getQuery());
+  auto q = ranked(adaptor.getQuery()), v = ranked(adaptor.getValue());
+  int64_t qHeads = (int64_t)adaptor.getQNumHeads(), kvHeads = (int64_t)adaptor.getKvNumHeads();
+  if (qHeads <= 0 || kvHeads <= 0 || qHeads % kvHeads != 0)
+    return emitOptionalError(loc, "q_num_heads (", qHeads, ") must be a positive multiple of kv_num_heads (",
+                             kvHeads, ")");
+  if ((q && q.getRank() != 3) || (v && v.getRank() != 3))
+    return emitOptionalError(loc, "expected query, key and value of rank 3 (B, T, H*D)");
+  auto perHead = [](RankedTensorType t, int64_t heads) {
+    return !t || t.isDynamicDim(2) ? ShapedType::kDynamic : t.getDimSize(2) / heads;
+  };
+  int64_t batch = q ? q.getDimSize(0) : ShapedType::kDynamic, steps = q ? q.getDimSize(1) : ShapedType::kDynamic;
+  int64_t dk = perHead(q, qHeads), dv = perHead(v, kvHeads);
+  types.push_back(makeTensor({batch, steps, dv == ShapedType::kDynamic ? dv : qHeads * dv}, element));
+  Type stateElement = adaptor.getPastState() ? infer::elementOf(adaptor.getPastState()) : element;
+  types.push_back(makeTensor({batch, kvHeads, dk, dv}, stateElement));
+  return success();
+}
+
+LogicalResult LinearAttentionOp::verify() {
+  StringRef rule = getUpdateRule();
+  if (!llvm::is_contained({"linear", "gated", "delta", "gated_delta"}, rule))
+    return emitOpError("unknown update_rule '") << rule << "'";
+  bool gating = rule == "gated" || rule == "gated_delta", delta = rule == "delta" || rule == "gated_delta";
+  if (gating != (getDecay() != nullptr))
+    return emitOpError("update_rule '") << rule << "' " << (gating ? "requires" : "forbids") << " decay";
+  if (delta != (getBeta() != nullptr))
+    return emitOpError("update_rule '") << rule << "' " << (delta ? "requires" : "forbids") << " beta";
+  return success();
+}
+
 } // namespace ingot::graph

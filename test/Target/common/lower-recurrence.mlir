@@ -40,3 +40,19 @@ func.func @gru_sequence_lengths(%x: tensor<4x2x3xf32>, %w: tensor<1x6x3xf32>, %r
   %0 = "graph.gru"(%x, %w, %r, %lens) <{hidden_size = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0>, resultSegmentSizes = array<i32: 1, 0>}> : (tensor<4x2x3xf32>, tensor<1x6x3xf32>, tensor<1x6x2xf32>, tensor<2xi32>) -> tensor<4x1x2x2xf32>
   return %0 : tensor<4x1x2x2xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @linear_attention_gated_delta
+// The state [B, Hkv, dk, dv] is carried over the tokens: decayed, corrected
+// by the delta rule (a reduction S^T k), updated, then read by the queries.
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.subf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK: tensor.insert_slice
+func.func @linear_attention_gated_delta(%q: tensor<1x3x8xf32>, %k: tensor<1x3x8xf32>, %v: tensor<1x3x8xf32>, %g: tensor<1x3x2xf32>, %beta: tensor<1x3x2xf32>) -> (tensor<1x3x8xf32>, tensor<1x2x4x4xf32>) {
+  %0:2 = graph.linear_attention %q, %k, %v decay(%g) beta(%beta) {kv_num_heads = 2 : i64, q_num_heads = 2 : i64} : (tensor<1x3x8xf32>, tensor<1x3x8xf32>, tensor<1x3x8xf32>, tensor<1x3x2xf32>, tensor<1x3x2xf32>) -> (tensor<1x3x8xf32>, tensor<1x2x4x4xf32>)
+  return %0#0, %0#1 : tensor<1x3x8xf32>, tensor<1x2x4x4xf32>
+}
