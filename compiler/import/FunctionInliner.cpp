@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -88,19 +89,31 @@ std::vector<onnx::NodeProto> instantiate(const Function &definition,
       return it->second;
     return renamed[name] = names.make(prefix + "/" + name);
   };
-  std::vector<onnx::NodeProto> body;
-  for (const onnx::NodeProto &original : function.node()) {
-    onnx::NodeProto copy = original;
-    for (auto &input : *copy.mutable_input())
-      input = rename(input);
-    for (auto &output : *copy.mutable_output())
-      output = rename(output);
-    copy.set_name(prefix + "/" + (original.name().empty() ? original.op_type() : original.name()));
-    // Attribute references take the node's value, else the default, else vanish.
+  // Attribute references take the node's value, else the default, else
+  // vanish; subgraphs (If, Loop, Scan in a body) are renamed alike.
+  std::function<void(onnx::NodeProto &)> substitute;
+  auto renameGraph = [&](onnx::GraphProto &graph) {
+    for (auto *list : {graph.mutable_input(), graph.mutable_output(), graph.mutable_value_info()})
+      for (auto &info : *list)
+        info.set_name(rename(info.name()));
+    for (auto &init : *graph.mutable_initializer())
+      init.set_name(rename(init.name()));
+    for (auto &inner : *graph.mutable_node()) {
+      for (auto &input : *inner.mutable_input())
+        input = rename(input);
+      for (auto &output : *inner.mutable_output())
+        output = rename(output);
+      substitute(inner);
+    }
+  };
+  substitute = [&](onnx::NodeProto &copy) {
     google::protobuf::RepeatedPtrField<onnx::AttributeProto> attributes;
     for (const onnx::AttributeProto &attr : copy.attribute()) {
       if (attr.ref_attr_name().empty()) {
-        *attributes.Add() = attr;
+        onnx::AttributeProto *kept = attributes.Add();
+        *kept = attr;
+        if (kept->has_g())
+          renameGraph(*kept->mutable_g());
         continue;
       }
       const onnx::AttributeProto *value = nullptr;
@@ -117,6 +130,16 @@ std::vector<onnx::NodeProto> instantiate(const Function &definition,
       substituted->set_name(attr.name());
     }
     *copy.mutable_attribute() = attributes;
+  };
+  std::vector<onnx::NodeProto> body;
+  for (const onnx::NodeProto &original : function.node()) {
+    onnx::NodeProto copy = original;
+    for (auto &input : *copy.mutable_input())
+      input = rename(input);
+    for (auto &output : *copy.mutable_output())
+      output = rename(output);
+    copy.set_name(prefix + "/" + (original.name().empty() ? original.op_type() : original.name()));
+    substitute(copy);
     body.push_back(std::move(copy));
   }
   return body;

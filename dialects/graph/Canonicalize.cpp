@@ -98,7 +98,38 @@ struct EraseProvedCheck : OpRewritePattern<RuntimeCheckOp> {
   }
 };
 
+/// An If whose condition is a constant is the branch it takes.
+struct InlineConstantIf : OpRewritePattern<IfOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(IfOp op, PatternRewriter &rewriter) const override {
+    DenseElementsAttr cond;
+    if (!matchPattern(op.getCond(), m_Constant(&cond)) || cond.getNumElements() != 1)
+      return failure();
+    Region &taken = *cond.getValues<bool>().begin() ? op.getThenBranch() : op.getElseBranch();
+    Block *block = &taken.front();
+    auto yield = cast<YieldOp>(block->getTerminator());
+    SmallVector<Value> results(yield.getValues());
+    // What the If's results knew (from the model's value_info) stays known:
+    // an op's result takes it, anything else must already match.
+    for (auto [value, result] : llvm::zip(results, op.getResults()))
+      if (value.getType() != result.getType() && (!isa<OpResult>(value) || value.getParentRegion() != &taken))
+        return failure();
+    for (auto [value, result] : llvm::zip(results, op.getResults()))
+      if (value.getType() != result.getType())
+        rewriter.modifyOpInPlace(value.getDefiningOp(),
+                                 [&] { value.setType(refineType(value.getType(), result.getType())); });
+    rewriter.eraseOp(yield);
+    rewriter.inlineBlockBefore(block, op);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 } // namespace
+
+void IfOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<InlineConstantIf>(context);
+}
 
 LogicalResult RuntimeCheckOp::verify() {
   if (getValues().size() > 4)

@@ -61,6 +61,7 @@ def Graph_IfOp : Op<Graph_Dialect, "if", [RecursiveMemoryEffects,
   let regions = (region SizedRegion<1>:$then_branch, SizedRegion<1>:$else_branch);
   let assemblyFormat = "$cond `:` type($cond) (`->` type($outputs)^)? $then_branch `else` $else_branch attr-dict";
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_LoopOp : Op<Graph_Dialect, "loop", [RecursiveMemoryEffects,

@@ -669,9 +669,22 @@ struct LowerRange : OpRewritePattern<RangeOp> {
     Location loc = op.getLoc();
     Type element = resultType.getElementType();
     bool isFloat = isa<FloatType>(element);
-    Value start = rewriter.create<tensor::ExtractOp>(loc, op.getStart(), ValueRange{});
-    Value limit = rewriter.create<tensor::ExtractOp>(loc, op.getLimit(), ValueRange{});
-    Value delta = rewriter.create<tensor::ExtractOp>(loc, op.getDelta(), ValueRange{});
+    // Scalars; a one-element tensor of rank 1 is read the same way.
+    Value inputs[3] = {op.getStart(), op.getLimit(), op.getDelta()};
+    for (Value v : inputs) {
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!type || type.getRank() > 1)
+        return rewriter.notifyMatchFailure(op, "needs scalar start, limit and delta");
+      if (type.getRank() == 1)
+        checkEqual(rewriter, loc, getDims(rewriter, loc, v)[0], rewriter.getIndexAttr(1),
+                   "start, limit and delta must be scalars; one has {0} elements");
+    }
+    auto scalar = [&](Value v) -> Value {
+      SmallVector<Value> at(cast<RankedTensorType>(v.getType()).getRank(),
+                            rewriter.create<arith::ConstantIndexOp>(loc, 0));
+      return rewriter.create<tensor::ExtractOp>(loc, v, at);
+    };
+    Value start = scalar(inputs[0]), limit = scalar(inputs[1]), delta = scalar(inputs[2]);
     OpFoldResult count;
     if (!resultType.isDynamicDim(0)) {
       count = rewriter.getIndexAttr(resultType.getDimSize(0));
