@@ -40,6 +40,24 @@ void adaptToCanonicalOpset(onnx::NodeProto &node, int64_t opset, onnx::GraphProt
       break;
     }
   }
+  // DFT's axis became an input at 20, and its default moved from 1 to -2.
+  if (opset < 20 && node.op_type() == "DFT") {
+    int64_t axis = 1;
+    auto *attributes = node.mutable_attribute();
+    for (int i = 0; i < attributes->size(); ++i)
+      if (attributes->Get(i).name() == "axis") {
+        axis = attributes->Get(i).i();
+        attributes->DeleteSubrange(i, 1);
+        break;
+      }
+    onnx::TensorProto *tensor = graph.add_initializer();
+    tensor->set_name(names.make((node.name().empty() ? node.output(0) : node.name()) + "/axis"));
+    tensor->set_data_type(onnx::TensorProto::INT64);
+    tensor->add_int64_data(axis);
+    while (node.input_size() < 2)
+      node.add_input("");
+    node.add_input(tensor->name());
+  }
   if (opset < 18 && node.op_type() == "Split" && (node.input_size() < 2 || node.input(1).empty())) {
     bool named = false;
     for (const auto &attr : node.attribute())

@@ -28,6 +28,10 @@ namespace ingot::graph {
 /// graph.constant or anything that folds to one), widened to int64.
 std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value value);
 
+/// DFT's signal axis (its `axis` input, -2 when absent), normalized to
+/// [0, rank - 2]; none when not a constant in range.
+std::optional<int64_t> dftAxis(mlir::Value axis, int64_t rank);
+
 /// The float values of `value` when it is a constant, widened to double.
 std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value value);
 

@@ -744,6 +744,37 @@ def Graph_ClipOp : Graph_Op<"clip", [Pure, InferTypeOpAdaptor, AllElementTypesMa
   }];
 }
 
+def Graph_Col2ImOp : Graph_Op<"col2_im", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
+  let summary = "ONNX Col2Im (opset 18)";
+  let description = [{
+    The operator rearranges column blocks back into a multidimensional image
+
+    Col2Im behaves similarly to PyTorch's fold https://pytorch.org/docs/stable/generated/torch.nn.Fold.html,
+    but it only supports *batched* multi-dimensional image tensors.
+    Another implementation in Python with N-dimension support can be found at https://github.com/f-dangel/unfoldNd/.
+
+    NOTE:
+      Although specifying image_shape looks redundant because it could be calculated from
+      convolution formulas, it is required as input for more advanced scenarios as explained
+      at PyTorch's implementation (https://github.com/pytorch/pytorch/blob/master/aten/src/ATen/native/Col2Im.cpp#L10)
+  }];
+  let arguments = (ins
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$input,
+    Graph_Tensor<[I64]>:$image_shape,
+    Graph_Tensor<[I64]>:$block_shape,
+    OptionalAttr<DenseI64ArrayAttr>:$dilations,
+    OptionalAttr<DenseI64ArrayAttr>:$pads,
+    OptionalAttr<DenseI64ArrayAttr>:$strides
+  );
+  let results = (outs
+    Graph_Tensor<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let assemblyFormat = [{
+    $input `,` $image_shape `,` $block_shape attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Graph_CompressOp : Graph_Op<"compress", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {
   let summary = "ONNX Compress (opset 28)";
   let description = [{
@@ -986,6 +1017,43 @@ def Graph_CumSumOp : Graph_Op<"cum_sum", [Pure, InferTypeOpAdaptor, AllElementTy
   let assemblyFormat = [{
     $x `,` $axis attr-dict `:` functional-type(operands, results)
   }];
+}
+
+def Graph_DFTOp : Graph_Op<"dft", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>, AttrSizedOperandSegments]> {
+  let summary = "ONNX DFT (opset 20)";
+  let description = [{
+    Computes the discrete Fourier Transform (DFT) of the input.
+
+    Assuming the input has shape `[M, N]`, where `N` is the dimension over which the
+    DFT is computed and `M` denotes the conceptual "all other dimensions,"
+    the DFT `y[m, k]` of shape `[M, N]` is defined as
+
+    $$y[m, k] = \sum_{n=0}^{N-1} e^{-2 \pi j \frac{k n}{N} } x[m, n] ,$$
+
+    and the inverse transform is defined as
+
+    $$x[m, n] = \frac{1}{N} \sum_{k=0}^{N-1} e^{2 \pi j \frac{k n}{N} } y[m, k] ,$$
+
+    where $j$ is the imaginary unit.
+
+    The actual shape of the output is specified in the "output" section.
+
+    Reference: https://docs.scipy.org/doc/scipy/tutorial/fft.html
+  }];
+  let arguments = (ins
+    Graph_Tensor<[BF16, F16, F32, F64]>:$input,
+    Optional<Graph_Tensor<[I32, I64]>>:$dft_length,
+    Optional<Graph_Tensor<[I64]>>:$axis,
+    DefaultValuedAttr<I64Attr, "0">:$inverse,
+    DefaultValuedAttr<I64Attr, "0">:$onesided
+  );
+  let results = (outs
+    Graph_Tensor<[BF16, F16, F32, F64]>:$output
+  );
+  let assemblyFormat = [{
+    $input (`dft_length` `(` $dft_length^ `)`)? (`axis` `(` $axis^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 def Graph_DepthToSpaceOp : Graph_Op<"depth_to_space", [Pure, InferTypeOpAdaptor, AllElementTypesMatch<["input", "output"]>]> {

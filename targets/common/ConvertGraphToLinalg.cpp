@@ -43,6 +43,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateRecurrenceToLinalgPatterns(patterns);
   populateControlFlowToLinalgPatterns(patterns);
   populateLinearAttentionToLinalgPatterns(patterns);
+  populateSignalToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }

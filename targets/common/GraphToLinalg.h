@@ -25,6 +25,7 @@ void populateGridSampleToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateRecurrenceToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateControlFlowToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateLinearAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateSignalToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);

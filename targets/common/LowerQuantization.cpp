@@ -42,7 +42,8 @@ FailureOr<Granularity> granularityOf(OpBuilder &b, Location loc, Value x, Value 
   if (single)
     return g;
   std::optional<int64_t> axis = normalizeAxis(axisAttr, std::max<int64_t>(rank, 1));
-  if (!axis)
+  // Decided before any op is built: a pattern that fails must leave the IR as it was.
+  if (!axis || (blockSize > 0 && sType.getRank() != rank) || (blockSize <= 0 && sType.getRank() != 1))
     return failure();
   g.axis = *axis;
   SmallVector<OpFoldResult> xDims = getDims(b, loc, x), sDims = getDims(b, loc, scale);

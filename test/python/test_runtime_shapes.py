@@ -317,3 +317,29 @@ def test_loop_trip_count_condition_and_scan_outputs(compiled):
     # Two iterations stack slices of lengths 1 and 2: refused.
     check_refused(compiled("loop", loop_model()), dict(feeds, m=np.array(3, np.int64)),
                   "node 'loop' (Loop): scan output 0 dim 0 is 1 in one iteration and 2 in another")
+
+
+DFT = build([helper.make_node("DFT", ["x", "", "axis"], ["y"], name="y")],
+            [V("x", TensorProto.FLOAT, ["B", "N", 2]), V("axis", TensorProto.INT64, [])],
+            [V("y", TensorProto.FLOAT, None)], opset=20)
+COL2IM = build([helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="y")],
+               [V("x", TensorProto.FLOAT, ["N", "C", "L"]), V("image", TensorProto.INT64, [2]),
+                V("block", TensorProto.INT64, [2])],
+               [V("y", TensorProto.FLOAT, None)], opset=18)
+
+
+def test_dft_axis_read_at_run_time(compiled):
+    x = np.random.default_rng(3).standard_normal((2, 6, 2)).astype(np.float32)
+    got = compiled("dft", DFT)[0].run({"x": x, "axis": np.array(1, np.int64)})["y"]
+    spectrum = np.fft.fft(x[..., 0] + 1j * x[..., 1], axis=1)
+    np.testing.assert_allclose(got, np.stack([spectrum.real, spectrum.imag], -1), rtol=1e-5, atol=1e-5)
+    check_refused(compiled("dft", DFT), {"x": x, "axis": np.array(2, np.int64)},
+                  "node 'y' (DFT): axis is 2; expected one in [-3, -2] or [0, 1]")
+
+
+def test_col2im_sizes_read_at_run_time(compiled):
+    x = np.arange(2 * 4 * 9, dtype=np.float32).reshape(2, 4, 9)
+    feeds = {"x": x, "image": np.array([4, 4], np.int64), "block": np.array([2, 2], np.int64)}
+    check_valid(compiled("col2im", COL2IM), feeds)
+    check_refused(compiled("col2im", COL2IM), dict(feeds, image=np.array([5, 4], np.int64)),
+                  "node 'y' (Col2Im): the input has 9 columns; the image has 12 blocks")

@@ -533,3 +533,110 @@ LogicalResult LSTMOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
 LogicalResult RNNOp::verify() { return verifyActivations(*this, getActivations(), 1, getDirection()); }
 LogicalResult GRUOp::verify() { return verifyActivations(*this, getActivations(), 2, getDirection()); }
 LogicalResult LSTMOp::verify() { return verifyActivations(*this, getActivations(), 3, getDirection()); }
+
+//===----------------------------------------------------------------------===//
+// DFT, Col2Im
+//===----------------------------------------------------------------------===//
+
+std::optional<int64_t> ingot::graph::dftAxis(Value axis, int64_t rank) {
+  int64_t value = -2;
+  if (axis) {
+    auto values = getConstantInts(axis);
+    if (!values || values->size() != 1)
+      return std::nullopt;
+    value = (*values)[0];
+  }
+  if (value < 0)
+    value += rank;
+  if (value < 0 || value > rank - 2)
+    return std::nullopt;
+  return value;
+}
+
+LogicalResult DFTOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  // [..., N (or N/2 + 1 one-sided), ..., 2]: complex, as (real, imaginary).
+  Type element = infer::elementOf(adaptor.getInput());
+  auto x = ranked(adaptor.getInput());
+  if (!x) {
+    types.push_back(unranked(element));
+    return success();
+  }
+  int64_t rank = x.getRank();
+  if (rank < 2 || (!x.isDynamicDim(rank - 1) && x.getDimSize(rank - 1) != 1 && x.getDimSize(rank - 1) != 2))
+    return emitOptionalError(loc, "expected an input [..., 1 or 2] (real or complex)");
+  std::optional<int64_t> axis = dftAxis(adaptor.getAxis(), rank);
+  if (!axis) {
+    if (adaptor.getAxis() && !getConstantInts(adaptor.getAxis())) {
+      // An axis only known at run time: every signal dim may change.
+      SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+      shape[rank - 1] = adaptor.getInverse() && adaptor.getOnesided() ? 1 : 2;
+      types.push_back(makeTensor(shape, element));
+      return success();
+    }
+    return emitOptionalError(loc, "axis must be in [", -rank, ", -2] or [0, ", rank - 2, "]");
+  }
+  SmallVector<int64_t> shape(x.getShape());
+  bool inverseOfOneSided = adaptor.getInverse() && adaptor.getOnesided();
+  int64_t n = shape[*axis];
+  if (inverseOfOneSided && n != ShapedType::kDynamic)
+    n = 2 * (n - 1);
+  if (Value length = adaptor.getDftLength()) {
+    auto values = getConstantInts(length);
+    n = values && values->size() == 1 ? (*values)[0] : ShapedType::kDynamic;
+  }
+  // Forward one-sided: the first N / 2 + 1 bins. Inverse of one-sided bins:
+  // the N real samples of the Hermitian spectrum they describe.
+  bool halve = adaptor.getOnesided() && !adaptor.getInverse();
+  shape[*axis] = n == ShapedType::kDynamic || !halve ? n : n / 2 + 1;
+  shape[rank - 1] = inverseOfOneSided ? 1 : 2;
+  types.push_back(makeTensor(shape, element));
+  return success();
+}
+
+LogicalResult DFTOp::verify() { return success(); }
+
+LogicalResult Col2ImOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  // [N, C, image_shape...] from [N, C * prod(block_shape), L].
+  Type element = infer::elementOf(adaptor.getInput());
+  auto x = ranked(adaptor.getInput());
+  auto image = getConstantInts(adaptor.getImageShape());
+  auto block = getConstantInts(adaptor.getBlockShape());
+  if (x && (!image || !block)) {
+    // Sizes read at run time: the image's rank is still its shape's length.
+    auto shape = ranked(adaptor.getImageShape());
+    if (!shape || shape.isDynamicDim(0)) {
+      types.push_back(unranked(element));
+      return success();
+    }
+    SmallVector<int64_t> dims(2 + shape.getDimSize(0), ShapedType::kDynamic);
+    dims[0] = x.getDimSize(0);
+    if (image)
+      std::copy(image->begin(), image->end(), dims.begin() + 2);
+    types.push_back(makeTensor(dims, element));
+    return success();
+  }
+  if (!x) {
+    types.push_back(unranked(element));
+    return success();
+  }
+  if (x.getRank() != 3 || image->size() != block->size())
+    return emitOptionalError(loc, "expected an input [N, C * prod(block_shape), L] and image_shape and "
+                                  "block_shape of the same length");
+  int64_t blockSize = 1;
+  for (int64_t b : *block)
+    blockSize *= b;
+  SmallVector<int64_t> shape{x.getDimSize(0), ShapedType::kDynamic};
+  if (!x.isDynamicDim(1) && blockSize > 0) {
+    if (x.getDimSize(1) % blockSize != 0)
+      return emitOptionalError(loc, "input dim 1 (", x.getDimSize(1), ") is not a multiple of the block size ",
+                               blockSize);
+    shape[1] = x.getDimSize(1) / blockSize;
+  }
+  llvm::append_range(shape, *image);
+  types.push_back(makeTensor(shape, element));
+  return success();
+}
+
+LogicalResult Col2ImOp::verify() { return success(); }
