@@ -233,13 +233,10 @@ struct LowerScan : OpRewritePattern<ScanOp> {
                                 strides(type.getRank(), rewriter.getIndexAttr(1));
       offsets[inAxes[i]] = position;
       sizes[inAxes[i]] = rewriter.getIndexAttr(1);
-      auto sliceType = tensor::ExtractSliceOp::inferCanonicalRankReducedResultType(type.getRank() - 1, type, offsets,
-                                                                                  sizes, strides);
       // The rank-reducing slice drops exactly the scanned axis.
       SmallVector<int64_t> kept(type.getShape());
       kept.erase(kept.begin() + inAxes[i]);
       auto exact = RankedTensorType::get(kept, type.getElementType());
-      (void)sliceType;
       Value slice = rewriter.create<tensor::ExtractSliceOp>(loc, exact, input, offsets, sizes, strides);
       args.push_back(castTo(rewriter, loc, slice, body.getArgument(states + i).getType()));
     }
@@ -288,7 +285,6 @@ struct LowerScan : OpRewritePattern<ScanOp> {
     SmallVector<Value> results;
     for (int64_t i = 0; i < states; ++i)
       results.push_back(forOp.getResult(i));
-    MLIRContext *ctx = getContext();
     for (int64_t i = 0; i < outputs; ++i) {
       Value acc = forOp.getResult(states + i);
       auto resultType = cast<RankedTensorType>(op.getResult(states + i).getType());
@@ -318,7 +314,6 @@ struct LowerScan : OpRewritePattern<ScanOp> {
             at.insert(at.begin(), p);
             return b.create<tensor::ExtractOp>(l, acc, at);
           }));
-      (void)ctx;
     }
     rewriter.replaceOp(op, results);
     return success();

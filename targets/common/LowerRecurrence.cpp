@@ -289,7 +289,7 @@ void RecurrenceLowering::runDirection(int64_t d, Value &finalH, Value &finalC, V
           Value at = nb.create<arith::AddIOp>(nl, nb.create<arith::MulIOp>(nl, nb.create<arith::ConstantIndexOp>(nl, g), hValue), j);
           Value fromX = nb.create<tensor::ExtractOp>(nl, xw, ValueRange{time, batch, at});
           if (!source)
-            return fromX.getType() == compute ? fromX : fromX;
+            return fromX;
           return nb.create<arith::AddFOp>(nl, fromX, nb.create<tensor::ExtractOp>(nl, source, ValueRange{batch, at})).getResult();
         };
         if (rec.cell == Cell::Gru) {
@@ -297,8 +297,7 @@ void RecurrenceLowering::runDirection(int64_t d, Value &finalH, Value &finalC, V
           resetGate = buildParallelGeneric(b, loc, {}, {}, emptyTensor(b, loc, stateType, {B, H}),
                                            [&](OpBuilder &nb, Location nl, ValueRange) -> Value {
             Value batch = nb.create<linalg::IndexOp>(nl, 0), j = nb.create<linalg::IndexOp>(nl, 1);
-            auto [valid, time] = timing(nb, nl, batch);
-            (void)valid;
+            Value time = timing(nb, nl, batch).second;
             return activate(nb, nl, acts[0], clipped(nb, nl, gateInput(nb, nl, hr, batch, time, j, 1)));
           });
           if (!rec.linearBeforeReset) {
@@ -464,7 +463,6 @@ LogicalResult RecurrenceLowering::run() {
     finalC.push_back(c);
     steps.push_back(s);
   }
-  MLIRContext *ctx = b.getContext();
   // Gathers a result over [directions] sources: value(d, coords) or 0.
   auto gather = [&](Value result, ArrayRef<OpFoldResult> dims, int64_t dirDim,
                     function_ref<Value(OpBuilder &, Location, int64_t, ArrayRef<Value>)> read) {
@@ -484,7 +482,6 @@ LogicalResult RecurrenceLowering::run() {
       return castScalar(nb, nl, v, element);
     });
   };
-  (void)ctx;
   SmallVector<Value> replacements;
   for (Value result : op->getResults()) {
     if (result == rec.y) {
