@@ -2791,6 +2791,34 @@ def Graph_NegativeLogLikelihoodLossOp : Graph_Op<"negative_log_likelihood_loss",
   let hasVerifier = 1;
 }
 
+def Graph_NonMaxSuppressionOp : Graph_Op<"non_max_suppression", [Pure, InferTypeOpAdaptor, AttrSizedOperandSegments]> {
+  let summary = "ONNX NonMaxSuppression (opset 11)";
+  let description = [{
+    Filter out boxes that have high intersection-over-union (IOU) overlap with previously selected boxes.
+    Bounding boxes with score less than score_threshold are removed. Bounding box format is indicated by attribute center_point_box.
+    Boxes are suppressed if their IOU with a previously selected box is strictly greater than iou_threshold (i.e., boxes with IOU exactly equal to the threshold are kept).
+    Note that this algorithm is agnostic to where the origin is in the coordinate system and more generally is invariant to
+    orthogonal transformations and translations of the coordinate system; thus translating or reflections of the coordinate system
+    result in the same boxes being selected by the algorithm.
+    The selected_indices output is a set of integers indexing into the input collection of bounding boxes representing the selected boxes.
+    The bounding box coordinates corresponding to the selected indices can then be obtained using the Gather or GatherND operation.
+  }];
+  let arguments = (ins
+    Graph_Tensor<[F32]>:$boxes,
+    Graph_Tensor<[F32]>:$scores,
+    Optional<Graph_Tensor<[I64]>>:$max_output_boxes_per_class,
+    Optional<Graph_Tensor<[F32]>>:$iou_threshold,
+    Optional<Graph_Tensor<[F32]>>:$score_threshold,
+    DefaultValuedAttr<I64Attr, "0">:$center_point_box
+  );
+  let results = (outs
+    Graph_Tensor<[I64]>:$selected_indices
+  );
+  let assemblyFormat = [{
+    $boxes `,` $scores (`max_output_boxes_per_class` `(` $max_output_boxes_per_class^ `)`)? (`iou_threshold` `(` $iou_threshold^ `)`)? (`score_threshold` `(` $score_threshold^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_NonZeroOp : Graph_Op<"non_zero", [Pure, InferTypeOpAdaptor]> {
   let summary = "ONNX NonZero (opset 13)";
   let description = [{

@@ -72,7 +72,7 @@ OPS = {
     # Recurrences, lowered to a loop over time.
     "RNN": {"verifier": True}, "GRU": {"verifier": True}, "LSTM": {"verifier": True},
     "LinearAttention": {"verifier": True},
-    "DFT": {"verifier": True}, "Col2Im": {"verifier": True},
+    "DFT": {"verifier": True}, "Col2Im": {"verifier": True}, "NonMaxSuppression": {},
     "ArgMax": {}, "ArgMin": {}, "Trilu": {}, "CumSum": {}, "CumProd": {},
     # Indexing: gathers, scatters, selections.
     "GatherElements": {}, "GatherND": {}, "ScatterElements": {"verifier": True},

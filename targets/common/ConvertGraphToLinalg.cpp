@@ -44,6 +44,7 @@ void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateControlFlowToLinalgPatterns(patterns);
   populateLinearAttentionToLinalgPatterns(patterns);
   populateSignalToLinalgPatterns(patterns);
+  populateDetectionToLinalgPatterns(patterns);
   // Upstream's LLVM lowering has no ceildivsi/floordivsi: expand them here.
   arith::populateCeilFloorDivExpandOpsPatterns(patterns);
 }

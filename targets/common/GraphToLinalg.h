@@ -26,6 +26,7 @@ void populateRecurrenceToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateControlFlowToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateLinearAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateSignalToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateDetectionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -25,9 +25,16 @@ SmallVector<OpFoldResult> getDims(OpBuilder &b, Location loc, Value value) {
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
                   ArrayRef<OpFoldResult> dims) {
   SmallVector<Value> dynamic;
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    if (type.isDynamicDim(i))
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (type.isDynamicDim(i)) {
       dynamic.push_back(toValue(b, loc, dims[i]));
+      continue;
+    }
+    // A size the model declared (an output's shape, value_info) but that the
+    // data decides (NonZero, a Reshape to a computed shape): hold it to it.
+    checkEqual(b, loc, dims[i], b.getIndexAttr(type.getDimSize(i)),
+               "result dim " + Twine(i) + " is {0} at run time; the model declares {1}");
+  }
   checkBufferSizes(b, loc, type, dims);
   return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType(), dynamic);
 }

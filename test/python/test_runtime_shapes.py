@@ -343,3 +343,34 @@ def test_col2im_sizes_read_at_run_time(compiled):
     check_valid(compiled("col2im", COL2IM), feeds)
     check_refused(compiled("col2im", COL2IM), dict(feeds, image=np.array([5, 4], np.int64)),
                   "node 'y' (Col2Im): the input has 9 columns; the image has 12 blocks")
+
+
+def test_declared_output_sizes_are_held_to(compiled):
+    # A declared output shape the data decides (here NonZero's count) was
+    # once trusted: three non-zeros came back as two, without a word.
+    model = build([helper.make_node("NonZero", ["x"], ["y"], name="nz")],
+                  [V("x", TensorProto.FLOAT, [4])], [V("y", TensorProto.INT64, [1, 2])])
+    np.testing.assert_array_equal(
+        compiled("nonzero", model)[0].run({"x": np.array([1, 0, 0, 3], np.float32)})["y"], [[0, 3]])
+    check_refused(compiled("nonzero", model), {"x": np.array([1, 0, 2, 3], np.float32)},
+                  "node 'nz' (NonZero): result dim 1 is 3 at run time; the model declares 2")
+
+
+NMS = build([helper.make_node("NonMaxSuppression", ["boxes", "scores", "max", "iou", "score"], ["selected"],
+                              name="nms")],
+            [V("boxes", TensorProto.FLOAT, ["B", "N", 4]), V("scores", TensorProto.FLOAT, ["B", "C", "N"]),
+             V("max", TensorProto.INT64, [1]), V("iou", TensorProto.FLOAT, [1]), V("score", TensorProto.FLOAT, [1])],
+            [V("selected", TensorProto.INT64, None)], opset=11)
+
+
+def test_non_max_suppression_against_onnxruntime(compiled):
+    rng = np.random.default_rng(4)
+    corners = rng.uniform(0, 10, (2, 30, 2, 2)).astype(np.float32)
+    boxes = np.concatenate([corners.min(2), corners.max(2)], -1).reshape(2, 30, 4)
+    scores = rng.uniform(0, 1, (2, 3, 30)).astype(np.float32)
+    scores[0, 0, 5] = scores[0, 0, 6]  # a tie: the lower index goes first
+    for limit, iou, threshold in [(5, 0.3, 0.2), (100, 0.0, 0.0), (0, 0.5, 0.5)]:
+        check_valid(compiled("nms", NMS), {"boxes": boxes, "scores": scores,
+                                           "max": np.array([limit], np.int64),
+                                           "iou": np.array([iou], np.float32),
+                                           "score": np.array([threshold], np.float32)})

@@ -353,3 +353,18 @@ LogicalResult EinsumOp::verify() {
 }
 
 } // namespace ingot::graph
+
+namespace ingot::graph {
+using namespace infer;
+LogicalResult NonMaxSuppressionOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                                                  Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  // [selected, 3]: (batch, class, box) of each box kept.
+  auto boxes = ranked(adaptor.getBoxes()), scores = ranked(adaptor.getScores());
+  if ((boxes && boxes.getRank() != 3) || (scores && scores.getRank() != 3))
+    return emitOptionalError(loc, "expected boxes [B, N, 4] and scores [B, C, N]");
+  if (boxes && !boxes.isDynamicDim(2) && boxes.getDimSize(2) != 4)
+    return emitOptionalError(loc, "boxes dim 2 is ", boxes.getDimSize(2), ", expected 4");
+  types.push_back(RankedTensorType::get({ShapedType::kDynamic, 3}, IntegerType::get(ctx, 64)));
+  return success();
+}
+} // namespace ingot::graph
