@@ -803,11 +803,17 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
     for (int i = 0; i < node.output_size(); ++i) {
       const std::string &name = node.output(i);
       if (i >= (int)info.outputs.size()) {
-        if (!name.empty() && consumed.contains(name))
+        if (!name.empty() && consumed.contains(name)) {
+          bool training = node.op_type() == "Dropout" || node.op_type() == "BatchNormalization";
+          if (!training)
+            return nodeError(node) << "output " << i << " ('" << name << "') of " << node.op_type()
+                                   << " is not supported yet",
+                   failure();
           return nodeError(node) << "output " << i << " ('" << name
                                  << "') is only produced in training and is not supported; "
                                     "remove its uses or export the model for inference",
                  failure();
+        }
         continue;
       }
       bool present = !name.empty() || info.outputs[i].kind == ParamKind::Single;
