@@ -327,6 +327,16 @@ struct LowerConv : OpRewritePattern<ConvOp> {
     // Splits dim `at` of `v` into [groups, size / groups].
     auto splitGroups = [&](Value v, int64_t at, OpFoldResult perGroup) -> Value {
       auto type = cast<RankedTensorType>(v.getType());
+      // A static dim splits statically (the channel checks hold it to W);
+      // one that does not divide is made dynamic first.
+      if (!type.isDynamicDim(at) && type.getDimSize(at) % groups == 0) {
+        perGroup = m.c(type.getDimSize(at) / groups);
+      } else if (!type.isDynamicDim(at)) {
+        SmallVector<int64_t> shape(type.getShape());
+        shape[at] = ShapedType::kDynamic;
+        v = rewriter.create<tensor::CastOp>(loc, RankedTensorType::get(shape, type.getElementType()), v);
+        type = cast<RankedTensorType>(v.getType());
+      }
       SmallVector<int64_t> shape;
       SmallVector<OpFoldResult> sizes;
       SmallVector<ReassociationIndices> reassociation;
@@ -498,12 +508,17 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
       } else {
         checkEqual(rewriter, loc, getDims(rewriter, loc, bias)[0], m.mul(perGroupOut, m.c(groups)),
                    "B has {0} entries for {1} output channels");
-        bias = rewriter.create<tensor::ExpandShapeOp>(
-            loc, RankedTensorType::get({groups, staticOr(perGroupOut)}, element), bias,
-            SmallVector<ReassociationIndices>{{0, 1}}, SmallVector<OpFoldResult>{m.c(groups), perGroupOut});
-        biasMap = AffineMap::get(outType.getRank(), 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+        Value perGroupOutValue = m.value(perGroupOut);
+        init = buildParallelGeneric(rewriter, loc, {}, {}, emptyTensor(rewriter, loc, outType, outDims),
+                                    [&](OpBuilder &b, Location l, ValueRange) -> Value {
+          Value channel = b.create<arith::AddIOp>(
+              l, b.create<arith::MulIOp>(l, b.create<linalg::IndexOp>(l, 1), perGroupOutValue),
+              b.create<linalg::IndexOp>(l, 2));
+          return b.create<tensor::ExtractOp>(l, bias, ValueRange{channel});
+        });
       }
-      init = buildParallelGeneric(rewriter, loc, bias, biasMap,
+      if (!init)
+        init = buildParallelGeneric(rewriter, loc, bias, biasMap,
                                   emptyTensor(rewriter, loc, outType, outDims),
                                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     } else {

@@ -374,3 +374,17 @@ def test_non_max_suppression_against_onnxruntime(compiled):
                                            "max": np.array([limit], np.int64),
                                            "iou": np.array([iou], np.float32),
                                            "score": np.array([threshold], np.float32)})
+
+
+@pytest.mark.parametrize("op, weights", [("Conv", (6, 2, 3, 3)), ("ConvTranspose", (4, 3, 3, 3))])
+def test_static_input_with_weights_of_runtime_shape(compiled, op, weights):
+    # A static X and bias with weights fed as an input once stopped the
+    # compiler with an internal expand_shape error.
+    model = build([helper.make_node(op, ["x", "w", "b"], ["y"], name="y", group=2)],
+                  [V("x", TensorProto.FLOAT, [1, 4, 5, 5]), V("w", TensorProto.FLOAT, ["A", "B", "K", "L"]),
+                   V("b", TensorProto.FLOAT, [6])],
+                  [V("y", TensorProto.FLOAT, None)])
+    rng = np.random.default_rng(5)
+    check_valid(compiled("mixed-" + op, model), {"x": rng.standard_normal((1, 4, 5, 5)).astype(np.float32),
+                                                 "w": rng.standard_normal(weights).astype(np.float32),
+                                                 "b": rng.standard_normal(6).astype(np.float32)})

@@ -85,8 +85,22 @@ func.func @softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
 // -----
 
 // A lowering that declines says why.
-func.func @unlowerable(%x: tensor<1x3x8x8xf32>, %w: tensor<?x3x3x3xf32>) -> tensor<1x?x6x6xf32> {
-  // expected-error @+1 {{cannot lower 'graph.conv' yet: needs ranked input and static weights}}
-  %0 = graph.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<?x3x3x3xf32>) -> tensor<1x?x6x6xf32>
+func.func @unlowerable(%x: tensor<*xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{cannot lower 'graph.conv' yet: needs ranked input and weights}}
+  %0 = graph.conv %x, %w : (tensor<*xf32>, tensor<4x3x3x3xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @conv_with_weights_of_runtime_shape
+// Groups are split off X and W, since an affine map cannot multiply by a
+// run-time size; the channels are checked at run time.
+// CHECK: graph.runtime_check {{.*}}the input has {0} channels, the weights expect {1}
+// CHECK: tensor.expand_shape %arg0
+// CHECK: tensor.expand_shape %arg1
+// CHECK: linalg.generic
+func.func @conv_with_weights_of_runtime_shape(%x: tensor<1x4x8x8xf32>, %w: tensor<?x?x3x3xf32>) -> tensor<1x?x6x6xf32> {
+  %0 = graph.conv %x, %w {group = 2 : i64} : (tensor<1x4x8x8xf32>, tensor<?x?x3x3xf32>) -> tensor<1x?x6x6xf32>
   return %0 : tensor<1x?x6x6xf32>
 }
