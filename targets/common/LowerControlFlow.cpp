@@ -26,14 +26,18 @@ using namespace ingot::graph;
 namespace ingot::lowering {
 namespace {
 
-/// `v` as `type` (same rank, dims more or less known).
+/// `v` as `type` (same rank): a dim that becomes known is checked first,
+/// since a subgraph's declared types are the model's word, not a proof.
 Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v : b.create<tensor::CastOp>(loc, type, v).getResult();
+  return castChecked(b, loc, v, cast<RankedTensorType>(type));
 }
 
-/// The one element of a [] or [1, ...] tensor.
+/// The one element of a [] or [1, ...] tensor (checked to be one).
 Value scalarOf(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    checkEqual(b, loc, getDims(b, loc, v)[d], b.getIndexAttr(1),
+               "a condition or trip count has {0} elements in a dim; expected {1}");
   SmallVector<Value> at(type.getRank(), b.create<arith::ConstantIndexOp>(loc, 0));
   return b.create<tensor::ExtractOp>(loc, v, at);
 }
@@ -158,8 +162,8 @@ struct LowerLoop : OpRewritePattern<LoopOp> {
         grown.append(sliceDims.begin(), sliceDims.end());
         Value bigger = b.create<tensor::EmptyOp>(l, grown, sliceType.getElementType());
         SmallVector<OpFoldResult> zeros(grown.size(), b.getIndexAttr(0)), ones(grown.size(), b.getIndexAttr(1));
-        SmallVector<OpFoldResult> oldSizes{accDims[0]};
-        oldSizes.append(sliceDims.begin(), sliceDims.end());
+        // The slices so far, by their own sizes (all 0 before the first).
+        SmallVector<OpFoldResult> oldSizes(accDims);
         Value kept = b.create<tensor::ExtractSliceOp>(l, acc, zeros, oldSizes, ones);
         bigger = b.create<tensor::InsertSliceOp>(l, kept, bigger, zeros, oldSizes, ones);
         SmallVector<OpFoldResult> at(grown.size(), b.getIndexAttr(0));

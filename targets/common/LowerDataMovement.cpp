@@ -235,7 +235,7 @@ struct LowerConcat : OpRewritePattern<ConcatOp> {
       auto sliceType = RankedTensorType::get(sliceShape, resultType.getElementType());
       Value source = input;
       if (source.getType() != sliceType)
-        source = rewriter.create<tensor::CastOp>(loc, sliceType, source);
+        source = castChecked(rewriter, loc, source, sliceType);
       result = rewriter.create<tensor::InsertSliceOp>(loc, source, result, offsets, sizes, strides);
       offset = rewriter.create<arith::AddIOp>(loc, offset, rewriter.create<tensor::DimOp>(loc, input, axis));
     }
@@ -376,7 +376,7 @@ struct LowerSlice : OpRewritePattern<SliceOp> {
                                    });
     }
     if (slice.getType() != resultType)
-      slice = b.create<tensor::CastOp>(loc, resultType, slice);
+      slice = castChecked(b, loc, slice, resultType);
     return slice;
   }
 
@@ -492,7 +492,7 @@ struct LowerSplit : OpRewritePattern<SplitOp> {
                      "output " + Twine(i) + " has {0} elements along the axis, the model says {1}");
       Value slice = rewriter.create<tensor::ExtractSliceOp>(loc, op.getInput(), offsets, partSizes, strides);
       if (slice.getType() != resultType)
-        slice = rewriter.create<tensor::CastOp>(loc, resultType, slice);
+        slice = castChecked(rewriter, loc, slice, resultType);
       results.push_back(slice);
       offset = m.add(offset, sizes[i]);
     }
@@ -816,7 +816,7 @@ struct LowerPad : OpRewritePattern<PadOp> {
       padded = gatherPadded(rewriter, loc, op.getData(), resultType, low, high, mode, value);
     }
     if (padded.getType() != resultType)
-      padded = rewriter.create<tensor::CastOp>(loc, resultType, padded);
+      padded = castChecked(rewriter, loc, padded, resultType);
     rewriter.replaceOp(op, padded);
     return success();
   }

@@ -48,6 +48,11 @@ struct LowerNonMaxSuppression : OpRewritePattern<NonMaxSuppressionOp> {
       auto type = cast<RankedTensorType>(v.getType());
       if (type.hasStaticShape() && type.getNumElements() == 0)
         return fallback;
+      // A size only known at run time must still hold a value to read.
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d))
+          checkNonNegative(b, loc, m.value(m.sub(getDims(b, loc, v)[d], m.c(1))),
+                           "a threshold or limit input is empty ({0} + 1 elements); pass one value");
       SmallVector<Value> at(type.getRank(), m.value(m.c(0)));
       return b.create<tensor::ExtractOp>(loc, v, at);
     };
@@ -203,10 +208,7 @@ struct LowerNonMaxSuppression : OpRewritePattern<NonMaxSuppressionOp> {
                                                     SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
     // A model may declare how many boxes it keeps: hold it to that.
     auto declared = cast<RankedTensorType>(op.getType());
-    if (!declared.isDynamicDim(0)) {
-      checkEqual(b, loc, rows, m.c(declared.getDimSize(0)), "keeps {0} boxes; the model declares {1}");
-      result = b.create<tensor::CastOp>(loc, declared, result);
-    }
+    result = castChecked(b, loc, result, declared);
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -609,7 +609,7 @@ struct LowerCompress : OpRewritePattern<CompressOp> {
         });
     Value result = copyLoop.getResult(0);
     if (result.getType() != resultType)
-      result = rewriter.create<tensor::CastOp>(loc, resultType, result);
+      result = castChecked(rewriter, loc, result, resultType);
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -266,6 +266,20 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, const Window &w, Value
   return padWithValue(b, loc, input, low, high, value);
 }
 
+/// A convolution's kernel sizes: W's spatial dims, or kernel_shape (then
+/// checked against W, which may only be known at run time).
+SmallVector<OpFoldResult> kernelSizes(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> wDims,
+                                      std::optional<ArrayRef<int64_t>> kernelShape) {
+  SmallVector<OpFoldResult> kernel(wDims.begin() + 2, wDims.end());
+  if (kernelShape)
+    for (size_t i = 0; i < kernel.size() && i < kernelShape->size(); ++i) {
+      checkEqual(b, loc, kernel[i], b.getIndexAttr((*kernelShape)[i]),
+                 "W dim " + Twine(2 + i) + " is {0}, kernel_shape says {1}");
+      kernel[i] = b.getIndexAttr((*kernelShape)[i]);
+    }
+  return kernel;
+}
+
 /// The input read at out*stride + k*dilation for spatial dim i.
 AffineExpr windowExpr(MLIRContext *ctx, unsigned outDim, unsigned kernelDim, int64_t stride,
                       int64_t dilation) {
@@ -298,13 +312,7 @@ struct LowerConv : OpRewritePattern<ConvOp> {
     if (!staticWeights)
       checkEqual(rewriter, loc, m.mul(filtersPerGroup, m.c(groups)), filters,
                  "W has {1} filters, not a multiple of the groups (" + Twine(groups) + ")");
-    SmallVector<OpFoldResult> kernel(wDims.begin() + 2, wDims.end());
-    if (auto kernelShape = op.getKernelShape())
-      for (int64_t i = 0; i < spatial; ++i) {
-        checkEqual(rewriter, loc, kernel[i], m.c((*kernelShape)[i]),
-                   "W dim " + Twine(2 + i) + " is {0}, kernel_shape says {1}");
-        kernel[i] = m.c((*kernelShape)[i]);
-      }
+    SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
     checkEqual(rewriter, loc, xDims[1], m.mul(channelsPerGroup, m.c(groups)),
                "the input has {0} channels, the weights expect {1}");
     Window window = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
@@ -413,7 +421,7 @@ struct LowerConv : OpRewritePattern<ConvOp> {
         tensor::CollapseShapeOp::inferCollapsedType(outType, groupsToChannels).getShape(), element);
     Value collapsed = rewriter.create<tensor::CollapseShapeOp>(loc, collapsedType, conv, groupsToChannels);
     if (collapsedType != resultType)
-      collapsed = rewriter.create<tensor::CastOp>(loc, resultType, collapsed);
+      collapsed = castChecked(rewriter, loc, collapsed, resultType);
     rewriter.replaceOp(op, collapsed);
     return success();
   }
@@ -447,13 +455,7 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
                  "W has {1} input channels, not a multiple of the groups (" + Twine(groups) + ")");
     checkEqual(rewriter, loc, getDims(rewriter, loc, op.getX())[1], channels,
                "the input has {0} channels, the weights expect {1}");
-    SmallVector<OpFoldResult> kernel(wDims.begin() + 2, wDims.end());
-    if (auto kernelShape = op.getKernelShape())
-      for (int64_t i = 0; i < spatial; ++i) {
-        checkEqual(rewriter, loc, kernel[i], m.c((*kernelShape)[i]),
-                   "W dim " + Twine(2 + i) + " is {0}, kernel_shape says {1}");
-        kernel[i] = m.c((*kernelShape)[i]);
-      }
+    SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
     auto staticOr = [](OpFoldResult v) { return getConstantIntValue(v).value_or(ShapedType::kDynamic); };
     auto attr = [](std::optional<ArrayRef<int64_t>> a, int64_t i, int64_t fallback) {
       return a ? (*a)[i] : fallback;
@@ -609,7 +611,7 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
         tensor::CollapseShapeOp::inferCollapsedType(outType, groupsToChannels).getShape(), element);
     Value collapsed = rewriter.create<tensor::CollapseShapeOp>(loc, collapsedType, result, groupsToChannels);
     if (collapsedType != resultType)
-      collapsed = rewriter.create<tensor::CastOp>(loc, resultType, collapsed);
+      collapsed = castChecked(rewriter, loc, collapsed, resultType);
     rewriter.replaceOp(op, collapsed);
     return success();
   }

@@ -62,6 +62,14 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
     // decay: [B, T, Hkv] (per head) or [B, T, Hkv * dk]; beta: [B, T, Hkv] or [B, T, 1].
     Value decay = op.getDecay(), beta = op.getBeta();
     Value decayPerKeyDim, betaPerHead;
+    // decay and beta are read at [b, t, ...] for every token.
+    for (auto [name, v] : {std::pair{"decay", decay}, {"beta", beta}}) {
+      if (!v)
+        continue;
+      SmallVector<OpFoldResult> dims = getDims(b, loc, v);
+      checkEqual(b, loc, dims[0], B, Twine(name) + " has a batch of {0}, query {1}");
+      checkEqual(b, loc, dims[1], T, Twine(name) + " has {0} tokens, query {1}");
+    }
     if (decay) {
       OpFoldResult last = getDims(b, loc, decay)[2];
       Value isPerHead = m.cmp(arith::CmpIPredicate::eq, last, m.c(kvHeads));
@@ -107,11 +115,38 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
     Value dkValue = m.value(dk), dvValue = m.value(dv);
     Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
     auto ids = [&](int64_t rank) { return AffineMap::getMultiDimIdentityMap(rank, ctx); };
+    // out[b, h, j] = sum_i S[b, h / group, i, j] * x[b, t, h * dk + i] for the
+    // token t, over `heads` heads of x (keys: Hkv, group 1; queries: Hq).
+    Value token;
+    auto contractWithState = [&](Location l, Value s, Value x, int64_t heads, int64_t group) -> Value {
+      auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+      auto type = dynamic(3);
+      Value init = b.create<linalg::FillOp>(l, scalarConstant(b, l, f32, 0), emptyTensor(b, l, type, {B, m.c(heads), dv}))
+                       .getResult(0);
+      return b
+          .create<linalg::GenericOp>(
+              l, type, ValueRange{s}, init,
+              SmallVector<AffineMap>{AffineMap::get(4, 0, {d(0), d(1).floorDiv(group), d(3), d(2)}, ctx),
+                                     AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)},
+              SmallVector<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::parallel,
+                                               utils::IteratorType::parallel, utils::IteratorType::reduction},
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Value at = nb.create<arith::AddIOp>(
+                    nl, nb.create<arith::MulIOp>(nl, nb.create<linalg::IndexOp>(nl, 1), dkValue),
+                    nb.create<linalg::IndexOp>(nl, 3));
+                Value xv = castScalar(nb, nl,
+                                      nb.create<tensor::ExtractOp>(nl, x, ValueRange{nb.create<linalg::IndexOp>(nl, 0), token, at}),
+                                      f32);
+                nb.create<linalg::YieldOp>(nl, ValueRange{nb.create<arith::AddFOp>(nl, a[1], nb.create<arith::MulFOp>(nl, a[0], xv))});
+              })
+          .getResult(0);
+    };
     auto loop = b.create<scf::ForOp>(
         loc, zero, m.value(T), one, ValueRange{state, outputs},
         [&](OpBuilder &lb, Location l, Value t, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
+          token = t;
           // x[b, t, head * width + i], as f32.
           auto packed = [&](OpBuilder &nb, Location nl, Value x, Value batch, Value head, Value width, Value i) {
             Value at = nb.create<arith::AddIOp>(nl, nb.create<arith::MulIOp>(nl, head, width), i);
@@ -134,23 +169,7 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
           auto state3 = dynamic(3);
           if (delta) {
             // retrieved[b, h, j] = sum_i S[b, h, i, j] * k[b, t, h * dk + i]
-            Value init = b.create<linalg::FillOp>(l, scalarConstant(b, l, f32, 0),
-                                                  emptyTensor(b, l, state3, {B, m.c(kvHeads), dv}))
-                             .getResult(0);
-            auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-            Value retrieved =
-                b.create<linalg::GenericOp>(
-                     l, state3, ValueRange{s}, init,
-                     SmallVector<AffineMap>{AffineMap::get(4, 0, {d(0), d(1), d(3), d(2)}, ctx),
-                                            AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)},
-                     SmallVector<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::parallel,
-                                                      utils::IteratorType::parallel, utils::IteratorType::reduction},
-                     [&](OpBuilder &nb, Location nl, ValueRange a) {
-                       Value key = packed(nb, nl, k, idx(nb, nl, 0), idx(nb, nl, 1), dkValue, idx(nb, nl, 3));
-                       nb.create<linalg::YieldOp>(nl, ValueRange{nb.create<arith::AddFOp>(
-                                                          nl, a[1], nb.create<arith::MulFOp>(nl, a[0], key))});
-                     })
-                    .getResult(0);
+            Value retrieved = contractWithState(l, s, k, kvHeads, 1);
             written = buildParallelGeneric(b, l, retrieved, {ids(3)}, emptyTensor(b, l, state3, {B, m.c(kvHeads), dv}),
                                            [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
               Value batch = idx(nb, nl, 0), h = idx(nb, nl, 1), j = idx(nb, nl, 2);
@@ -170,22 +189,7 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
             return nb.create<arith::AddFOp>(nl, a[0], nb.create<arith::MulFOp>(nl, key, w));
           });
           // out[b, hq, j] = scale * sum_i q[b, t, hq * dk + i] * S[b, hq / group, i, j]
-          auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-          Value init = b.create<linalg::FillOp>(l, scalarConstant(b, l, f32, 0),
-                                                emptyTensor(b, l, state3, {B, m.c(qHeads), dv}))
-                           .getResult(0);
-          Value read = b.create<linalg::GenericOp>(
-                            l, state3, ValueRange{s}, init,
-                            SmallVector<AffineMap>{AffineMap::get(4, 0, {d(0), d(1).floorDiv(group), d(3), d(2)}, ctx),
-                                                   AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)},
-                            SmallVector<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::parallel,
-                                                             utils::IteratorType::parallel, utils::IteratorType::reduction},
-                            [&](OpBuilder &nb, Location nl, ValueRange a) {
-                              Value query = packed(nb, nl, q, idx(nb, nl, 0), idx(nb, nl, 1), dkValue, idx(nb, nl, 3));
-                              nb.create<linalg::YieldOp>(nl, ValueRange{nb.create<arith::AddFOp>(
-                                                                 nl, a[1], nb.create<arith::MulFOp>(nl, a[0], query))});
-                            })
-                           .getResult(0);
+          Value read = contractWithState(l, s, q, qHeads, group);
           Value scaled = buildParallelGeneric(b, l, read, {ids(3)}, emptyTensor(b, l, state3, {B, m.c(qHeads), dv}),
                                               [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
             return nb.create<arith::MulFOp>(nl, a[0], scaleValue);

@@ -624,7 +624,7 @@ struct LowerReduce : OpRewritePattern<OpTy> {
     Value result = reduceRuntimeAxes(rewriter, loc, op.getData(), reduced, keptType, r);
     if (keepDims) {
       if (result.getType() != resultType)
-        result = rewriter.create<tensor::CastOp>(loc, resultType, result);
+        result = castChecked(rewriter, loc, result, resultType);
       rewriter.replaceOp(op, result);
       return success();
     }

@@ -32,14 +32,18 @@ struct Granularity {
   int64_t axis = 0, block = 1;
 };
 
+/// One scale for the whole tensor (a scalar, or [1] without blocks).
+bool isSingleScale(RankedTensorType scale, int64_t blockSize) {
+  return scale.getRank() == 0 || (scale.getRank() == 1 && scale.getDimSize(0) == 1 && blockSize == 0);
+}
+
 FailureOr<Granularity> granularityOf(OpBuilder &b, Location loc, Value x, Value scale,
                                      int64_t axisAttr, int64_t blockSize) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto sType = cast<RankedTensorType>(scale.getType());
   int64_t rank = xType.getRank();
   Granularity g{Granularity::PerTensor};
-  bool single = sType.getRank() == 0 || (sType.getRank() == 1 && sType.getDimSize(0) == 1 && blockSize == 0);
-  if (single)
+  if (isSingleScale(sType, blockSize))
     return g;
   std::optional<int64_t> axis = normalizeAxis(axisAttr, std::max<int64_t>(rank, 1));
   // Decided before any op is built: a pattern that fails must leave the IR as it was.
@@ -87,6 +91,35 @@ SmallVector<Value> scaleCoords(OpBuilder &b, Location loc, const Granularity &g,
   return {};
 }
 
+/// Whether the zero point can be read where the scale is: one value for a
+/// single scale, else the scale's rank (its dims are checked at run time).
+bool zeroPointFits(Value scale, Value zeroPoint, int64_t blockSize) {
+  if (!zeroPoint)
+    return true;
+  auto sType = cast<RankedTensorType>(scale.getType());
+  auto zType = dyn_cast<RankedTensorType>(zeroPoint.getType());
+  if (!zType)
+    return false;
+  if (isSingleScale(sType, blockSize))
+    return zType.getRank() <= 1;
+  return zType.getRank() == sType.getRank();
+}
+
+/// The zero point has the scale's shape (one element for a single scale).
+void checkZeroPointShape(OpBuilder &b, Location loc, Value scale, Value zeroPoint, int64_t blockSize) {
+  if (!zeroPoint)
+    return;
+  SmallVector<OpFoldResult> zDims = getDims(b, loc, zeroPoint);
+  if (isSingleScale(cast<RankedTensorType>(scale.getType()), blockSize)) {
+    for (OpFoldResult d : zDims)
+      checkEqual(b, loc, d, b.getIndexAttr(1), "the zero point has {0} elements for one scale");
+    return;
+  }
+  SmallVector<OpFoldResult> sDims = getDims(b, loc, scale);
+  for (size_t d = 0; d < sDims.size(); ++d)
+    checkEqual(b, loc, zDims[d], sDims[d], "the zero point's dim " + Twine(d) + " is {0}, the scale's {1}");
+}
+
 /// Element `at` of a scale or zero point tensor (a [1] tensor reads index 0).
 Value readParameter(OpBuilder &b, Location loc, Value tensor, ArrayRef<Value> at) {
   auto type = cast<RankedTensorType>(tensor.getType());
@@ -102,11 +135,14 @@ struct LowerQuantizeLinear : OpRewritePattern<QuantizeLinearOp> {
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     if (!xType || !resultType || !isa<RankedTensorType>(op.getYScale().getType()))
       return rewriter.notifyMatchFailure(op, "unranked");
+    if (!zeroPointFits(op.getYScale(), op.getYZeroPoint(), (int64_t)op.getBlockSize()))
+      return rewriter.notifyMatchFailure(op, "needs a zero point shaped like the scale");
     Location loc = op.getLoc();
     FailureOr<Granularity> g = granularityOf(rewriter, loc, op.getX(), op.getYScale(),
                                              (int64_t)op.getAxis(), (int64_t)op.getBlockSize());
     if (failed(g))
       return rewriter.notifyMatchFailure(op, "the scale's shape fits no quantization granularity");
+    checkZeroPointShape(rewriter, loc, op.getYScale(), op.getYZeroPoint(), (int64_t)op.getBlockSize());
     Type element = resultType.getElementType();
     Type compute = getElementTypeOrSelf(op.getYScale().getType());
     if (int64_t precision = (int64_t)op.getPrecision())
@@ -150,11 +186,14 @@ struct LowerDequantizeLinear : OpRewritePattern<DequantizeLinearOp> {
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     if (!xType || !resultType || !isa<RankedTensorType>(op.getXScale().getType()))
       return rewriter.notifyMatchFailure(op, "unranked");
+    if (!zeroPointFits(op.getXScale(), op.getXZeroPoint(), (int64_t)op.getBlockSize()))
+      return rewriter.notifyMatchFailure(op, "needs a zero point shaped like the scale");
     Location loc = op.getLoc();
     FailureOr<Granularity> g = granularityOf(rewriter, loc, op.getX(), op.getXScale(),
                                              (int64_t)op.getAxis(), (int64_t)op.getBlockSize());
     if (failed(g))
       return rewriter.notifyMatchFailure(op, "the scale's shape fits no quantization granularity");
+    checkZeroPointShape(rewriter, loc, op.getXScale(), op.getXZeroPoint(), (int64_t)op.getBlockSize());
     Type element = resultType.getElementType();
     Type xElement = xType.getElementType();
     bool xUnsigned = isUnsignedOperand(op, 0), zpUnsigned = isUnsignedOperand(op, 2);

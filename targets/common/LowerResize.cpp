@@ -206,7 +206,7 @@ struct LowerResize : OpRewritePattern<ResizeOp> {
                        ? nearest(rewriter, loc, op, resultType, outDims, resized)
                        : interpolate(rewriter, loc, op, resultType, resized);
     if (result.getType() != resultType)
-      result = rewriter.create<tensor::CastOp>(loc, resultType, result);
+      result = castChecked(rewriter, loc, result, resultType);
     rewriter.replaceOp(op, result);
     return success();
   }

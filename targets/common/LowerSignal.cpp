@@ -183,10 +183,13 @@ struct LowerCol2Im : OpRewritePattern<Col2ImOp> {
     auto blockType = dyn_cast<RankedTensorType>(op.getBlockShape().getType());
     if (!xType || !resultType || !imageType || !blockType || imageType.isDynamicDim(0))
       return rewriter.notifyMatchFailure(op, "needs an image_shape of known length");
+    int64_t spatial = imageType.getDimSize(0);
+    auto fits = [&](std::optional<ArrayRef<int64_t>> a, int64_t n) { return !a || (int64_t)a->size() == n; };
+    if (!fits(op.getStrides(), spatial) || !fits(op.getDilations(), spatial) || !fits(op.getPads(), 2 * spatial))
+      return rewriter.notifyMatchFailure(op, "needs strides, dilations and pads for every image dim");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     IndexMath m{rewriter, loc};
-    int64_t spatial = imageType.getDimSize(0);
     checkEqual(rewriter, loc, getDims(rewriter, loc, op.getBlockShape())[0], m.c(spatial),
                "block_shape has {0} entries for an image of {1} dims");
     auto attr = [&](std::optional<ArrayRef<int64_t>> a, int64_t i, int64_t fallback) { return a ? (*a)[i] : fallback; };
@@ -276,7 +279,7 @@ struct LowerCol2Im : OpRewritePattern<Col2ImOp> {
                 })
             .getResult(0);
     if (result.getType() != resultType)
-      result = rewriter.create<tensor::CastOp>(loc, resultType, result);
+      result = castChecked(rewriter, loc, result, resultType);
     rewriter.replaceOp(op, result);
     return success();
   }

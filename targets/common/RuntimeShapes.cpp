@@ -29,6 +29,17 @@ void checkEqual(OpBuilder &b, Location loc, OpFoldResult lhs, OpFoldResult rhs, 
   emitCheck(b, loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, l, r), what, {l, r});
 }
 
+Value castChecked(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  if (value.getType() == type)
+    return value;
+  auto from = cast<RankedTensorType>(value.getType());
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (from.isDynamicDim(d) && !type.isDynamicDim(d))
+      checkEqual(b, loc, b.create<tensor::DimOp>(loc, value, d).getResult(), b.getIndexAttr(type.getDimSize(d)),
+                 "result dim " + Twine(d) + " is {0} at run time; the model declares {1}");
+  return b.create<tensor::CastOp>(loc, type, value);
+}
+
 void checkNonNegative(OpBuilder &b, Location loc, Value size, const Twine &what) {
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   emitCheck(b, loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, size, zero), what,

@@ -31,6 +31,12 @@ void emitCheck(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ok, const llv
 void checkEqual(mlir::OpBuilder &b, mlir::Location loc, mlir::OpFoldResult lhs,
                 mlir::OpFoldResult rhs, const llvm::Twine &what);
 
+/// `value` as `type` (the same element type and rank): a tensor.cast, with
+/// each dim it makes static checked first. A declared or inferred size the
+/// data contradicts fails the run instead of being assumed.
+mlir::Value castChecked(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                        mlir::RankedTensorType type);
+
 /// Checks that `size` is non-negative ({0} in `what` is the size).
 void checkNonNegative(mlir::OpBuilder &b, mlir::Location loc, mlir::Value size,
                       const llvm::Twine &what);

@@ -388,3 +388,17 @@ def test_static_input_with_weights_of_runtime_shape(compiled, op, weights):
     check_valid(compiled("mixed-" + op, model), {"x": rng.standard_normal((1, 4, 5, 5)).astype(np.float32),
                                                  "w": rng.standard_normal(weights).astype(np.float32),
                                                  "b": rng.standard_normal(6).astype(np.float32)})
+
+
+def test_zero_point_read_where_the_scale_is(compiled):
+    # The zero point is indexed like the scale: one of another length would
+    # be read out of bounds.
+    model = build([helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], name="y", axis=1)],
+                  [V("x", TensorProto.INT8, ["N", "C"]), V("s", TensorProto.FLOAT, ["S"]),
+                   V("z", TensorProto.INT8, ["Z"])],
+                  [V("y", TensorProto.FLOAT, None)], opset=21)
+    x = np.arange(6, dtype=np.int8).reshape(2, 3)
+    feeds = {"x": x, "s": np.array([0.5, 1, 2], np.float32), "z": np.array([1, 0, -1], np.int8)}
+    check_valid(compiled("dequantize", model), feeds)
+    check_refused(compiled("dequantize", model), dict(feeds, z=np.array([1], np.int8)),
+                  "node 'y' (DequantizeLinear): the zero point's dim 0 is 1, the scale's 3")

@@ -639,4 +639,13 @@ LogicalResult Col2ImOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
-LogicalResult Col2ImOp::verify() { return success(); }
+LogicalResult Col2ImOp::verify() {
+  // The lowering divides by the strides and steps by the dilations.
+  for (auto [name, values, minimum] : {std::tuple{"strides", getStrides(), 1}, {"dilations", getDilations(), 1},
+                                       {"pads", getPads(), 0}})
+    if (values)
+      for (int64_t v : *values)
+        if (v < minimum)
+          return emitOpError(name) << " must be at least " << minimum << ", got " << v;
+  return success();
+}
