@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/import/FunctionInliner.h"
+#include "compiler/import/NodeWriter.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -23,122 +24,10 @@
 namespace ingot {
 namespace {
 
-/// Writes nodes of one body: each op returns its output's fresh name.
-class Body {
-public:
-  Body(const onnx::NodeProto &node, UniqueNames &names)
-      : node(node), names(names), prefix(displayName(node)) {}
-
-  std::string op(llvm::StringRef type, std::vector<std::string> inputs,
-                 std::vector<onnx::AttributeProto> attributes = {}, std::string output = "") {
-    onnx::NodeProto n;
-    n.set_op_type(type.str());
-    n.set_name(prefix + "/" + type.str() + "_" + std::to_string(nodes.size()));
-    for (auto &input : inputs)
-      n.add_input(input);
-    n.add_output(output.empty() ? names.make(prefix + "/" + type.str()) : output);
-    for (auto &attr : attributes)
-      *n.add_attribute() = attr;
-    nodes.push_back(n);
-    return nodes.back().output(0);
-  }
-  static onnx::AttributeProto intAttr(llvm::StringRef name, int64_t value) {
-    onnx::AttributeProto a;
-    a.set_name(name.str());
-    a.set_type(onnx::AttributeProto::INT);
-    a.set_i(value);
-    return a;
-  }
-  /// A float constant in the element type of `like`.
-  std::string constant(double value, const std::string &like) {
-    onnx::AttributeProto v;
-    v.set_name("value_float");
-    v.set_type(onnx::AttributeProto::FLOAT);
-    v.set_f(float(value));
-    return op("CastLike", {op("Constant", {}, {v}), like});
-  }
-  /// The node's float attribute `name`, or `fallback`.
-  double floatAttr(llvm::StringRef name, double fallback) const {
-    for (const auto &a : node.attribute())
-      if (a.name() == name)
-        return a.f();
-    return fallback;
-  }
-  std::string stringAttr(llvm::StringRef name, llvm::StringRef fallback) const {
-    for (const auto &a : node.attribute())
-      if (a.name() == name)
-        return a.s();
-    return fallback.str();
-  }
-  const onnx::AttributeProto *attribute(llvm::StringRef name) const {
-    for (const auto &a : node.attribute())
-      if (a.name() == name)
-        return &a;
-    return nullptr;
-  }
-  std::string cast(const std::string &x, int64_t to) { return op("Cast", {x}, {intAttr("to", to)}); }
-  std::string ints(const std::vector<int64_t> &values) {
-    onnx::AttributeProto v;
-    v.set_name("value_ints");
-    v.set_type(onnx::AttributeProto::INTS);
-    for (int64_t value : values)
-      v.add_ints(value);
-    return op("Constant", {}, {v});
-  }
-  /// `v` reshaped to its own dims followed by ones: `count` of them, or as
-  /// many as rank(like) - `fromRank`. A per-row parameter [M] so becomes
-  /// [M, 1, ...] and broadcasts along rows; a scalar stays a broadcast 1.
-  std::string trailingOnes(const std::string &v, const std::string &like, int64_t fromRank) {
-    onnx::AttributeProto one;
-    one.set_name("value");
-    one.set_type(onnx::AttributeProto::TENSOR);
-    one.mutable_t()->set_data_type(onnx::TensorProto::INT64);
-    one.mutable_t()->add_dims(1);
-    one.mutable_t()->add_int64_data(1);
-    std::string count = sub(op("Shape", {op("Shape", {like})}), ints({fromRank}));
-    std::string ones = op("ConstantOfShape", {count}, {one});
-    return op("Reshape", {v, op("Concat", {op("Shape", {v}), ones}, {intAttr("axis", 0)})});
-  }
-  std::string scalarInt(int64_t value) {
-    onnx::AttributeProto v;
-    v.set_name("value");
-    v.set_type(onnx::AttributeProto::TENSOR);
-    v.mutable_t()->set_data_type(onnx::TensorProto::INT64);
-    v.mutable_t()->add_int64_data(value);
-    return op("Constant", {}, {v});
-  }
-  /// Dims [start, end) of `v`'s shape.
-  std::string dims(const std::string &v, int64_t start, int64_t end) {
-    return op("Shape", {v}, {intAttr("start", start), intAttr("end", end)});
-  }
-  std::string concat(std::vector<std::string> parts, int64_t axis = 0) {
-    return op("Concat", std::move(parts), {intAttr("axis", axis)});
-  }
-  /// 0, 1, ..., n - 1 for a [1] tensor `n`.
-  std::string iota(const std::string &n) {
-    return op("Range", {scalarInt(0), op("Squeeze", {n, ints({0})}), scalarInt(1)});
-  }
-  const onnx::AttributeProto *attributeOrNull(llvm::StringRef name) const { return attribute(name); }
-  std::string unsqueezeLast(const std::string &v) {
-    return op("Reshape", {v, op("Concat", {op("Shape", {v}), ints({1})}, {intAttr("axis", 0)})});
-  }
-  std::string mul(const std::string &a, const std::string &b) { return op("Mul", {a, b}); }
-  std::string add(const std::string &a, const std::string &b) { return op("Add", {a, b}); }
-  std::string sub(const std::string &a, const std::string &b) { return op("Sub", {a, b}); }
-  std::string div(const std::string &a, const std::string &b) { return op("Div", {a, b}); }
-
-  std::vector<onnx::NodeProto> nodes;
-  const onnx::NodeProto &node;
-
-private:
-  UniqueNames &names;
-  std::string prefix;
-};
-
 std::vector<onnx::NodeProto> softmaxCrossEntropy(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   std::string logProb =
-      b.op("LogSoftmax", {node.input(0)}, {Body::intAttr("axis", 1)},
+      b.op("LogSoftmax", {node.input(0)}, {NodeWriter::intAttr("axis", 1)},
            node.output_size() > 1 && !node.output(1).empty() ? node.output(1) : "");
   std::vector<std::string> inputs{logProb};
   for (int i = 1; i < node.input_size(); ++i)
@@ -157,7 +46,7 @@ int64_t groupSize(const onnx::NodeProto &node, int groups) {
 }
 
 std::vector<onnx::NodeProto> adagrad(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   int64_t n = groupSize(node, 3);
   for (int64_t i = 0; i < n; ++i) {
     const std::string &x = node.input(2 + i), &g = node.input(2 + n + i), &h = node.input(2 + 2 * n + i);
@@ -175,7 +64,7 @@ std::vector<onnx::NodeProto> adagrad(const onnx::NodeProto &node, UniqueNames &n
 }
 
 std::vector<onnx::NodeProto> adam(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   int64_t n = groupSize(node, 4);
   double alpha = b.floatAttr("alpha", 0.9), beta = b.floatAttr("beta", 0.999);
   for (int64_t i = 0; i < n; ++i) {
@@ -201,7 +90,7 @@ std::vector<onnx::NodeProto> adam(const onnx::NodeProto &node, UniqueNames &name
 }
 
 std::vector<onnx::NodeProto> momentum(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   int64_t n = groupSize(node, 3);
   bool nesterov = b.stringAttr("mode", "standard") == "nesterov";
   for (int64_t i = 0; i < n; ++i) {
@@ -226,7 +115,7 @@ std::vector<onnx::NodeProto> momentum(const onnx::NodeProto &node, UniqueNames &
 constexpr int64_t kDouble = onnx::TensorProto::DOUBLE, kInt32 = onnx::TensorProto::INT32;
 
 /// x - zero point, in double; `zeroPoint` may be absent ("").
-std::string centered(Body &b, const std::string &x, const std::string &zeroPoint,
+std::string centered(NodeWriter &b, const std::string &x, const std::string &zeroPoint,
                      const std::function<std::string(const std::string &)> &shapeZeroPoint) {
   std::string v = b.cast(x, kDouble);
   if (zeroPoint.empty())
@@ -244,7 +133,7 @@ std::vector<onnx::AttributeProto> convAttributes(const onnx::NodeProto &node) {
 
 /// Round half to even, add the output zero point and saturate to its type
 /// (Ingot's float-to-integer Cast saturates).
-void requantize(Body &b, const std::string &product, const std::string &multiplier,
+void requantize(NodeWriter &b, const std::string &product, const std::string &multiplier,
                 const std::string &yZeroPoint, const std::string &output) {
   std::string scaled = b.mul(product, multiplier);
   std::string shifted = b.add(b.op("Round", {scaled}), b.cast(yZeroPoint, kDouble));
@@ -252,16 +141,16 @@ void requantize(Body &b, const std::string &product, const std::string &multipli
 }
 
 std::vector<onnx::NodeProto> matMulInteger(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   // A's zero point is per row (scalar or [M]), B's per column (scalar or [N]).
   std::string a = centered(b, node.input(0), input(node, 2), [&](auto &zp) { return b.unsqueezeLast(zp); });
   std::string bb = centered(b, node.input(1), input(node, 3), [](auto &zp) { return zp; });
-  b.op("Cast", {b.op("MatMul", {a, bb})}, {Body::intAttr("to", kInt32)}, node.output(0));
+  b.op("Cast", {b.op("MatMul", {a, bb})}, {NodeWriter::intAttr("to", kInt32)}, node.output(0));
   return b.nodes;
 }
 
 std::vector<onnx::NodeProto> qlinearMatMul(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   // (a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point)
   std::string a = centered(b, node.input(0), node.input(2), [&](auto &zp) { return b.unsqueezeLast(zp); });
   std::string bb = centered(b, node.input(3), node.input(5), [](auto &zp) { return zp; });
@@ -272,17 +161,17 @@ std::vector<onnx::NodeProto> qlinearMatMul(const onnx::NodeProto &node, UniqueNa
 }
 
 std::vector<onnx::NodeProto> convInteger(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   // x's zero point is per tensor; w's per output channel (scalar or [M]).
   std::string w = node.input(1);
   std::string x = centered(b, node.input(0), input(node, 2), [](auto &zp) { return zp; });
   std::string wc = centered(b, w, input(node, 3), [&](auto &zp) { return b.trailingOnes(zp, w, 1); });
-  b.op("Cast", {b.op("Conv", {x, wc}, convAttributes(node))}, {Body::intAttr("to", kInt32)}, node.output(0));
+  b.op("Cast", {b.op("Conv", {x, wc}, convAttributes(node))}, {NodeWriter::intAttr("to", kInt32)}, node.output(0));
   return b.nodes;
 }
 
 std::vector<onnx::NodeProto> qlinearConv(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   // (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B)
   const std::string &xIn = node.input(0), &w = node.input(3);
   std::string x = centered(b, xIn, node.input(2), [](auto &zp) { return zp; });
@@ -304,7 +193,7 @@ std::vector<onnx::NodeProto> qlinearConv(const onnx::NodeProto &node, UniqueName
 /// gather of the K-wide windows, which needs neither C nor K at compile time
 /// (a grouped Conv would need C as its group).
 std::vector<onnx::NodeProto> causalConvWithState(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   const std::string &x = node.input(0), &weight = node.input(1);
   std::string bias = input(node, 2), past = input(node, 3);
   std::string k = b.dims(weight, 2, 3);
@@ -315,8 +204,8 @@ std::vector<onnx::NodeProto> causalConvWithState(const onnx::NodeProto &node, Un
   // windows[t, k] = t + k
   std::string steps = b.op("Unsqueeze", {b.iota(b.dims(x, 2, 3)), b.ints({1})});
   std::string taps = b.op("Unsqueeze", {b.iota(k), b.ints({0})});
-  std::string windows = b.op("Gather", {padded, b.add(steps, taps)}, {Body::intAttr("axis", 2)});
-  std::string y = b.op("ReduceSum", {b.mul(windows, weight), b.ints({3})}, {Body::intAttr("keepdims", 0)});
+  std::string windows = b.op("Gather", {padded, b.add(steps, taps)}, {NodeWriter::intAttr("axis", 2)});
+  std::string y = b.op("ReduceSum", {b.mul(windows, weight), b.ints({3})}, {NodeWriter::intAttr("keepdims", 0)});
   if (!bias.empty())
     y = b.add(y, b.op("Unsqueeze", {bias, b.ints({1})}));
   std::string activation = b.stringAttr("activation", "none");
@@ -334,7 +223,7 @@ std::vector<onnx::NodeProto> causalConvWithState(const onnx::NodeProto &node, Un
 /// `shape` (the extra element on the end), then crop centrally to it (the
 /// extra element off the end), as the ONNX function does.
 std::vector<onnx::NodeProto> centerCropPad(const onnx::NodeProto &node, UniqueNames &names) {
-  Body b(node, names);
+  NodeWriter b(node, names);
   const std::string &x = node.input(0);
   std::string target = b.cast(node.input(1), onnx::TensorProto::INT64);
   const onnx::AttributeProto *axesAttr = b.attributeOrNull("axes");

@@ -19,8 +19,10 @@
 #include "compiler/import/ImportDiagnostics.h"
 #include "compiler/import/OpTable.h"
 #include "compiler/import/OpsetAdapters.h"
+#include "compiler/import/StaticSequences.h"
 #include "compiler/import/TensorConversion.h"
 #include "dialects/graph/GraphOps.h"
+#include "passes/Autodiff.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -68,6 +70,12 @@ std::string oneLine(StringRef message) {
 /// ONNX ops the importer builds as other graph ops.
 bool isBuiltAsOtherOp(StringRef opType) { return opType == "CastLike" || opType == "Scatter"; }
 
+/// The preview training domain's Gradient: derivatives built as graph ops
+/// (passes/Autodiff.h) of the forward ops already built.
+bool isGradient(const onnx::NodeProto &node) {
+  return node.op_type() == "Gradient" && node.domain() == "ai.onnx.preview.training";
+}
+
 /// Ops whose subgraphs become regions (built by buildControlFlow).
 bool isControlFlow(StringRef opType) { return opType == "If" || opType == "Loop" || opType == "Scan"; }
 
@@ -112,9 +120,14 @@ void collectOuterNames(const onnx::GraphProto &graph, llvm::StringSet<> &outer) 
       outer.insert(name.getKey());
 }
 
-/// A node's inputs, with the values its subgraphs read from outside.
+/// A node's inputs, with the values its subgraphs read from outside (and
+/// the value a Gradient differentiates).
 SmallVector<std::string> inputsOf(const onnx::NodeProto &node) {
   SmallVector<std::string> inputs(node.input().begin(), node.input().end());
+  if (isGradient(node))
+    for (const auto &attr : node.attribute())
+      if (attr.name() == "y")
+        inputs.push_back(attr.s());
   llvm::StringSet<> outer;
   for (const onnx::GraphProto *sub : subgraphsOf(node))
     collectOuterNames(*sub, outer);
@@ -156,6 +169,7 @@ private:
                           const llvm::StringSet<> &outer = {});
   LogicalResult upgradeGraph(onnx::GraphProto &graph, UniqueNames &names, int64_t opset);
   LogicalResult buildControlFlow(const onnx::NodeProto &node);
+  LogicalResult buildGradient(const onnx::NodeProto &node);
   LogicalResult buildRegion(const onnx::NodeProto &node, const onnx::GraphProto &graph, Region &region,
                             ArrayRef<Type> argTypes, SmallVectorImpl<Value> &yielded);
   Type subgraphInputType(const onnx::ValueInfoProto &input, Type fallback);
@@ -185,6 +199,10 @@ private:
   std::vector<int> order;
   /// Names read by some node or graph output.
   llvm::StringSet<> consumed;
+  /// Sequences, as lists of tensor names.
+  StaticSequences sequences;
+  /// Fresh names for the nodes sequence ops become.
+  std::unique_ptr<UniqueNames> names;
 };
 
 //===----------------------------------------------------------------------===//
@@ -244,13 +262,14 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &graph, const llvm
   }
   for (const auto &node : graph.node()) {
     if (!node.domain().empty() && node.domain() != "ai.onnx" &&
-        !hasFunctionBody(node.domain(), node.op_type()))
+        !hasFunctionBody(node.domain(), node.op_type()) && !isGradient(node))
       return nodeError(node) << "operators of domain '" << node.domain()
                              << "' are not supported",
              failure();
     const OpInfo *info = lookupOp(node.op_type());
     if (!info && !hasFunctionBody(node.domain(), node.op_type()) &&
-        !isBuiltAsOtherOp(node.op_type()) && !isControlFlow(node.op_type()))
+        !isBuiltAsOtherOp(node.op_type()) && !isControlFlow(node.op_type()) &&
+        !StaticSequences::isSequenceOp(node.op_type()) && !isGradient(node))
       return nodeError(node) << "unsupported operator '" << node.op_type() << "'", failure();
     // Where the model's opset already has the canonical definition of the op,
     // check its attributes now, before the ONNX checker words it less clearly.
@@ -500,7 +519,9 @@ LogicalResult Importer::upgradeGraph(onnx::GraphProto &graph, UniqueNames &names
   materializeInferenceMasks(graph, names);
   InlineHooks hooks;
   auto isNative = [](StringRef opType) {
-    return lookupOp(opType) != nullptr || isBuiltAsOtherOp(opType) || isControlFlow(opType);
+    // A node named Gradient got here only from the preview training domain.
+    return lookupOp(opType) != nullptr || isBuiltAsOtherOp(opType) || isControlFlow(opType) ||
+           StaticSequences::isSequenceOp(opType) || opType == "Gradient";
   };
   auto adapt = [&](onnx::NodeProto &node, int64_t bodyOpset) {
     adaptToCanonicalOpset(node, bodyOpset, graph, names);
@@ -532,7 +553,13 @@ LogicalResult Importer::upgradeGraph(onnx::GraphProto &graph, UniqueNames &names
 Type Importer::convertType(const onnx::TypeProto &type, StringRef what,
                            SmallVector<Attribute> *dimNames) {
   if (!type.has_tensor_type()) {
-    fileError() << what << ": only tensor values are supported";
+    const char *kind = type.has_sequence_type()   ? "a sequence"
+                       : type.has_optional_type() ? "an optional"
+                       : type.has_map_type()      ? "a map"
+                                                  : "not a tensor";
+    fileError() << what << " is " << kind
+                << "; graph inputs and outputs must be tensors (sequences are supported "
+                   "inside a graph where their length is known when compiling)";
     return {};
   }
   const auto &tensor = type.tensor_type();
@@ -558,6 +585,11 @@ Value Importer::lookupValue(const std::string &name) {
   auto it = values.find(name);
   if (it != values.end())
     return it->second;
+  if (sequences.isSequence(name)) {
+    fileError() << "'" << name
+                << "' is a sequence where a tensor is expected";
+    return {};
+  }
   auto init = initializers.find(name);
   if (init == initializers.end())
     return {};
@@ -730,6 +762,36 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
   }
   if (isControlFlow(node.op_type()))
     return buildControlFlow(node);
+  if (isGradient(node))
+    return buildGradient(node);
+  if (sequences.handles(node)) {
+    auto constantInts = [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
+      Value value = values.count(name) || initializers.count(name) ? lookupValue(name) : Value();
+      std::optional<SmallVector<int64_t>> ints = value ? graph::getConstantInts(value) : std::nullopt;
+      if (!ints)
+        return std::nullopt;
+      return std::vector<int64_t>(ints->begin(), ints->end());
+    };
+    auto shapeOf = [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
+      Value value = values.count(name) || initializers.count(name) ? lookupValue(name) : Value();
+      auto type = value ? dyn_cast<RankedTensorType>(value.getType()) : RankedTensorType();
+      if (!type)
+        return std::nullopt;
+      std::vector<int64_t> dims;
+      for (int64_t dim : type.getShape())
+        dims.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
+      return dims;
+    };
+    auto error = [&]() { return nodeError(node); };
+    FailureOr<std::vector<onnx::NodeProto>> nodes =
+        sequences.expand(node, *names, TensorFacts{constantInts, shapeOf, error});
+    if (failed(nodes))
+      return failure();
+    for (const onnx::NodeProto &tensorNode : *nodes)
+      if (failed(buildNode(tensorNode)))
+        return failure();
+    return success();
+  }
   const OpInfo &info = *lookupOp(node.op_type());
   Location loc = locationOf(node);
   OperationState state(loc, info.mlirName);
@@ -748,6 +810,10 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
           return nodeError(node) << "missing required input '" << param.name << "'", failure();
         return success();
       }
+      if (sequences.isSequence(name))
+        return nodeError(node) << "input '" << name << "' is a sequence; " << node.op_type()
+                               << " takes tensors",
+               failure();
       Value value = lookupValue(name);
       if (!value)
         return failure();
@@ -857,6 +923,48 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
   return success();
 }
 
+/// Gradient<xs, y>(xs..., zs...): dy/dx for each x named in xs, the
+/// adjoint of y being all ones. The inputs only order the node after the
+/// values it names.
+LogicalResult Importer::buildGradient(const onnx::NodeProto &node) {
+  std::string y;
+  SmallVector<std::string> xs;
+  for (const auto &attr : node.attribute()) {
+    if (attr.name() == "y")
+      y = attr.s();
+    else if (attr.name() == "xs")
+      xs.assign(attr.strings().begin(), attr.strings().end());
+  }
+  if (y.empty() || xs.empty())
+    return nodeError(node) << "attributes 'y' and 'xs' name the values to differentiate",
+           failure();
+  if ((int)xs.size() != node.output_size())
+    return nodeError(node) << "has " << node.output_size() << " outputs for " << xs.size()
+                           << " values in 'xs'",
+           failure();
+  Value target = lookupValue(y);
+  if (!target)
+    return failure();
+  SmallVector<Value> wrt;
+  for (const std::string &x : xs) {
+    Value value = lookupValue(x);
+    if (!value)
+      return failure();
+    if (value.getParentBlock() != target.getParentBlock())
+      return nodeError(node) << "'" << x << "' and '" << y << "' are in different graphs",
+             failure();
+    wrt.push_back(value);
+  }
+  FailureOr<SmallVector<Value>> gradients =
+      buildGradients(builder, locationOf(node), target, wrt, [&]() { return nodeError(node); });
+  if (failed(gradients))
+    return failure();
+  for (auto [name, gradient] : llvm::zip(node.output(), *gradients))
+    if (!name.empty())
+      values[name] = gradient;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Control flow
 //===----------------------------------------------------------------------===//
@@ -909,6 +1017,10 @@ LogicalResult Importer::buildRegion(const onnx::NodeProto &node, const onnx::Gra
     if (failed(buildNode(graph.node(index))))
       return failure();
   for (const auto &output : graph.output()) {
+    if (sequences.isSequence(output.name()))
+      return nodeError(node) << "subgraph output '" << output.name()
+                             << "' is a sequence; If branches and loop bodies must yield tensors",
+             failure();
     Value value = lookupValue(output.name());
     if (!value)
       return nodeError(node) << "subgraph output '" << output.name() << "' is never produced", failure();
@@ -1211,6 +1323,10 @@ LogicalResult Importer::buildFunction(const onnx::GraphProto &graph, ModuleOp mo
   SmallVector<Value> results;
   SmallVector<DictionaryAttr> resultAttrs;
   for (const auto &output : graph.output()) {
+    if (sequences.isSequence(output.name()))
+      return fileError() << "graph output '" << output.name()
+                         << "' is a sequence; graph inputs and outputs must be tensors",
+             failure();
     Value value = lookupValue(output.name());
     if (!value)
       return failure();
@@ -1257,6 +1373,7 @@ OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
                                              (model.producer_version().empty()
                                                   ? ""
                                                   : " " + model.producer_version())));
+  names = std::make_unique<UniqueNames>(model.graph());
   if (failed(buildFunction(model.graph(), *module)))
     return {};
   if (failed(mlir::verify(*module)))
