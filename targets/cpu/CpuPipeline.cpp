@@ -1,8 +1,9 @@
 //===- CpuPipeline.cpp - Graph dialect -> LLVM dialect for the CPU --------===//
 //
-// Correctness first: linalg ops become plain loops and LLVM's optimizer
-// vectorizes them. The performance work (tiling, packing, micro-kernels)
-// slots in between bufferization and loop lowering.
+// fp32 matmul-shaped contractions go to the packed micro-kernel
+// (MatmulToUkernel); the other linalg ops become plain loops that LLVM's
+// optimizer vectorizes. Tiling and packing of the rest (convolutions)
+// slot in between bufferization and loop lowering.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +82,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // Deallocation may leave bufferization.clone ops: make them alloc + copy.
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCpuMatmulToUkernel());
   pm.addNestedPass<func::FuncOp>(createCpuInnermostContiguousLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCpuOutlineParallelLoops());

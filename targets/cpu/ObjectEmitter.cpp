@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/cpu/ObjectEmitter.h"
+#include "targets/cpu/Ukernels.h"
 
 #include "runtime/include/ingot/ArtifactFormat.h"
 
@@ -153,6 +154,10 @@ LogicalResult emitObject(ModuleOp module, const TargetOptions &options, std::str
     return failure();
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
   llvmModule->setDataLayout(machine->createDataLayout());
+  bool avx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
+  if (llvm::Error err = linkUkernels(*llvmModule, avx512))
+    return emitError(loc, "cannot link the micro-kernels: ") << llvm::toString(std::move(err)),
+           failure();
   auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
   if (llvm::Error err = optimize(llvmModule.get()))
     return emitError(loc, "LLVM optimization failed: ") << llvm::toString(std::move(err)),

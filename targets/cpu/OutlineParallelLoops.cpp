@@ -46,6 +46,9 @@ int64_t estimateWork(Block &block) {
       trips = lb && ub && step && *step > 0 ? std::max<int64_t>(1, (*ub - *lb + *step - 1) / *step)
                                             : 16;
     }
+    // A call that says what it costs (a micro-kernel's tile) counts that.
+    if (auto estimate = op.getAttrOfType<IntegerAttr>(kEstimatedWorkAttr))
+      nested += estimate.getInt();
     work += 1 + trips * nested;
   }
   return work;
@@ -111,8 +114,10 @@ struct CpuOutlineParallelLoopsPass
     // dim stays a sequential loop inside each unit. A body with loops (a
     // contraction's reductions) spreads all its dims over the units, so a
     // batch of 1 still splits over rows.
-    bool leafBody = llvm::all_of(loop.getBody()->without_terminator(),
-                                 [](Operation &op) { return op.getNumRegions() == 0; });
+    // A micro-kernel call is such a contraction too.
+    bool leafBody = llvm::all_of(loop.getBody()->without_terminator(), [](Operation &op) {
+      return op.getNumRegions() == 0 && !op.hasAttr(kEstimatedWorkAttr);
+    });
     bool innerSequential = dims > 1 && leafBody;
     unsigned unitDims = innerSequential ? dims - 1 : dims;
 

@@ -14,6 +14,11 @@
 
 namespace ingot::cpu {
 
+/// An op's estimated cost in scalar operations, for ops whose cost is not
+/// in their IR (a call of a micro-kernel): cpu-outline-parallel-loops sizes
+/// the tasks of the thread pool by it.
+inline constexpr llvm::StringLiteral kEstimatedWorkAttr = "ingot.estimated_work";
+
 /// The @main arguments the runtime passes before the model's inputs.
 enum class MemoryArgument : unsigned { Weights = 0, Arena = 1 };
 

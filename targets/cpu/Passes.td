@@ -19,6 +19,21 @@ def CpuFuseElementwise : Pass<"cpu-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def CpuMatmulToUkernel : Pass<"cpu-matmul-to-ukernel", "mlir::ModuleOp"> {
+  let summary = "Run fp32 matmul-shaped contractions on the packed micro-kernel";
+  let description = [{
+    Runs on bufferized code. A linalg op computing C[batch..., m, n] +=
+    A[..., m, k] * B[..., k, n] in f32 (either operand transposed, batch
+    dims broadcast or not) becomes an `scf.parallel` over batch indices and
+    192 x 128 output tiles, each calling `ingot_sgemm_f32` (ukernels/sgemm.c)
+    on strided 2-D views of its rows of A, columns of B and tile of C. The
+    object emitter links the kernel's bitcode in.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect",
+                           "::ingot::graph::GraphDialect"];
+}
+
 def CpuExternalizeWeights : Pass<"cpu-externalize-weights", "mlir::ModuleOp"> {
   let summary = "Move constant buffers out of the code into the weights section";
   let description = [{

@@ -1,0 +1,30 @@
+//===- Ukernels.h - Micro-kernels linked into each artifact ---------------===//
+//
+// Kernels written in C (targets/cpu/ukernels/) are compiled to LLVM bitcode
+// when Ingot is built and embedded in it. Generated code calls them by
+// symbol; the object emitter links in the bitcode of each one called, for
+// the artifact's CPU, before LLVM's optimizer runs, so they are compiled
+// with the artifact's features and can be inlined.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef INGOT_TARGETS_CPU_UKERNELS_H
+#define INGOT_TARGETS_CPU_UKERNELS_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+
+namespace ingot::cpu {
+
+/// int32 ingot_sgemm_f32(A, B, C): C += A B on 2-D f32 memrefs of any
+/// strides (MLIR's default calling convention); nonzero when out of memory.
+inline constexpr llvm::StringLiteral kSgemmSymbol = "ingot_sgemm_f32";
+
+/// Links the micro-kernels `module` calls into it, in the variant for a CPU
+/// with (`avx512`) or without 32 vector registers of 16 floats.
+llvm::Error linkUkernels(llvm::Module &module, bool avx512);
+
+} // namespace ingot::cpu
+
+#endif // INGOT_TARGETS_CPU_UKERNELS_H

@@ -1,0 +1,88 @@
+// RUN: ingot-opt %s --split-input-file --cpu-matmul-to-ukernel | FileCheck %s
+
+// A 2-D fp32 matmul: a parallel loop over 192 x 128 tiles of C, one call of
+// the micro-kernel per tile on strided views, its status checked.
+// CHECK-LABEL: func.func @matmul
+// CHECK-SAME: (%[[A:.*]]: memref<100x50xf32>, %[[B:.*]]: memref<50x300xf32>, %[[C:.*]]: memref<100x300xf32>)
+// CHECK-DAG: %[[C192:.*]] = arith.constant 192 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to ({{.*}}) step (%[[C192]], %[[C128]])
+// CHECK: memref.subview {{.*}}[%[[I]], %{{.*}}] [
+// CHECK: memref.subview {{.*}}[%{{.*}}, %[[J]]] [
+// CHECK: memref.subview {{.*}}[%[[I]], %[[J]]] [
+// CHECK: %[[S:.*]] = func.call @ingot_sgemm_f32({{.*}}) {ingot.estimated_work = {{[0-9]+}} : i64} : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> i32
+// CHECK: graph.runtime_check {{.*}}cannot allocate the matrix multiply's packing buffers
+// CHECK-NOT: linalg.matmul
+// CHECK: func.func private @ingot_sgemm_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> i32
+func.func @matmul(%a: memref<100x50xf32>, %b: memref<50x300xf32>, %c: memref<100x300xf32>) {
+  linalg.matmul ins(%a, %b : memref<100x50xf32>, memref<50x300xf32>) outs(%c : memref<100x300xf32>)
+  return
+}
+
+// -----
+
+// Gemm's transposed B (maps (m, n, k) -> (n, k)) is a transposed view.
+// CHECK-LABEL: func.func @transposed_b
+// CHECK: memref.transpose %{{.*}} (d0, d1) -> (d1, d0)
+// CHECK: func.call @ingot_sgemm_f32
+// CHECK-NOT: linalg.generic
+#mA = affine_map<(m, n, k) -> (m, k)>
+#mB = affine_map<(m, n, k) -> (n, k)>
+#mC = affine_map<(m, n, k) -> (m, n)>
+func.func @transposed_b(%a: memref<8x4xf32>, %b: memref<6x4xf32>, %c: memref<8x6xf32>) {
+  linalg.generic {indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x4xf32>, memref<6x4xf32>) outs(%c : memref<8x6xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A batched matmul with B broadcast over the batch: the batch index is a
+// loop of the parallel nest; B's view takes index 0 of its size-1 batch dim.
+// CHECK-LABEL: func.func @batched
+// CHECK: scf.parallel (%[[N:.*]], %{{.*}}, %{{.*}}) =
+// CHECK: memref.subview %{{.*}}[%[[N]], 0, 0] [1, %{{.*}}, %{{.*}}] [1, 1, 1] : memref<3x16x4xf32>
+// CHECK: memref.subview %{{.*}}[0, 0, 0] [1, %{{.*}}, %{{.*}}] [1, 1, 1] : memref<1x4x5xf32>
+// CHECK: func.call @ingot_sgemm_f32
+#bA = affine_map<(b, m, n, k) -> (b, m, k)>
+#bB = affine_map<(b, m, n, k) -> (0, k, n)>
+#bC = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @batched(%a: memref<3x16x4xf32>, %b: memref<1x4x5xf32>, %c: memref<3x16x5xf32>) {
+  linalg.generic {indexing_maps = [#bA, #bB, #bC], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<3x16x4xf32>, memref<1x4x5xf32>) outs(%c : memref<3x16x5xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Not fp32, or not a plain multiply-add: left to become loops.
+// CHECK-LABEL: func.func @left_alone
+// CHECK: linalg.matmul
+// CHECK: linalg.generic
+// CHECK-NOT: func.call
+#lA = affine_map<(m, n, k) -> (m, k)>
+#lB = affine_map<(m, n, k) -> (k, n)>
+#lC = affine_map<(m, n, k) -> (m, n)>
+func.func @left_alone(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>,
+                      %x: memref<4x4xf32>, %y: memref<4x4xf32>, %z: memref<4x4xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  linalg.generic {indexing_maps = [#lA, #lB, #lC], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %y : memref<4x4xf32>, memref<4x4xf32>) outs(%z : memref<4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %e = math.exp %m : f32
+    %s = arith.addf %acc, %e : f32
+    linalg.yield %s : f32
+  }
+  return
+}
