@@ -11,7 +11,7 @@ CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DMLIR_DIR=$(LLVM_DIR)/lib/cmake/mlir \
   -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/build/utils/lit/lit.py
 
-.PHONY: setup build demo test test-lit test-unit test-python test-conformance conformance test-asan clean
+.PHONY: setup build demo bench test test-lit test-unit test-python test-conformance conformance test-asan clean
 
 setup:
 	bash scripts/setup.sh
@@ -42,6 +42,10 @@ test-conformance: build
 conformance: build
 	python3 test/onnx_backend/conformance.py --build-dir $(BUILD_DIR) --onnxruntime \
 	  --report test/onnx_backend/REPORT.md
+
+# Ingot next to ONNX Runtime, one run: the GEMMs, BERT-base, ResNet-50.
+bench: build
+	python3 bench/compare.py --build-dir $(BUILD_DIR)
 
 # The lit, unit and Python suites again, built with AddressSanitizer and UBSan.
 test-asan: setup

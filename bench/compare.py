@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Ingot next to ONNX Runtime on this machine, in one run.
 
-    python3 bench/compare.py                    # ResNet-50, BERT-base-shaped encoder; 1 and 2 threads
+    python3 bench/compare.py                    # ResNet-50, BERT-base, the GEMMs; 1 and 2 threads
     python3 bench/compare.py --models resnet50 --threads 1 --repeat 20
 
 Measures this machine's fp32 FMA peak per core (bench/peak_fma.c), then for
@@ -27,7 +27,24 @@ import light_models  # noqa: E402
 import transformers  # noqa: E402
 from compare_with_onnxruntime import median_ms  # noqa: E402
 
+def gemm(m, k, n):
+    """One MatMul of an [m, k] input by a [k, n] weight."""
+    from onnx import helper, numpy_helper
+    weight = np.random.default_rng(1).standard_normal((k, n)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "w"], ["y"])], "gemm",
+        [helper.make_tensor_value_info("a", onnx.TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [m, n])],
+        initializer=[numpy_helper.from_array(weight, "w")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
 MODELS = {
+    "gemm-1024": (lambda: gemm(1024, 1024, 1024), {}),
+    "gemm-128x768x768": (lambda: gemm(128, 768, 768), {}),
+    "gemm-128x768x3072": (lambda: gemm(128, 768, 3072), {}),
+    "gemm-128x3072x768": (lambda: gemm(128, 3072, 768), {}),
+    "gemv-1x768x768": (lambda: gemm(1, 768, 768), {}),
     "resnet50": (lambda: light_models.load_with_random_weights("resnet50"), {}),
     "squeezenet": (lambda: light_models.load_with_random_weights("squeezenet"), {}),
     "bert-base": (lambda: transformers.bert(layers=12, width=768, heads=12, vocab=30522,
@@ -76,7 +93,9 @@ def count_flops(model, shapes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["resnet50", "bert-base"],
+    parser.add_argument("--models", nargs="+",
+                        default=["gemm-1024", "gemm-128x768x768", "gemm-128x768x3072",
+                                 "gemm-128x3072x768", "gemv-1x768x768", "bert-base", "resnet50"],
                         choices=sorted(MODELS))
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--repeat", type=int, default=5)

@@ -617,6 +617,106 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
   }
 };
 
+/// An ungrouped fp32 convolution of static shape is a matrix product per
+/// image: Y[n] (F x out) = W (F x C*k) P[n] (C*k x out), the bias added per
+/// row, where P holds each output point's input window (im2col) -- or is X
+/// itself for a pointwise convolution (1x1 kernel, unit strides, no
+/// padding). As a MatMul it runs on the CPU's GEMM micro-kernel
+/// (cpu-matmul-to-ukernel); the window copy costs C*k*out moves against
+/// F*C*k*out multiply-adds.
+struct ConvAsMatMul : OpRewritePattern<ConvOp> {
+  ConvAsMatMul(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
+  LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !wType || !resultType || !xType.hasStaticShape() ||
+        !wType.hasStaticShape() || !resultType.hasStaticShape() || xType.getRank() < 3 ||
+        !resultType.getElementType().isF32() || op.getGroup() != 1 ||
+        wType.getRank() != xType.getRank() || wType.getDimSize(1) != xType.getDimSize(1))
+      return rewriter.notifyMatchFailure(op, "not a static ungrouped f32 convolution");
+    Value bias = op.getB();
+    auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : RankedTensorType();
+    if (bias && (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != wType.getDimSize(0)))
+      return rewriter.notifyMatchFailure(op, "needs a static bias of one value per filter");
+    auto allOnes = [](ArrayRef<int64_t> values) {
+      return llvm::all_of(values, [](int64_t v) { return v == 1; });
+    };
+    auto allZero = [](std::optional<ArrayRef<int64_t>> values) {
+      return !values || llvm::all_of(*values, [](int64_t v) { return v == 0; });
+    };
+    bool pointwise = allOnes(wType.getShape().drop_front(2)) &&
+                     (!op.getStrides() || allOnes(*op.getStrides())) &&
+                     op.getAutoPad() == "NOTSET" && allZero(op.getPads());
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t spatial = xType.getRank() - 2, points = 1, window = 1;
+    for (int64_t i = 0; i < spatial; ++i) {
+      points *= resultType.getDimSize(2 + i);
+      window *= wType.getDimSize(2 + i);
+    }
+    int64_t n = xType.getDimSize(0), c = xType.getDimSize(1), f = wType.getDimSize(0);
+    Type f32 = resultType.getElementType();
+    // [N, C, spatial...] -> [N, C, prod(spatial)] and the like.
+    auto collapseTail = [&](Value v, int64_t keep, ArrayRef<int64_t> shape) -> Value {
+      auto type = cast<RankedTensorType>(v.getType());
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t i = 0; i < keep; ++i)
+        groups.push_back({i});
+      groups.emplace_back();
+      for (int64_t i = keep; i < type.getRank(); ++i)
+        groups.back().push_back(i);
+      return rewriter.create<tensor::CollapseShapeOp>(loc, RankedTensorType::get(shape, f32), v,
+                                                      groups);
+    };
+    Value columns;
+    if (pointwise) {
+      columns = collapseTail(op.getX(), 2, {n, c, points});
+    } else {
+      SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
+      SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
+      Window w = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
+                               op.getDilations(), op.getPads(), op.getAutoPad(), false);
+      Value x = padSpatial(rewriter, loc, op.getX(), w, scalarConstant(rewriter, loc, f32, 0));
+      // Windows: P[n, c, k..., o...] = x[n, c, o * stride + k * dilation].
+      SmallVector<int64_t> shape{n, c};
+      for (int64_t i = 0; i < spatial; ++i)
+        shape.push_back(wType.getDimSize(2 + i));
+      for (int64_t i = 0; i < spatial; ++i)
+        shape.push_back(resultType.getDimSize(2 + i));
+      int64_t loops = shape.size();
+      SmallVector<AffineExpr> exprs{getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
+      for (int64_t i = 0; i < spatial; ++i)
+        exprs.push_back(getAffineDimExpr(2 + spatial + i, ctx) * w.strides[i] +
+                        getAffineDimExpr(2 + i, ctx) * w.dilations[i]);
+      Value patches = buildParallelGeneric(
+          rewriter, loc, x, AffineMap::get(loops, 0, exprs, ctx),
+          rewriter.create<tensor::EmptyOp>(loc, shape, f32),
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+      SmallVector<ReassociationIndices> groups{{0}, {}, {}};
+      for (int64_t i = 1; i < 2 + spatial; ++i)
+        groups[1].push_back(i);
+      for (int64_t i = 2 + spatial; i < loops; ++i)
+        groups[2].push_back(i);
+      columns = rewriter.create<tensor::CollapseShapeOp>(
+          loc, RankedTensorType::get({n, c * window, points}, f32), patches, groups);
+    }
+    Value weights = collapseTail(op.getW(), 1, {f, c * window});
+    auto productType = RankedTensorType::get({n, f, points}, f32);
+    Value y = rewriter.create<MatMulOp>(loc, productType, weights, columns);
+    if (bias) {
+      Value column = rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get({f, 1}, f32), bias, ArrayRef<ReassociationIndices>{{0, 1}});
+      y = rewriter.create<AddOp>(loc, productType, y, column);
+    }
+    SmallVector<ReassociationIndices> expand{{0}, {1}, {}};
+    for (int64_t i = 0; i < spatial; ++i)
+      expand.back().push_back(2 + i);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, resultType, y, expand);
+    return success();
+  }
+};
+
 /// A pointwise convolution (1x1 kernel, unit strides, no padding) over 2 or
 /// more static spatial dims becomes the same convolution over one collapsed
 /// spatial dim: the loops then run over H*W at a time instead of W, which
@@ -994,7 +1094,7 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
 } // namespace
 
 void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMatMul, LowerGemm, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
+  patterns.add<LowerMatMul, LowerGemm, ConvAsMatMul, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
                LowerMaxPool, LowerAveragePool,
                LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
                LowerLpPool, LowerGlobalLpPool,

@@ -56,16 +56,49 @@ func.func @grouped_conv(%x: tensor<1x6x8x8xf32>, %w: tensor<16x3x3x3xf32>) -> te
 
 // -----
 
-// A pointwise convolution runs over the collapsed spatial dims (H*W = 49).
+// A pointwise convolution runs over the collapsed spatial dims (H*W = 49);
+// in f64 (f64 is a MatMul, below).
 // CHECK-LABEL: func.func @pointwise_conv
-// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : tensor<1x8x7x7xf32> into tensor<1x8x49xf32>
-// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1], [2, 3]] : tensor<16x8x1x1xf32> into tensor<16x8x1xf32>
-// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[W]] : tensor<1x8x49xf32>, tensor<16x8x1xf32>)
-// CHECK: tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3]] : tensor<1x1x16x49xf32> into tensor<1x16x49xf32>
-// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] output_shape [1, 16, 7, 7] : tensor<1x16x49xf32> into tensor<1x16x7x7xf32>
-func.func @pointwise_conv(%x: tensor<1x8x7x7xf32>, %w: tensor<16x8x1x1xf32>) -> tensor<1x16x7x7xf32> {
-  %0 = graph.conv %x, %w : (tensor<1x8x7x7xf32>, tensor<16x8x1x1xf32>) -> tensor<1x16x7x7xf32>
-  return %0 : tensor<1x16x7x7xf32>
+// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : tensor<1x8x7x7xf64> into tensor<1x8x49xf64>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1], [2, 3]] : tensor<16x8x1x1xf64> into tensor<16x8x1xf64>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[W]] : tensor<1x8x49xf64>, tensor<16x8x1xf64>)
+// CHECK: tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3]] : tensor<1x1x16x49xf64> into tensor<1x16x49xf64>
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] output_shape [1, 16, 7, 7] : tensor<1x16x49xf64> into tensor<1x16x7x7xf64>
+func.func @pointwise_conv(%x: tensor<1x8x7x7xf64>, %w: tensor<16x8x1x1xf64>) -> tensor<1x16x7x7xf64> {
+  %0 = graph.conv %x, %w : (tensor<1x8x7x7xf64>, tensor<16x8x1x1xf64>) -> tensor<1x16x7x7xf64>
+  return %0 : tensor<1x16x7x7xf64>
+}
+
+// -----
+
+// Any other static ungrouped f32 convolution copies each output point's
+// window (im2col) into [N, C*k, out] and multiplies W [F, C*k] by it.
+// CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
+// CHECK-LABEL: func.func @conv_as_matmul
+// CHECK: %[[PADDED:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [1, 3, 8, 8]
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[WINDOW]], #{{.*}}]{{.*}} ins(%[[PADDED]] : tensor<1x3x10x10xf32>) outs(%{{.*}} : tensor<1x3x3x3x4x4xf32>)
+// CHECK: %[[COLUMNS:.*]] = tensor.collapse_shape %[[P]] {{\[\[}}0], [1, 2, 3], [4, 5]] : tensor<1x3x3x3x4x4xf32> into tensor<1x27x16xf32>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<4x27xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[W]], %[[COLUMNS]] : tensor<4x27xf32>, tensor<1x27x16xf32>)
+func.func @conv_as_matmul(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = graph.conv %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// An ungrouped f32 pointwise convolution is W (F x C) times each image
+// (C x HW), the bias added per row: a MatMul for the GEMM micro-kernel.
+// CHECK-LABEL: func.func @pointwise_conv_as_matmul
+// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : tensor<2x8x7x7xf32> into tensor<2x8x49xf32>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<16x8x1x1xf32> into tensor<16x8xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[W]], %[[X]] : tensor<16x8xf32>, tensor<2x8x49xf32>)
+// CHECK: %[[B:.*]] = tensor.expand_shape %arg2 {{\[\[}}0, 1]] output_shape [16, 1] : tensor<16xf32> into tensor<16x1xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[Y]], %[[B]] : tensor<2x16x49xf32>, tensor<16x1xf32>)
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] output_shape [2, 16, 7, 7] : tensor<2x16x49xf32> into tensor<2x16x7x7xf32>
+func.func @pointwise_conv_as_matmul(%x: tensor<2x8x7x7xf32>, %w: tensor<16x8x1x1xf32>, %b: tensor<16xf32>) -> tensor<2x16x7x7xf32> {
+  %0 = graph.conv %x, %w B(%b) : (tensor<2x8x7x7xf32>, tensor<16x8x1x1xf32>, tensor<16xf32>) -> tensor<2x16x7x7xf32>
+  return %0 : tensor<2x16x7x7xf32>
 }
 
 // -----

@@ -1,6 +1,7 @@
-"""fp32 MatMul and Gemm run on the packed micro-kernel (cpu-matmul-to-ukernel):
-against ONNX Runtime over shapes around its tile sizes, transposed operands,
-batches with broadcasting, and dims known only at run time."""
+"""fp32 MatMul, Gemm and static ungrouped Conv (as a MatMul over windows) run
+on the packed micro-kernel (cpu-matmul-to-ukernel): against ONNX Runtime over
+shapes around its tile sizes, transposed operands, batches with
+broadcasting, dims known only at run time, and every convolution attribute."""
 import numpy as np
 import onnxruntime
 import pytest
@@ -68,3 +69,26 @@ def test_batched_matmul_broadcasts(tmp_path):
                   [V("a", F, ["B", 1, "M", 20]), V("b", F, [3, 20, "N"])])
     check(tmp_path, model, [{"a": rand(2, 1, 50, 20), "b": rand(3, 20, 7)},
                             {"a": rand(1, 1, 200, 20), "b": rand(3, 20, 140)}])
+
+
+@pytest.mark.parametrize("x_shape,w_shape,attrs", [
+    ((1, 3, 9, 9), (4, 3, 3, 3), {"pads": [1, 1, 1, 1]}),
+    ((2, 5, 11, 7), (6, 5, 3, 2), {"strides": [2, 1], "dilations": [1, 2], "pads": [2, 0, 1, 1]}),
+    ((1, 8, 6, 6), (16, 8, 1, 1), {}),
+    ((1, 8, 7, 7), (16, 8, 1, 1), {"strides": [2, 2]}),
+    ((1, 3, 10, 10), (5, 3, 4, 4), {"auto_pad": "SAME_UPPER", "strides": [3, 3]}),
+    ((1, 3, 10, 10), (5, 3, 3, 3), {"auto_pad": "SAME_LOWER"}),
+    ((2, 4, 17), (3, 4, 5), {"pads": [2, 2]}),
+    ((1, 2, 5, 6, 4), (3, 2, 3, 3, 2), {"pads": [1, 1, 0, 1, 1, 1]}),
+])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_conv_as_matmul(tmp_path, x_shape, w_shape, attrs, with_bias):
+    inputs = [V("x", F, list(x_shape)), V("w", F, list(w_shape))]
+    names = ["x", "w"]
+    feeds = {"x": rand(*x_shape), "w": rand(*w_shape)}
+    if with_bias:
+        inputs.append(V("b", F, [w_shape[0]]))
+        names.append("b")
+        feeds["b"] = rand(w_shape[0])
+    model = build(helper.make_node("Conv", names, ["y"], **attrs), inputs)
+    check(tmp_path, model, [feeds])
