@@ -21,6 +21,19 @@ def GraphInferShapes : Pass<"graph-infer-shapes", "mlir::func::FuncOp"> {
   let dependentDialects = ["::ingot::graph::GraphDialect"];
 }
 
+def GraphFoldBatchNorm : Pass<"graph-fold-batch-norm", "mlir::func::FuncOp"> {
+  let summary = "Fold inference BatchNormalization into the Conv before it";
+  let description = [{
+    A BatchNormalization (training_mode 0) whose input is a Conv used only
+    there, with constant f32 weights, bias and statistics, becomes that Conv
+    with scaled weights and a shifted bias, computed at compile time:
+    s = scale / sqrt(var + epsilon), W' = W * s per filter, B' = (B - mean)
+    * s + bn.B. The convolution's output is then not read and written once
+    more to normalize it.
+  }];
+  let dependentDialects = ["::ingot::graph::GraphDialect"];
+}
+
 def GraphComputeHalfInFloat : Pass<"graph-compute-half-in-float", "mlir::func::FuncOp"> {
   let summary = "Compute float16 and bfloat16 ops in float32";
   let description = [{

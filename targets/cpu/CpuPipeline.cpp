@@ -58,6 +58,7 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
   buildGraphCleanupPipeline(pm);
   // Composite ops become simpler graph ops, which the cleanup then folds.
   pm.addNestedPass<func::FuncOp>(createGraphExpandAttention());
+  pm.addNestedPass<func::FuncOp>(createGraphFoldBatchNorm());
   buildGraphCleanupPipeline(pm);
   // x86 has no half-precision arithmetic (bar AVX512-FP16): compute in f32.
   pm.addNestedPass<func::FuncOp>(createGraphComputeHalfInFloat());

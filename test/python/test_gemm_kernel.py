@@ -92,3 +92,21 @@ def test_conv_as_matmul(tmp_path, x_shape, w_shape, attrs, with_bias):
         feeds["b"] = rand(w_shape[0])
     model = build(helper.make_node("Conv", names, ["y"], **attrs), inputs)
     check(tmp_path, model, [feeds])
+
+
+def test_conv_batch_norm_folded(tmp_path):
+    """Conv + BatchNormalization (folded at compile time) + Relu, weights and
+    statistics as initializers, against ONNX Runtime."""
+    from onnx import numpy_helper
+    f = 6
+    inits = [numpy_helper.from_array(v, name) for name, v in [
+        ("w", rand(f, 4, 3, 3)), ("cb", rand(f)), ("scale", rand(f)), ("shift", rand(f)),
+        ("mean", rand(f)), ("var", np.abs(rand(f)) + 0.1)]]
+    nodes = [helper.make_node("Conv", ["x", "w", "cb"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "scale", "shift", "mean", "var"], ["n"],
+                              epsilon=1e-3),
+             helper.make_node("Relu", ["n"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [V("x", F, [2, 4, 9, 9])], [V("y", F, None)],
+                              initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    check(tmp_path, model, [{"x": rand(2, 4, 9, 9)}])
