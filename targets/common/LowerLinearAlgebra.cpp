@@ -617,6 +617,19 @@ struct LowerConvTranspose : OpRewritePattern<ConvTransposeOp> {
   }
 };
 
+/// Whether `op` (of weights `wType`) is pointwise: a 1x1 kernel, unit
+/// strides and no padding, so each output point reads one input point.
+bool isPointwise(ConvOp op, RankedTensorType wType) {
+  auto allOnes = [](ArrayRef<int64_t> values) {
+    return llvm::all_of(values, [](int64_t v) { return v == 1; });
+  };
+  std::optional<ArrayRef<int64_t>> pads = op.getPads();
+  bool noPads = !pads || llvm::all_of(*pads, [](int64_t v) { return v == 0; });
+  return allOnes(wType.getShape().drop_front(2)) &&
+         (!op.getStrides() || allOnes(*op.getStrides())) &&
+         (op.getAutoPad() != "NOTSET" || noPads);
+}
+
 /// An ungrouped fp32 convolution of static shape is a matrix product per
 /// image: Y[n] (F x out) = W (F x C*k) P[n] (C*k x out), the bias added per
 /// row, where P holds each output point's input window (im2col) -- or is X
@@ -639,15 +652,7 @@ struct ConvAsMatMul : OpRewritePattern<ConvOp> {
     auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : RankedTensorType();
     if (bias && (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != wType.getDimSize(0)))
       return rewriter.notifyMatchFailure(op, "needs a static bias of one value per filter");
-    auto allOnes = [](ArrayRef<int64_t> values) {
-      return llvm::all_of(values, [](int64_t v) { return v == 1; });
-    };
-    auto allZero = [](std::optional<ArrayRef<int64_t>> values) {
-      return !values || llvm::all_of(*values, [](int64_t v) { return v == 0; });
-    };
-    bool pointwise = allOnes(wType.getShape().drop_front(2)) &&
-                     (!op.getStrides() || allOnes(*op.getStrides())) &&
-                     op.getAutoPad() == "NOTSET" && allZero(op.getPads());
+    bool pointwise = isPointwise(op, wType);
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     int64_t spatial = xType.getRank() - 2, points = 1, window = 1;
@@ -731,16 +736,7 @@ struct CollapsePointwiseConv : OpRewritePattern<ConvOp> {
         !wType.hasStaticShape() || !resultType.hasStaticShape() || xType.getRank() < 4)
       return rewriter.notifyMatchFailure(op, "not a static convolution over 2+ dims");
     int64_t spatial = xType.getRank() - 2;
-    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-    auto allOnes = [](ArrayRef<int64_t> values) {
-      return llvm::all_of(values, [](int64_t v) { return v == 1; });
-    };
-    auto allZero = [](std::optional<ArrayRef<int64_t>> values) {
-      return !values || llvm::all_of(*values, [](int64_t v) { return v == 0; });
-    };
-    StringRef autoPad = op.getAutoPad();
-    bool unitStrides = !op.getStrides() || allOnes(*op.getStrides());
-    if (!allOnes(kernel) || !unitStrides || (autoPad == "NOTSET" && !allZero(op.getPads())))
+    if (!isPointwise(op, wType))
       return rewriter.notifyMatchFailure(op, "not pointwise");
     Location loc = op.getLoc();
     SmallVector<ReassociationIndices> collapse{{0}, {1}, {}};

@@ -3,9 +3,9 @@
 // C[M, N] += A[M, K] B[K, N] for matrices of any strides (a transposed
 // operand is a stride swap), called by generated code in place of a
 // matmul-shaped linalg op (MatmulToUkernel.cpp). Compiled to LLVM bitcode
-// when Ingot is built and linked into each artifact's module before LLVM's
-// optimizer, so it is compiled for the artifact's CPU: the vector type below
-// is one zmm register with AVX-512 and two ymm registers with AVX2.
+// when Ingot is built and linked into each artifact's module, so it becomes
+// machine code for the artifact's CPU: the vector type below is one zmm
+// register with AVX-512 and two ymm registers with AVX2.
 //
 // The loops are the usual five of a packed GEMM: B is copied, KC rows at a
 // time, into panels of NR columns (one vector wide, zero-padded; for a few
