@@ -140,8 +140,11 @@ int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c)) {
   int64_t kcMax = k < KC ? k : KC;
   int64_t ncMax = n < NC ? (n + NR - 1) / NR * NR : NC;
   int64_t mcMax = m < MC ? (m + MR - 1) / MR * MR : MC;
-  float *bPacked = aligned_alloc(64, (size_t)(kcMax * ncMax) * sizeof(float));
-  float *aPacked = aligned_alloc(64, (size_t)(kcMax * mcMax) * sizeof(float));
+  // aligned_alloc takes sizes that are a multiple of the alignment.
+  size_t bBytes = ((size_t)(kcMax * ncMax) * sizeof(float) + 63) / 64 * 64;
+  size_t aBytes = ((size_t)(kcMax * mcMax) * sizeof(float) + 63) / 64 * 64;
+  float *bPacked = aligned_alloc(64, bBytes);
+  float *aPacked = aligned_alloc(64, aBytes);
   if (!bPacked || !aPacked) {
     free(bPacked);
     free(aPacked);
