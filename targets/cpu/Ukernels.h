@@ -1,11 +1,10 @@
 //===- Ukernels.h - Micro-kernels linked into each artifact ---------------===//
 //
-// Kernels written in C (targets/cpu/ukernels/) are compiled to optimized
-// LLVM bitcode when Ingot is built and embedded in it. Generated code calls
-// them by symbol; the object emitter links in the bitcode of each one
-// called after its optimizer has run on the module, so they are compiled to
-// machine code with the artifact's CPU features, each compile paying only
-// their code generation.
+// Kernels written in C (targets/cpu/ukernels/) are compiled to LLVM bitcode
+// when Ingot is built and embedded in it. Generated code calls them by
+// symbol; the object emitter links in the bitcode of each one called, for
+// the artifact's CPU, before LLVM's optimizer runs, so they are compiled
+// with the artifact's features and can be inlined.
 //
 //===----------------------------------------------------------------------===//
 

@@ -3,14 +3,15 @@
 // C[M, N] += A[M, K] B[K, N] for matrices of any strides (a transposed
 // operand is a stride swap), called by generated code in place of a
 // matmul-shaped linalg op (MatmulToUkernel.cpp). Compiled to LLVM bitcode
-// when Ingot is built and linked into each artifact's module, so it becomes
-// machine code for the artifact's CPU: the vector type below is one zmm
-// register with AVX-512 and two ymm registers with AVX2.
+// when Ingot is built and linked into each artifact's module before LLVM's
+// optimizer, so it is optimized and compiled for the artifact's CPU: the
+// vector type below is one zmm register with AVX-512 and two ymm registers
+// with AVX2.
 //
 // The loops are the usual five of a packed GEMM: B is copied, KC rows at a
 // time, into panels of NR columns (one vector wide, zero-padded; for a few
-// rows of A, a row-major B is read in place), A into
-// panels of MR rows; the micro-kernel keeps an MR x NR tile of C in MR
+// rows of A, a row-major B is read in place), A into panels of MR rows; the
+// micro-kernel keeps an MR x NR tile of C in MR
 // vector registers for the KC steps and adds it to C once. MR is 12 where
 // there are 32 vector registers (AVX-512) and 6 where there are 16 (AVX2:
 // the 6 x 16 tile is then 12 ymm accumulators).
