@@ -39,8 +39,9 @@ public:
       int64_t dim = likeType.getDimSize(i), gradDim = gradType.getDimSize(i + lead);
       if (dim == 1 && gradDim != 1)
         axes.push_back(i + lead);
-      else if (ShapedType::isDynamic(dim) && gradDim != 1 &&
-               !(gradDim == dim && gradType == likeType))
+      // Equal types prove nothing here: x: ?, y: ? and x + y of 5 elements
+      // may have stretched an x of 1.
+      else if (ShapedType::isDynamic(dim) && gradDim != 1)
         return error() << "operand dim " << i
                        << " is known only at run time, so whether it was broadcast is not "
                           "known when compiling",

@@ -765,15 +765,19 @@ LogicalResult Importer::buildNode(const onnx::NodeProto &node) {
   if (isGradient(node))
     return buildGradient(node);
   if (sequences.handles(node)) {
+    // A tensor built so far (never a sequence, which lookupValue refuses).
+    auto tensorNamed = [&](const std::string &name) {
+      return values.count(name) || initializers.count(name) ? lookupValue(name) : Value();
+    };
     auto constantInts = [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
-      Value value = values.count(name) || initializers.count(name) ? lookupValue(name) : Value();
+      Value value = tensorNamed(name);
       std::optional<SmallVector<int64_t>> ints = value ? graph::getConstantInts(value) : std::nullopt;
       if (!ints)
         return std::nullopt;
       return std::vector<int64_t>(ints->begin(), ints->end());
     };
     auto shapeOf = [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
-      Value value = values.count(name) || initializers.count(name) ? lookupValue(name) : Value();
+      Value value = tensorNamed(name);
       auto type = value ? dyn_cast<RankedTensorType>(value.getType()) : RankedTensorType();
       if (!type)
         return std::nullopt;

@@ -684,6 +684,9 @@ struct ConvAsMatMul : OpRewritePattern<ConvOp> {
                                op.getDilations(), op.getPads(), op.getAutoPad(), false);
       Value x = padSpatial(rewriter, loc, op.getX(), w, scalarConstant(rewriter, loc, f32, 0));
       // Windows: P[n, c, k..., o...] = x[n, c, o * stride + k * dilation].
+      // In bounds of the padded x: the static result sizes are the ones
+      // the op's shape rule derives from these attributes (its verifier
+      // holds them equal), which is what resolveWindow computes.
       SmallVector<int64_t> shape{n, c};
       for (int64_t i = 0; i < spatial; ++i)
         shape.push_back(wType.getDimSize(2 + i));

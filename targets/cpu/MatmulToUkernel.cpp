@@ -90,6 +90,8 @@ std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
     return std::nullopt;
   };
   unsigned rank = c.getNumResults();
+  if (c.isFunctionOfDim(form.k))
+    return std::nullopt;
   form.m = *dimAt(c, rank - 2);
   form.n = *dimAt(c, rank - 1);
   for (unsigned i = 0; i + 2 < rank; ++i)
@@ -175,7 +177,7 @@ Value matrixOf(OpBuilder &b, Location loc, Value operand, AffineMap map,
 
 /// A[rows, :], B[:, cols], C[rows, cols] of tile (i, j) and the call on them.
 void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value bMatrix, Value c,
-                Value i, Value j) {
+                Value i, Value j, int64_t depth) {
   Value m = b.create<memref::DimOp>(loc, c, 0), n = b.create<memref::DimOp>(loc, c, 1);
   Value k = b.create<memref::DimOp>(loc, a, 1);
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
@@ -195,13 +197,41 @@ void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value 
                                                    view(bMatrix, zero, j, k, cols),
                                                    view(c, i, j, rows, cols)});
   // A full tile's multiply-adds (K taken as 256 where it is dynamic).
-  int64_t depth = cast<MemRefType>(a.getType()).getDimSize(1);
   call->setAttr(kEstimatedWorkAttr,
                 b.getI64IntegerAttr(kTileRows * kTileCols * (ShapedType::isDynamic(depth) ? 256 : depth)));
   Value status = call.getResult(0);
   Value ok = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, status,
                                      b.create<arith::ConstantIntOp>(loc, 0, 32));
   lowering::emitCheck(b, loc, ok, "cannot allocate the matrix multiply's packing buffers", {});
+}
+
+/// The kernel reads K rows of B and writes C's M x N from A's and B's
+/// sizes: checks (folded where static) that the operands agree on every
+/// loop, as the lowering that made the op ensured.
+void checkSizes(OpBuilder &b, Location loc, linalg::LinalgOp op, const MatmulForm &form) {
+  AffineMap cMap = op.getIndexingMapsArray()[2];
+  Value c = op.getDpsInitOperand(0)->get();
+  auto size = [&](Value v, int64_t d) { return memref::getMixedSize(b, loc, v, d); };
+  // The size of loop `loop` as C (or, for k, A) has it.
+  auto loopSize = [&](unsigned loop) -> OpFoldResult {
+    if (std::optional<unsigned> at = cMap.getResultPosition(getAffineDimExpr(loop, b.getContext())))
+      return size(c, *at);
+    Value a = op.getDpsInputOperand(0)->get();
+    int64_t rank = cast<MemRefType>(a.getType()).getRank();
+    return size(a, rank - (form.transA ? 2 : 1));
+  };
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    for (unsigned i = 0; i < map.getNumResults(); ++i) {
+      auto d = dyn_cast<AffineDimExpr>(map.getResult(i));
+      if (d && d.getPosition() == form.k && input->getOperandNumber() == 0)
+        continue; // K is A's
+      OpFoldResult expected = d ? loopSize(d.getPosition()) : OpFoldResult(b.getIndexAttr(1));
+      lowering::checkEqual(b, loc, size(input->get(), i), expected,
+                           "matrix multiply operand " + Twine(input->getOperandNumber()) +
+                               " has size {0} in dim " + Twine(i) + ", expected {1}");
+    }
+  }
 }
 
 void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
@@ -213,6 +243,9 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   Value one = b.create<arith::ConstantIndexOp>(loc, 1);
   int64_t cRank = cast<MemRefType>(c.getType()).getRank();
+  checkSizes(b, loc, op, form);
+  auto aType = cast<MemRefType>(a.getType());
+  int64_t depth = aType.getDimSize(aType.getRank() - (form.transA ? 2 : 1));
 
   // One parallel loop over batch indices and output tiles.
   SmallVector<Value> lbs, ubs, steps;
@@ -233,7 +266,7 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
     Value am = matrixOf(nb, nl, a, maps[0], batch, form.transA);
     Value bm = matrixOf(nb, nl, bIn, maps[1], batch, form.transB);
     Value cm = matrixOf(nb, nl, c, maps[2], batch, false);
-    callOnTile(nb, nl, kernel, am, bm, cm, ivs[ivs.size() - 2], ivs.back());
+    callOnTile(nb, nl, kernel, am, bm, cm, ivs[ivs.size() - 2], ivs.back(), depth);
     nb.create<scf::ReduceOp>(nl);
   });
   op->erase();

@@ -165,3 +165,22 @@ def test_gradient_without_a_rule_is_refused(tmp_path):
         compile_model(model, tmp_path, "refused")
     assert "node 'grad' (Gradient): no derivative rule for 'graph.softmax'" in str(
         error.value), str(error.value)
+
+
+def test_gradient_through_a_runtime_broadcast_is_refused(tmp_path):
+    """x: [N], y: [M], z = x + y: at run time an x of 1 may be stretched to
+    y's 5, and its gradient must then be summed to 1 element. Equal declared
+    types do not prove the dims equal; this once returned a 5-element dz/dx."""
+    n = helper.make_node
+    nodes = [n("Add", ["x", "y"], ["z"]),
+             n("Gradient", ["x", "y"], ["dx", "dy"], domain="ai.onnx.preview.training",
+               xs=["x", "y"], y="z", name="grad")]
+    graph = helper.make_graph(nodes, "g", [V("x", TensorProto.FLOAT, ["N"]),
+                                           V("y", TensorProto.FLOAT, ["M"])],
+                              [V("dx", TensorProto.FLOAT, None), V("dy", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 13), helper.make_opsetid("ai.onnx.preview.training", 1)])
+    with pytest.raises(Exception) as error:
+        compile_model(model, tmp_path, "refused")
+    assert "node 'grad' (Gradient): operand dim 0 is known only at run time" in str(error.value), \
+        str(error.value)

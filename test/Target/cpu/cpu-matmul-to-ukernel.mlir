@@ -21,6 +21,22 @@ func.func @matmul(%a: memref<100x50xf32>, %b: memref<50x300xf32>, %c: memref<100
 
 // -----
 
+// Sizes known only at run time: the operands are checked to agree (B's rows
+// with A's columns, A's rows and B's columns with C's) before the kernel
+// reads them.
+// CHECK-LABEL: func.func @runtime_sizes
+// CHECK: graph.runtime_check {{.*}}matrix multiply operand 0 has size {0} in dim 0, expected {1}
+// CHECK: graph.runtime_check {{.*}}matrix multiply operand 1 has size {0} in dim 0, expected {1}
+// CHECK: graph.runtime_check {{.*}}matrix multiply operand 1 has size {0} in dim 1, expected {1}
+// CHECK-NOT: operand 0 has size {0} in dim 1
+// CHECK: scf.parallel
+func.func @runtime_sizes(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+  return
+}
+
+// -----
+
 // Gemm's transposed B (maps (m, n, k) -> (n, k)) is a transposed view.
 // CHECK-LABEL: func.func @transposed_b
 // CHECK: memref.transpose %{{.*}} (d0, d1) -> (d1, d0)
