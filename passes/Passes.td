@@ -63,4 +63,22 @@ def GraphExpandAttention : Pass<"graph-expand-attention", "mlir::func::FuncOp"> 
   let dependentDialects = ["::ingot::graph::GraphDialect"];
 }
 
+def GraphFormDispatchRegions : Pass<"graph-form-dispatch-regions", "mlir::func::FuncOp"> {
+  let summary = "Group the graph into graph.fused dispatch regions, one per kernel";
+  let description = [{
+    Forms, in this order: scaled-dot-product attention (MatMul, elementwise
+    scale and mask, Softmax, elementwise, MatMul) as one region; each other
+    anchor (MatMul, Gemm, Einsum, Conv, ConvTranspose, reductions,
+    normalizations, Softmax, pooling) with its epilogue; then each op left
+    (elementwise or data movement) with the elementwise ops after it. An
+    epilogue is every elementwise consumer that keeps the region's output
+    type (bias, residual add, Relu, Clip, GELU and SiLU in their multi-op
+    forms), as far as no value but the last op's results is read outside
+    the region. Constants are cloned into the regions that read them;
+    Reshape, Flatten, Squeeze, Unsqueeze, Shape, Size, Identity, run-time
+    checks and control flow stay outside regions.
+  }];
+  let dependentDialects = ["::ingot::graph::GraphDialect"];
+}
+
 #endif // INGOT_PASSES

@@ -40,7 +40,7 @@ using namespace mlir;
 
 namespace {
 
-enum class Phase { Graph, Linalg, LLVM, Object, Artifact };
+enum class Phase { Graph, Fused, Linalg, LLVM, Object, Artifact };
 
 cl::SubCommand compileCommand("compile", "Compile an ONNX model");
 
@@ -51,6 +51,9 @@ cl::opt<std::string> outputPath("o", cl::desc("Output file (model.ingot)"), cl::
 cl::opt<Phase> compileTo(
     "compile-to", cl::desc("Stop after this phase and write its result"),
     cl::values(clEnumValN(Phase::Graph, "graph", "the imported graph dialect (MLIR text)"),
+               clEnumValN(Phase::Fused, "fused",
+                          "the cleaned-up graph grouped into dispatch regions (graph.fused), "
+                          "one per kernel"),
                clEnumValN(Phase::Linalg, "linalg", "cleaned-up graph lowered to linalg on tensors"),
                clEnumValN(Phase::LLVM, "llvm", "bufferized loops in the LLVM dialect"),
                clEnumValN(Phase::Object, "object", "x86-64 ELF object code (weights not included)"),
@@ -177,7 +180,7 @@ int compile() {
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   ingot::DiagnosticPrinter printer(context);
-  int phases = 1 + (compileTo >= Phase::Linalg) + (compileTo >= Phase::LLVM) +
+  int phases = 1 + (compileTo >= Phase::Fused) + (compileTo >= Phase::Linalg) + (compileTo >= Phase::LLVM) +
                (compileTo >= Phase::Object) + (compileTo >= Phase::Artifact);
   Progress progress(phases);
   int dumpIndex = 0;
@@ -241,8 +244,11 @@ int compile() {
     progress.done();
     return dump(*module, name);
   };
+  if (compileTo >= Phase::Fused &&
+      failed(runPhase("fused", ingot::cpu::buildGraphToFusedPipeline)))
+    return 1;
   if (compileTo >= Phase::Linalg &&
-      failed(runPhase("linalg", ingot::cpu::buildGraphToLinalgPipeline)))
+      failed(runPhase("linalg", ingot::cpu::buildFusedToLinalgPipeline)))
     return 1;
   if (compileTo >= Phase::LLVM) {
     // The runtime calls the model through MLIR's C interface wrapper.
@@ -296,7 +302,7 @@ int main(int argc, char **argv) {
       argc, argv,
       "Ingot: an ahead-of-time compiler for ONNX models\n\n"
       "  ingot compile model.onnx -o model.ingot [--cpu=native|x86-64-v3|x86-64-v4] [-O0..3]\n"
-      "              [--shape name=1x3x224x224] [--compile-to=graph|linalg|llvm|object|artifact]\n"
+      "              [--shape name=1x3x224x224] [--compile-to=graph|fused|linalg|llvm|object|artifact]\n"
       "              [--print-ir-after-all] [--dump-dir DIR] [--time-passes]\n"
       "  ingot run model.ingot [--input name=x.npy ...] [--output-dir DIR] [--repeat N]\n"
       "              [--threads N] [--shape name=DxD...]   (random inputs when none given)\n"

@@ -42,8 +42,8 @@ def Graph_RuntimeCheckOp : Op<Graph_Dialect, "runtime_check",
 //===----------------------------------------------------------------------===//
 
 def Graph_YieldOp : Op<Graph_Dialect, "yield", [Pure, Terminator,
-    ParentOneOf<["IfOp", "LoopOp", "ScanOp"]>]> {
-  let summary = "The outputs of a control-flow subgraph";
+    ParentOneOf<["IfOp", "LoopOp", "ScanOp", "FusedOp"]>]> {
+  let summary = "The outputs of a control-flow subgraph or a dispatch region";
   let arguments = (ins Variadic<AnyTensor>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
@@ -99,6 +99,44 @@ def Graph_ScanOp : Op<Graph_Dialect, "scan", [RecursiveMemoryEffects,
   let results = (outs Variadic<AnyTensor>:$outputs);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "`(` $operands `)` `:` functional-type($operands, $outputs) $body attr-dict";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Dispatch regions
+//===----------------------------------------------------------------------===//
+
+def Graph_FusedOp : Op<Graph_Dialect, "fused", [IsolatedFromAbove,
+    RecursiveMemoryEffects]> {
+  let summary = "A dispatch region: graph ops that one kernel computes";
+  let description = [{
+    The unit every target compiles to one kernel (and that partitioning
+    places and quantization converts): an anchor op (a contraction, a
+    convolution, a reduction, a normalization, softmax, attention, or a
+    data-movement op) with the elementwise ops that consume it (its
+    epilogue), or a chain of elementwise ops alone. `kind` names the anchor's
+    family, `anchor` the anchor op.
+
+    The region is isolated: its block arguments are `inputs`, in order, and
+    the constants its ops read (weights, scalars) live inside it, so a target
+    sees every compile-time value a kernel depends on. `graph.yield` returns
+    the results. Formed by `graph-form-dispatch-regions`.
+
+    ```mlir
+    %y = graph.fused "convolution" (%x) : (tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32>
+        {anchor = "graph.Conv"} {
+    ^bb0(%arg0: tensor<1x3x8x8xf32>):
+      %w = graph.constant ...
+      %c = graph.Conv(%arg0, %w) ...
+      %r = graph.Relu(%c) ...
+      graph.yield %r : tensor<1x4x8x8xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<AnyTensor>:$inputs, StrAttr:$kind, StrAttr:$anchor);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$kind (`(` $inputs^ `)`)? `:` functional-type($inputs, $outputs) attr-dict-with-keyword $body";
   let hasVerifier = 1;
 }
 

@@ -121,7 +121,10 @@ struct ConvertGraphToLinalgPass : impl::ConvertGraphToLinalgBase<ConvertGraphToL
                                   BoolAttr::get(&getContext(), false));
     // The first op left says why: one line, the node and the reason.
     WalkResult left = getOperation().walk([&](Operation *op) {
-      if (!isa<graph::GraphDialect>(op->getDialect()) || isa<graph::RuntimeCheckOp>(op))
+      // Regions stay for the target to compile; their bodies are lowered.
+      if (!isa<graph::GraphDialect>(op->getDialect()) ||
+          isa<graph::RuntimeCheckOp, graph::FusedOp>(op) ||
+          (isa<graph::YieldOp>(op) && isa<graph::FusedOp>(op->getParentOp())))
         return WalkResult::advance();
       auto reason = reasons.reasons.find(op->getLoc());
       op->emitError("cannot lower '")

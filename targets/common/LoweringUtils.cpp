@@ -368,4 +368,17 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, bo
   return reshapeTo(b, loc, result, RankedTensorType::get(shape, element), outDims);
 }
 
+void inlineDispatchRegion(RewriterBase &rewriter, graph::FusedOp region) {
+  Block &body = region.getBody().front();
+  auto yield = cast<graph::YieldOp>(body.getTerminator());
+  SmallVector<Value> results(yield.getValues());
+  rewriter.eraseOp(yield);
+  rewriter.inlineBlockBefore(&body, region, region.getInputs());
+  rewriter.setInsertionPoint(region);
+  for (auto [i, result] : llvm::enumerate(region.getResults()))
+    if (results[i].getType() != result.getType())
+      results[i] = rewriter.create<tensor::CastOp>(region.getLoc(), result.getType(), results[i]);
+  rewriter.replaceOp(region, results);
+}
+
 } // namespace ingot::lowering

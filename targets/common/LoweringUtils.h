@@ -8,6 +8,8 @@
 #ifndef INGOT_TARGETS_COMMON_LOWERINGUTILS_H
 #define INGOT_TARGETS_COMMON_LOWERINGUTILS_H
 
+#include "dialects/graph/GraphOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -139,6 +141,11 @@ mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::Value,
                                                   mlir::Value)>
                        combine);
+
+/// Replaces a dispatch region by its body's ops, in place: what a target
+/// does once it has compiled the region as one kernel (a yielded value the
+/// lowering typed more precisely is cast back to the region's result type).
+void inlineDispatchRegion(mlir::RewriterBase &rewriter, graph::FusedOp region);
 
 } // namespace ingot::lowering
 

@@ -40,11 +40,13 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -54,7 +56,7 @@ using namespace mlir;
 
 namespace ingot::cpu {
 
-void buildGraphToLinalgPipeline(OpPassManager &pm) {
+void buildGraphToFusedPipeline(OpPassManager &pm) {
   buildGraphCleanupPipeline(pm);
   // Composite ops become simpler graph ops, which the cleanup then folds.
   pm.addNestedPass<func::FuncOp>(createGraphExpandAttention());
@@ -62,13 +64,23 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
   buildGraphCleanupPipeline(pm);
   // x86 has no half-precision arithmetic (bar AVX512-FP16): compute in f32.
   pm.addNestedPass<func::FuncOp>(createGraphComputeHalfInFloat());
+  pm.addNestedPass<func::FuncOp>(createGraphFormDispatchRegions());
+}
+
+void buildFusedToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
 
+void buildGraphToLinalgPipeline(OpPassManager &pm) {
+  buildGraphToFusedPipeline(pm);
+  buildFusedToLinalgPipeline(pm);
+}
+
 void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createCpuFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(createCpuTileDispatchRegions());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   // A recurrence's loop yields states computed into fresh tensors each step.
@@ -82,6 +94,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   // Deallocation may leave bufferization.clone ops: make them alloc + copy.
   pm.addPass(createBufferizationToMemRefPass());
+  // Tile loops over a region's output become the outliner's parallel loops.
+  pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCpuMatmulToUkernel());
   pm.addNestedPass<func::FuncOp>(createCpuInnermostContiguousLoop());
@@ -113,6 +127,7 @@ void registerCpuDialects(DialectRegistry &registry) {
                   memref::MemRefDialect, cf::ControlFlowDialect, LLVM::LLVMDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerTilingInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
@@ -122,6 +137,9 @@ void registerCpuDialects(DialectRegistry &registry) {
 void registerCpuPipelines() {
   registerConvertGraphToLinalgPass();
   registerIngotTargetsCpuPasses();
+  PassPipelineRegistration<>("ingot-graph-to-fused",
+                             "Clean up the graph and form its dispatch regions",
+                             buildGraphToFusedPipeline);
   PassPipelineRegistration<>("ingot-graph-to-linalg",
                              "Clean up the graph and lower it to linalg on tensors",
                              buildGraphToLinalgPipeline);

@@ -14,7 +14,15 @@
 
 namespace ingot::cpu {
 
-/// Lowers graph ops to linalg on tensors (the `linalg` phase).
+/// Graph cleanup, composite expansion and the dispatch regions (the
+/// `fused` phase).
+void buildGraphToFusedPipeline(mlir::OpPassManager &pm);
+
+/// Graph ops lowered to linalg on tensors, inside their regions (the
+/// `linalg` phase).
+void buildFusedToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// The two above.
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 
 /// Bufferizes and lowers linalg on tensors to the LLVM dialect (the `llvm`

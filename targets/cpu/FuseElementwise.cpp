@@ -32,6 +32,17 @@ struct CpuFuseElementwisePass : impl::CpuFuseElementwiseBase<CpuFuseElementwiseP
              consumer.getNumLoops() == consumer.getNumParallelLoops();
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, intoElementwiseOnly);
+    // A convolution computed as a matmul is reshaped to its spatial dims
+    // before its activation: the activation moves before the reshape (over
+    // the collapsed dims), where it fuses with the bias add.
+    linalg::ControlFusionFn staticExpandIntoElementwise = [](OpOperand *fused) {
+      auto expand = fused->get().getDefiningOp<tensor::ExpandShapeOp>();
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return expand && expand.getSrcType().hasStaticShape() &&
+             expand.getResultType().hasStaticShape() && consumer &&
+             consumer.getNumLoops() == consumer.getNumParallelLoops();
+    };
+    linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, staticExpandIntoElementwise);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, &getContext());
     tensor::EmptyOp::getCanonicalizationPatterns(patterns, &getContext());

@@ -12,6 +12,7 @@
 
 #include "dialects/graph/GraphOps.h"
 #include "targets/common/RuntimeShapes.h"
+#include "targets/cpu/MatmulForm.h"
 #include "targets/cpu/Passes.h"
 #include "targets/cpu/Ukernels.h"
 
@@ -30,99 +31,6 @@ using namespace mlir;
 
 namespace ingot::cpu {
 namespace {
-
-/// Output tiles: rows a multiple of both micro-kernel heights (12, 6),
-/// columns of its width (16). A tile repacks its slice of A and B, so tiles
-/// stay large enough that packing is a small part of their work.
-constexpr int64_t kTileRows = 192;
-constexpr int64_t kTileCols = 128;
-
-/// How a contraction's loops map onto C[batch..., m, n] += A[.., m, k] B[.., k, n].
-struct MatmulForm {
-  unsigned m, n, k;
-  SmallVector<unsigned> batch; // C's leading loops
-  bool transA, transB;
-};
-
-/// Whether `body` is `yield(out + a * b)` in either operand order.
-bool isMultiplyAdd(Block &body) {
-  if (body.getOperations().size() != 3)
-    return false;
-  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield ? yield.getOperand(0).getDefiningOp<arith::AddFOp>() : nullptr;
-  if (!add)
-    return false;
-  Value a = body.getArgument(0), b = body.getArgument(1), out = body.getArgument(2);
-  auto product = [&](Value v) {
-    auto mul = v.getDefiningOp<arith::MulFOp>();
-    return mul && ((mul.getLhs() == a && mul.getRhs() == b) ||
-                   (mul.getLhs() == b && mul.getRhs() == a));
-  };
-  return (add.getLhs() == out && product(add.getRhs())) ||
-         (add.getRhs() == out && product(add.getLhs()));
-}
-
-std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !op.hasPureBufferSemantics())
-    return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getElementType().isF32())
-      return std::nullopt;
-  }
-  if (!isMultiplyAdd(*op.getBlock()))
-    return std::nullopt;
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  unsigned loops = iterators.size();
-  if (loops < 3 || llvm::count(iterators, utils::IteratorType::reduction) != 1)
-    return std::nullopt;
-  MatmulForm form;
-  form.k = std::find(iterators.begin(), iterators.end(), utils::IteratorType::reduction) -
-           iterators.begin();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap a = maps[0], b = maps[1], c = maps[2];
-  // C: every parallel loop once, m and n last.
-  if (!c.isProjectedPermutation() || c.getNumResults() != loops - 1)
-    return std::nullopt;
-  auto dimAt = [](AffineMap map, unsigned i) -> std::optional<unsigned> {
-    if (auto d = dyn_cast<AffineDimExpr>(map.getResult(i)))
-      return d.getPosition();
-    return std::nullopt;
-  };
-  unsigned rank = c.getNumResults();
-  if (c.isFunctionOfDim(form.k))
-    return std::nullopt;
-  form.m = *dimAt(c, rank - 2);
-  form.n = *dimAt(c, rank - 1);
-  for (unsigned i = 0; i + 2 < rank; ++i)
-    form.batch.push_back(*dimAt(c, i));
-  // A and B: batch dims of C (or a broadcast 0), then {m, k} and {k, n}.
-  auto matchOperand = [&](AffineMap map, unsigned rows, unsigned cols, bool &transposed) {
-    unsigned r = map.getNumResults();
-    if (r < 2)
-      return false;
-    std::optional<unsigned> x = dimAt(map, r - 2), y = dimAt(map, r - 1);
-    if (!x || !y)
-      return false;
-    if (*x == rows && *y == cols)
-      transposed = false;
-    else if (*x == cols && *y == rows)
-      transposed = true;
-    else
-      return false;
-    for (unsigned i = 0; i + 2 < r; ++i) {
-      AffineExpr e = map.getResult(i);
-      auto d = dyn_cast<AffineDimExpr>(e);
-      auto zero = dyn_cast<AffineConstantExpr>(e);
-      if (!(d && llvm::is_contained(form.batch, d.getPosition())) && !(zero && zero.getValue() == 0))
-        return false;
-    }
-    return true;
-  };
-  if (!matchOperand(a, form.m, form.k, form.transA) || !matchOperand(b, form.k, form.n, form.transB))
-    return std::nullopt;
-  return form;
-}
 
 /// The memref type the micro-kernel takes: 2-D f32 of any sizes and strides.
 MemRefType kernelOperandType(MLIRContext *ctx) {
@@ -175,16 +83,20 @@ Value matrixOf(OpBuilder &b, Location loc, Value operand, AffineMap map,
   return b.create<memref::CastOp>(loc, kernelOperandType(b.getContext()), matrix);
 }
 
-/// A[rows, :], B[:, cols], C[rows, cols] of tile (i, j) and the call on them.
+/// A[rows, :], B[:, cols], C[rows, cols] of the tile at (i, j) and the call
+/// on them; the whole of C without `tile`.
 void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value bMatrix, Value c,
-                Value i, Value j, int64_t depth) {
+                Value i, Value j, std::optional<OutputTile> tile, int64_t depth) {
   Value m = b.create<memref::DimOp>(loc, c, 0), n = b.create<memref::DimOp>(loc, c, 1);
   Value k = b.create<memref::DimOp>(loc, a, 1);
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-  Value rows = b.create<arith::MinSIOp>(
-      loc, b.create<arith::ConstantIndexOp>(loc, kTileRows), b.create<arith::SubIOp>(loc, m, i));
-  Value cols = b.create<arith::MinSIOp>(
-      loc, b.create<arith::ConstantIndexOp>(loc, kTileCols), b.create<arith::SubIOp>(loc, n, j));
+  Value rows = m, cols = n;
+  if (tile) {
+    rows = b.create<arith::MinSIOp>(loc, b.create<arith::ConstantIndexOp>(loc, tile->rows),
+                                    b.create<arith::SubIOp>(loc, m, i));
+    cols = b.create<arith::MinSIOp>(loc, b.create<arith::ConstantIndexOp>(loc, tile->cols),
+                                    b.create<arith::SubIOp>(loc, n, j));
+  }
   auto view = [&](Value matrix, Value r0, Value c0, Value nr, Value nc) -> Value {
     OpFoldResult one = b.getIndexAttr(1);
     Value sub = b.create<memref::SubViewOp>(loc, matrix, ArrayRef<OpFoldResult>{r0, c0},
@@ -196,9 +108,12 @@ void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value 
                                         ValueRange{view(a, i, zero, rows, k),
                                                    view(bMatrix, zero, j, k, cols),
                                                    view(c, i, j, rows, cols)});
-  // A full tile's multiply-adds (K taken as 256 where it is dynamic).
-  call->setAttr(kEstimatedWorkAttr,
-                b.getI64IntegerAttr(kTileRows * kTileCols * (ShapedType::isDynamic(depth) ? 256 : depth)));
+  // A full tile's multiply-adds (sizes taken as 256 where dynamic).
+  auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
+  auto cType = cast<MemRefType>(c.getType());
+  int64_t work = tile ? tile->rows * tile->cols
+                      : known(cType.getDimSize(0)) * known(cType.getDimSize(1));
+  call->setAttr(kEstimatedWorkAttr, b.getI64IntegerAttr(work * known(depth)));
   Value status = call.getResult(0);
   Value ok = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, status,
                                      b.create<arith::ConstantIntOp>(loc, 0, 32));
@@ -247,28 +162,46 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   auto aType = cast<MemRefType>(a.getType());
   int64_t depth = aType.getDimSize(aType.getRank() - (form.transA ? 2 : 1));
 
-  // One parallel loop over batch indices and output tiles.
+  // One parallel loop over batch indices and output tiles; in a loop over a
+  // dispatch region's tiles (cpu-tile-dispatch-regions), one call per tile
+  // already.
+  auto cType = cast<MemRefType>(c.getType());
+  int64_t batchSize = 1;
+  for (int64_t i = 0; i < cRank - 2 && !ShapedType::isDynamic(batchSize); ++i)
+    batchSize = cType.isDynamicDim(i) ? ShapedType::kDynamic : batchSize * cType.getDimSize(i);
+  std::optional<OutputTile> tile;
+  if (!op->getParentOfType<scf::ParallelOp>())
+    tile = chooseOutputTile(batchSize, cType.getDimSize(cRank - 2), cType.getDimSize(cRank - 1));
   SmallVector<Value> lbs, ubs, steps;
   for (int64_t i = 0; i < cRank - 2; ++i) {
     lbs.push_back(zero);
     ubs.push_back(b.create<memref::DimOp>(loc, c, i));
     steps.push_back(one);
   }
-  for (auto [d, tile] : {std::pair<int64_t, int64_t>{cRank - 2, kTileRows}, {cRank - 1, kTileCols}}) {
-    lbs.push_back(zero);
-    ubs.push_back(b.create<memref::DimOp>(loc, c, d));
-    steps.push_back(b.create<arith::ConstantIndexOp>(loc, tile));
-  }
-  b.create<scf::ParallelOp>(loc, lbs, ubs, steps, [&](OpBuilder &nb, Location nl, ValueRange ivs) {
+  if (tile)
+    for (auto [d, size] : {std::pair<int64_t, int64_t>{cRank - 2, tile->rows}, {cRank - 1, tile->cols}}) {
+      lbs.push_back(zero);
+      ubs.push_back(b.create<memref::DimOp>(loc, c, d));
+      steps.push_back(b.create<arith::ConstantIndexOp>(loc, size));
+    }
+  auto body = [&](OpBuilder &nb, Location nl, ValueRange ivs) {
     DenseMap<unsigned, Value> batch;
     for (auto [i, loop] : llvm::enumerate(form.batch))
       batch[loop] = ivs[i];
     Value am = matrixOf(nb, nl, a, maps[0], batch, form.transA);
     Value bm = matrixOf(nb, nl, bIn, maps[1], batch, form.transB);
     Value cm = matrixOf(nb, nl, c, maps[2], batch, false);
-    callOnTile(nb, nl, kernel, am, bm, cm, ivs[ivs.size() - 2], ivs.back(), depth);
-    nb.create<scf::ReduceOp>(nl);
-  });
+    Value i = tile ? ivs[ivs.size() - 2] : zero, j = tile ? ivs.back() : zero;
+    callOnTile(nb, nl, kernel, am, bm, cm, i, j, tile, depth);
+  };
+  if (lbs.empty()) {
+    body(b, loc, {});
+  } else {
+    b.create<scf::ParallelOp>(loc, lbs, ubs, steps, [&](OpBuilder &nb, Location nl, ValueRange ivs) {
+      body(nb, nl, ivs);
+      nb.create<scf::ReduceOp>(nl);
+    });
+  }
   op->erase();
 }
 
@@ -278,6 +211,8 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
     ModuleOp module = getOperation();
     SmallVector<std::pair<linalg::LinalgOp, MatmulForm>> matches;
     module.walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureBufferSemantics())
+        return;
       if (std::optional<MatmulForm> form = matchMatmul(op))
         matches.push_back({op, *form});
     });

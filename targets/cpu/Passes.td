@@ -19,6 +19,21 @@ def CpuFuseElementwise : Pass<"cpu-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def CpuTileDispatchRegions : Pass<"cpu-tile-dispatch-regions", "mlir::func::FuncOp"> {
+  let summary = "Compute each contraction region tile by tile, then inline the regions";
+  let description = [{
+    Runs on linalg on tensors, after elementwise fusion. In a graph.fused
+    region whose result comes from an fp32 matmul-shaped contraction,
+    directly or through one elementwise epilogue, the epilogue (or the
+    contraction) is tiled by output tiles of 192 x 128 (batch dims by 1)
+    with an scf.forall, and the contraction and its zero fill are fused into
+    each tile; the epilogue updates the product's tile in place. Every
+    region is then replaced by its body.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
+}
+
 def CpuMatmulToUkernel : Pass<"cpu-matmul-to-ukernel", "mlir::ModuleOp"> {
   let summary = "Run fp32 matmul-shaped contractions on the packed micro-kernel";
   let description = [{

@@ -82,3 +82,27 @@ LogicalResult ScanOp::verify() {
 }
 
 } // namespace ingot::graph
+
+namespace ingot::graph {
+
+LogicalResult FusedOp::verify() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("body takes ") << body.getNumArguments() << " arguments for "
+                                      << getInputs().size() << " inputs";
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(body.getArgumentTypes(), getInputs().getTypes())))
+    if (std::get<0>(pair) != std::get<1>(pair))
+      return emitOpError("body argument ") << i << " is " << std::get<0>(pair) << ", the input "
+                                           << std::get<1>(pair);
+  if (failed(checkTerminator(*this, getBody(), "body", getNumResults())))
+    return failure();
+  // Lowering the body may learn more of a yielded type; never its element
+  // type or rank.
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(yieldOf(getBody()).getValues().getTypes(), getResultTypes())))
+    if (!compatible(std::get<0>(pair), std::get<1>(pair)))
+      return emitOpError("body output ") << i << " is " << std::get<0>(pair) << ", the result "
+                                         << std::get<1>(pair);
+  return success();
+}
+
+} // namespace ingot::graph

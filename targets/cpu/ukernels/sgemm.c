@@ -52,19 +52,21 @@ static inline vfloat loadUnaligned(const float *p) {
 
 static inline void storeUnaligned(float *p, vfloat v) { __builtin_memcpy(p, &v, sizeof(v)); }
 
-/// B[k0 : k0 + kc, n0 : n0 + nc] as ceil(nc / NR) panels of kc x NR.
+/// B[k0 : k0 + kc, n0 : n0 + nc] as ceil(nc / NR) panels of kc x NR. Rows
+/// are read one after the other: down a panel's column of rows, each load
+/// would be a new cache line and page of a wide B.
 static void packB(const float *b, int64_t bs0, int64_t bs1, int64_t kc, int64_t nc, float *out) {
-  for (int64_t j = 0; j < nc; j += NR) {
-    int64_t width = nc - j < NR ? nc - j : NR;
-    for (int64_t k = 0; k < kc; ++k) {
-      const float *row = b + k * bs0 + j * bs1;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *row = b + k * bs0;
+    for (int64_t j = 0; j < nc; j += NR) {
+      int64_t width = nc - j < NR ? nc - j : NR;
       float *dst = out + (j / NR) * kc * NR + k * NR;
       if (width == NR && bs1 == 1) {
-        storeUnaligned(dst, loadUnaligned(row));
+        storeUnaligned(dst, loadUnaligned(row + j));
         continue;
       }
       for (int64_t c = 0; c < NR; ++c)
-        dst[c] = c < width ? row[c * bs1] : 0.0f;
+        dst[c] = c < width ? row[(j + c) * bs1] : 0.0f;
     }
   }
 }

@@ -580,3 +580,26 @@ func.func @lstm_activation_count(%x: tensor<2x1x3xf32>, %w: tensor<1x8x3xf32>, %
   %0 = "graph.lstm"(%x, %w, %r) <{activations = ["Tanh"], hidden_size = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<2x1x3xf32>, tensor<1x8x3xf32>, tensor<1x8x2xf32>) -> tensor<2x1x1x2xf32>
   return
 }
+
+// -----
+
+func.func @fused_argument_mismatch(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{body argument 0 is 'tensor<3xf32>', the input 'tensor<2xf32>'}}
+  %0 = graph.fused "elementwise"(%x) : (tensor<2xf32>) -> tensor<2xf32> attributes {anchor = "graph.relu"} {
+  ^bb0(%a: tensor<3xf32>):
+    graph.yield %a : tensor<3xf32>
+  }
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @fused_yield_mismatch(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{body output 0 is 'tensor<2xi32>', the result 'tensor<2xf32>'}}
+  %0 = graph.fused "elementwise"(%x) : (tensor<2xf32>) -> tensor<2xf32> attributes {anchor = "graph.cast"} {
+  ^bb0(%a: tensor<2xf32>):
+    %c = graph.cast %a {to = 6 : i64} : (tensor<2xf32>) -> tensor<2xi32>
+    graph.yield %c : tensor<2xi32>
+  }
+  return %0 : tensor<2xf32>
+}

@@ -4,9 +4,12 @@
 // the micro-kernel per tile on strided views, its status checked.
 // CHECK-LABEL: func.func @matmul
 // CHECK-SAME: (%[[A:.*]]: memref<100x50xf32>, %[[B:.*]]: memref<50x300xf32>, %[[C:.*]]: memref<100x300xf32>)
-// CHECK-DAG: %[[C192:.*]] = arith.constant 192 : index
-// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
-// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to ({{.*}}) step (%[[C192]], %[[C128]])
+// Tiles of equal size, as wide as keeps two or more of them: 100 rows
+// (rounded up to 108, a multiple of the kernel heights 12 and 6) by 160
+// columns (300 in two, rounded up to the kernel width 16).
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant 108 : index
+// CHECK-DAG: %[[COLS:.*]] = arith.constant 160 : index
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to ({{.*}}) step (%[[ROWS]], %[[COLS]])
 // CHECK: memref.subview {{.*}}[%[[I]], %{{.*}}] [
 // CHECK: memref.subview {{.*}}[%{{.*}}, %[[J]]] [
 // CHECK: memref.subview {{.*}}[%[[I]], %[[J]]] [
@@ -99,6 +102,29 @@ func.func @left_alone(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf
     %e = math.exp %m : f32
     %s = arith.addf %acc, %e : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Inside a loop over a dispatch region's tiles, the op is one tile: one
+// call on the whole of it, no loop of its own.
+// CHECK-LABEL: func.func @one_tile
+// CHECK: scf.parallel
+// CHECK-NOT: scf.parallel
+// CHECK: func.call @ingot_sgemm_f32
+// CHECK-NOT: scf.parallel
+func.func @one_tile(%a: memref<400x50xf32>, %b: memref<50x300xf32>, %c: memref<400x300xf32>) {
+  %c0 = arith.constant 0 : index
+  %c200 = arith.constant 200 : index
+  %c400 = arith.constant 400 : index
+  scf.parallel (%i) = (%c0) to (%c400) step (%c200) {
+    %ta = memref.subview %a[%i, 0] [200, 50] [1, 1] : memref<400x50xf32> to memref<200x50xf32, strided<[50, 1], offset: ?>>
+    %tc = memref.subview %c[%i, 0] [200, 300] [1, 1] : memref<400x300xf32> to memref<200x300xf32, strided<[300, 1], offset: ?>>
+    linalg.matmul ins(%ta, %b : memref<200x50xf32, strided<[50, 1], offset: ?>>, memref<50x300xf32>)
+                  outs(%tc : memref<200x300xf32, strided<[300, 1], offset: ?>>)
+    scf.reduce
   }
   return
 }

@@ -1,0 +1,109 @@
+//===- MatmulForm.cpp - Contractions of matmul shape ----------------------===//
+
+#include "targets/cpu/MatmulForm.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinTypeInterfaces.h"
+
+using namespace mlir;
+
+namespace ingot::cpu {
+namespace {
+
+/// Whether `body` is `yield(out + a * b)` in either operand order.
+bool isMultiplyAdd(Block &body) {
+  if (body.getOperations().size() != 3)
+    return false;
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield ? yield.getOperand(0).getDefiningOp<arith::AddFOp>() : nullptr;
+  if (!add)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1), out = body.getArgument(2);
+  auto product = [&](Value v) {
+    auto mul = v.getDefiningOp<arith::MulFOp>();
+    return mul && ((mul.getLhs() == a && mul.getRhs() == b) ||
+                   (mul.getLhs() == b && mul.getRhs() == a));
+  };
+  return (add.getLhs() == out && product(add.getRhs())) ||
+         (add.getRhs() == out && product(add.getLhs()));
+}
+
+} // namespace
+
+std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<ShapedType>(operand.get().getType());
+    if (!type || !type.getElementType().isF32())
+      return std::nullopt;
+  }
+  if (!isMultiplyAdd(*op.getBlock()))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned loops = iterators.size();
+  if (loops < 3 || llvm::count(iterators, utils::IteratorType::reduction) != 1)
+    return std::nullopt;
+  MatmulForm form;
+  form.k = std::find(iterators.begin(), iterators.end(), utils::IteratorType::reduction) -
+           iterators.begin();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap a = maps[0], b = maps[1], c = maps[2];
+  // C: every parallel loop once, m and n last.
+  if (!c.isProjectedPermutation() || c.getNumResults() != loops - 1)
+    return std::nullopt;
+  auto dimAt = [](AffineMap map, unsigned i) -> std::optional<unsigned> {
+    if (auto d = dyn_cast<AffineDimExpr>(map.getResult(i)))
+      return d.getPosition();
+    return std::nullopt;
+  };
+  unsigned rank = c.getNumResults();
+  if (c.isFunctionOfDim(form.k))
+    return std::nullopt;
+  form.m = *dimAt(c, rank - 2);
+  form.n = *dimAt(c, rank - 1);
+  for (unsigned i = 0; i + 2 < rank; ++i)
+    form.batch.push_back(*dimAt(c, i));
+  // A and B: batch dims of C (or a broadcast 0), then {m, k} and {k, n}.
+  auto matchOperand = [&](AffineMap map, unsigned rows, unsigned cols, bool &transposed) {
+    unsigned r = map.getNumResults();
+    if (r < 2)
+      return false;
+    std::optional<unsigned> x = dimAt(map, r - 2), y = dimAt(map, r - 1);
+    if (!x || !y)
+      return false;
+    if (*x == rows && *y == cols)
+      transposed = false;
+    else if (*x == cols && *y == rows)
+      transposed = true;
+    else
+      return false;
+    for (unsigned i = 0; i + 2 < r; ++i) {
+      AffineExpr e = map.getResult(i);
+      auto d = dyn_cast<AffineDimExpr>(e);
+      auto zero = dyn_cast<AffineConstantExpr>(e);
+      if (!(d && llvm::is_contained(form.batch, d.getPosition())) && !(zero && zero.getValue() == 0))
+        return false;
+    }
+    return true;
+  };
+  if (!matchOperand(a, form.m, form.k, form.transA) || !matchOperand(b, form.k, form.n, form.transB))
+    return std::nullopt;
+  return form;
+}
+
+OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n) {
+  if (ShapedType::isDynamic(m) || ShapedType::isDynamic(n) || m <= 0 || n <= 0)
+    return {192, 128};
+  if (ShapedType::isDynamic(batch) || batch < 1)
+    batch = 1;
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  auto roundUp = [&](int64_t a, int64_t b) { return ceilDiv(a, b) * b; };
+  int64_t rowTiles = ceilDiv(m, 192);
+  int64_t colTiles = ceilDiv(n, 512);
+  while (batch * rowTiles * colTiles < 8 && ceilDiv(n, colTiles + 1) >= 128)
+    ++colTiles;
+  return {roundUp(ceilDiv(m, rowTiles), 12), roundUp(ceilDiv(n, colTiles), 16)};
+}
+
+} // namespace ingot::cpu

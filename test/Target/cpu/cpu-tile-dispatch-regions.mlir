@@ -1,0 +1,64 @@
+// RUN: ingot-opt %s --split-input-file --cpu-tile-dispatch-regions | FileCheck %s
+
+// A contraction region with a bias + Relu epilogue: one loop over output
+// tiles (256 rows in two tiles of 132 rows, rounded up to a multiple of the
+// kernel heights; 300 columns in two of 160), each filling its tile,
+// multiplying into it and applying the epilogue in place. The region is
+// gone.
+// CHECK-LABEL: func.func @matmul_bias_relu
+// CHECK-NOT: graph.fused
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<256x300xf32>
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (256, 300) step (132, 160) shared_outs(%[[OUT:.*]] = %[[EMPTY]])
+// CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], %[[J]]]
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[TILE]] : tensor<?x?xf32>)
+// CHECK: %[[P:.*]] = linalg.matmul ins({{.*}} : tensor<?x64xf32>, tensor<64x?xf32>) outs(%[[ZERO]] : tensor<?x?xf32>)
+// CHECK: %[[E:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<?xf32>) outs(%[[P]] : tensor<?x?xf32>)
+// CHECK: ^bb0(%[[BIAS:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: arith.addf %[[ACC]], %[[BIAS]]
+// CHECK: arith.maximumf
+// CHECK: tensor.parallel_insert_slice %[[E]] into %[[OUT]][%[[I]], %[[J]]]
+#id = affine_map<(m, n) -> (m, n)>
+#col = affine_map<(m, n) -> (n)>
+func.func @matmul_bias_relu(%x: tensor<256x64xf32>, %w: tensor<64x300xf32>, %b: tensor<300xf32>) -> tensor<256x300xf32> {
+  %r = graph.fused "contraction"(%x, %w, %b) : (tensor<256x64xf32>, tensor<64x300xf32>, tensor<300xf32>) -> tensor<256x300xf32> attributes {anchor = "graph.gemm"} {
+  ^bb0(%a: tensor<256x64xf32>, %bm: tensor<64x300xf32>, %bias: tensor<300xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<256x300xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<256x300xf32>) -> tensor<256x300xf32>
+    %p = linalg.matmul ins(%a, %bm : tensor<256x64xf32>, tensor<64x300xf32>) outs(%f : tensor<256x300xf32>) -> tensor<256x300xf32>
+    %e2 = tensor.empty() : tensor<256x300xf32>
+    %y = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%p, %bias : tensor<256x300xf32>, tensor<300xf32>) outs(%e2 : tensor<256x300xf32>) {
+    ^bb0(%v: f32, %c: f32, %o: f32):
+      %s = arith.addf %v, %c : f32
+      %m = arith.maximumf %s, %zero : f32
+      linalg.yield %m : f32
+    } -> tensor<256x300xf32>
+    graph.yield %y : tensor<256x300xf32>
+  }
+  return %r : tensor<256x300xf32>
+}
+
+// -----
+
+// A region whose result is not a contraction's (a reduction): only inlined.
+// CHECK-LABEL: func.func @not_a_contraction
+// CHECK-NOT: graph.fused
+// CHECK-NOT: scf.forall
+// CHECK: linalg.reduce
+// CHECK: return
+func.func @not_a_contraction(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  %r = graph.fused "reduction"(%x) : (tensor<4x8xf32>) -> tensor<4xf32> attributes {anchor = "graph.reduce_sum"} {
+  ^bb0(%a: tensor<4x8xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<4xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+    %s = linalg.reduce ins(%a : tensor<4x8xf32>) outs(%f : tensor<4xf32>) dimensions = [1]
+      (%in: f32, %acc: f32) {
+        %t = arith.addf %in, %acc : f32
+        linalg.yield %t : f32
+      }
+    graph.yield %s : tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
