@@ -45,7 +45,7 @@ conformance: build
 
 # Ingot next to ONNX Runtime, one run: the GEMMs, BERT-base, ResNet-50.
 bench: build
-	python3 bench/compare.py --build-dir $(BUILD_DIR)
+	python3 bench/compare.py --iree --build-dir $(BUILD_DIR)
 
 # The lit, unit and Python suites again, built with AddressSanitizer and UBSan.
 test-asan: setup

@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """Ingot next to ONNX Runtime on this machine, in one run.
 
-    python3 bench/compare.py                    # ResNet-50, BERT-base, the GEMMs; 1 and 2 threads
+    python3 bench/compare.py                    # the GEMMs, BERT-base, ResNet-50, SqueezeNet; 1 and 2 threads
     python3 bench/compare.py --models resnet50 --threads 1 --repeat 20
+    python3 bench/compare.py --iree             # IREE too (iree-base-compiler/runtime)
 
 Measures this machine's fp32 FMA peak per core (bench/peak_fma.c), then for
 each model and thread count the median latency of Ingot and of ONNX Runtime
 (all graph optimizations), their ratio, and each one's GFLOP/s as a fraction
 of the peak of the cores it used. FLOPs count Conv, MatMul and Gemm (2 per
-multiply-add) from the model's shapes. Prints a Markdown table.
+multiply-add) from the model's shapes. The engines run in turn, each once
+per round after a warm-up, so that the machine's drift touches all alike.
+Prints a Markdown table (with each model's dispatch regions and the compute
+ops they came from) and writes bench/results/<date>.json and a PNG chart of
+the ratios; see bench/README.md.
 """
 import argparse
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,6 +57,10 @@ MODELS = {
     "bert-base": (lambda: transformers.bert(layers=12, width=768, heads=12, vocab=30522,
                                             max_positions=512),
                   {"input_ids": (1, 128), "attention_mask": (1, 128)}),
+    # One GPT-2-small decoder block (width 768, 12 heads, causal) over a
+    # 128-token prompt.
+    "gpt2-block": (lambda: transformers.gpt2(width=768, heads=12),
+                   {"hidden_states": (1, 128, 768)}),
 }
 
 
@@ -91,41 +102,150 @@ def count_flops(model, shapes):
     return flops
 
 
+def count_regions(build_dir, source, shapes, tmp):
+    """(compute ops as imported, dispatch regions after fusion) from
+    `ingot compile --compile-to=graph` and `--compile-to=fused`."""
+    tool = os.path.join(os.path.abspath(build_dir), "compiler", "tools", "ingot")
+    pins = ["--shape=%s=%s" % (k, "x".join(map(str, v))) for k, v in shapes.items()]
+    counts = []
+    for phase in ("graph", "fused"):
+        out = os.path.join(tmp, "phase.mlir")
+        subprocess.run([tool, "compile", source, "--compile-to=" + phase, "-o", out, *pins],
+                       check=True)
+        text = open(out).read()
+        if phase == "graph":
+            ops = re.findall(r"= graph\.([a-z_]+)", text)
+            counts.append(sum(op not in GLUE_OPS for op in ops))
+        else:
+            counts.append(text.count("graph.fused "))
+    return counts
+
+
+# Ops that move no data and stay between regions.
+GLUE_OPS = {"constant", "reshape", "flatten", "squeeze", "unsqueeze", "shape", "size", "identity"}
+
+
+def iree_engine(source, shapes, threads, tmp):
+    """A callable running the model with IREE's llvm-cpu backend (data tiling,
+    ukernels), or the reason it cannot."""
+    try:
+        import iree.runtime as ireert
+    except ImportError:
+        return None, "iree-base-runtime not installed"
+    name = os.path.splitext(os.path.basename(source))[0]
+    mlir, vmfb = os.path.join(tmp, name + ".iree.mlir"), os.path.join(tmp, name + ".vmfb")
+    pinned = source
+    if shapes:
+        model = onnx.load(source)
+        for value in model.graph.input:
+            if value.name in shapes:
+                for dim, size in zip(value.type.tensor_type.shape.dim, shapes[value.name]):
+                    dim.Clear()
+                    dim.dim_value = size
+        pinned = os.path.join(tmp, name + ".pinned.onnx")
+        onnx.save(model, pinned)
+    if not os.path.exists(vmfb):
+        steps = [["iree-import-onnx", pinned, "-o", mlir],
+                 ["iree-compile", mlir, "-o", vmfb, "--iree-hal-target-device=local",
+                  "--iree-hal-local-target-device-backends=llvm-cpu",
+                  "--iree-llvmcpu-target-cpu=host", "--iree-opt-data-tiling",
+                  "--iree-llvmcpu-enable-ukernels=all"]]
+        for step in steps:
+            try:
+                result = subprocess.run(step, capture_output=True, text=True, timeout=900)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                return None, "%s: %s" % (step[0], error)
+            if result.returncode != 0:
+                return None, "%s failed: %s" % (step[0], (result.stderr.strip().splitlines() or ["?"])[-1][:200])
+    config = ireert.Config("local-task" if threads > 1 else "local-sync")
+    context = ireert.SystemContext(config=config)
+    with open(vmfb, "rb") as f:
+        context.add_vm_module(ireert.VmModule.copy_buffer(context.instance, f.read()))
+    function = context.modules.module["main_graph"]
+    return function, None
+
+
+def alternate(engines, repeat):
+    """Warm each engine up, then time them in turn `repeat` times: drift in
+    the machine's speed lands on all of them alike."""
+    for run in engines.values():
+        run()
+    samples = {name: [] for name in engines}
+    for _ in range(repeat):
+        for name, run in engines.items():
+            start = time.perf_counter()
+            run()
+            samples[name].append((time.perf_counter() - start) * 1e3)
+    return samples
+
+
+def chart(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = [r for r in results["runs"]]
+    labels = ["%s\n%d thr" % (r["model"], r["threads"]) for r in rows]
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(rows)), 4.5))
+    x = np.arange(len(rows))
+    ax.bar(x - 0.2, [r["ingot_ms"] / r["ort_ms"] for r in rows], 0.4, label="Ingot / ONNX Runtime")
+    iree = [r["iree_ms"] / r["ort_ms"] if r.get("iree_ms") else 0 for r in rows]
+    if any(iree):
+        ax.bar(x + 0.2, iree, 0.4, label="IREE / ONNX Runtime")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("latency relative to ONNX Runtime (lower is better)")
+    ax.set_title("Ingot on %s, %s (peak %.0f GFLOP/s per core)"
+                 % (results["cpu"], results["date"], results["peak_gflops"]))
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+",
                         default=["gemm-1024", "gemm-128x768x768", "gemm-128x768x3072",
-                                 "gemm-128x3072x768", "gemv-1x768x768", "bert-base", "resnet50"],
+                                 "gemm-128x3072x768", "gemv-1x768x768", "bert-base", "gpt2-block",
+                                 "resnet50", "squeezenet"],
                         choices=sorted(MODELS))
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--iree", action="store_true",
+                        help="also run IREE (iree-base-compiler/runtime from PyPI)")
+    parser.add_argument("--results", default=os.path.join(HERE, "results"),
+                        help="write <date>.json and <date>.png here")
     parser.add_argument("--build-dir", default=os.path.join(HERE, "..", "build"))
     args = parser.parse_args()
     sys.path.insert(0, os.path.join(os.path.abspath(args.build_dir), "python"))
     import ingot
     import onnxruntime as ort
 
+    date = time.strftime("%Y-%m-%d")
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), "unknown CPU")
+    results = {"date": date, "cpu": cpu, "runs": []}
     with tempfile.TemporaryDirectory(prefix="ingot-bench-") as tmp:
         peak = measure_peak(tmp)
-        print("fp32 FMA peak of one core: %.1f GFLOP/s (bench/peak_fma.c)\n" % peak)
-        print("| model | threads | Ingot ms | ORT ms | Ingot / ORT | Ingot % of peak "
-              "| ORT % of peak | compile s | artifact MB | load ms |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        results["peak_gflops"] = peak
+        print("fp32 FMA peak of one core: %.1f GFLOP/s (bench/peak_fma.c); %s\n" % (peak, cpu))
+        print("| model | threads | Ingot ms | ORT ms | IREE ms | Ingot / ORT | IREE / ORT "
+              "| Ingot % of peak | ORT % of peak | regions (ops) | compile s | artifact MB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for name in args.models:
             make, shapes = MODELS[name]
             model = make()
             source = os.path.join(tmp, name + ".onnx")
             onnx.save(model, source)
             flops = count_flops(model, shapes)
+            ops, regions = count_regions(args.build_dir, source, shapes, tmp)
             artifact = os.path.join(tmp, name + ".ingot")
             start = time.perf_counter()
             ingot.compile(source, artifact, shapes=shapes)
             compile_s = time.perf_counter() - start
             rng = np.random.default_rng(0)
             for threads in args.threads:
-                start = time.perf_counter()
                 compiled = ingot.load(artifact, threads=threads)
-                load_ms = (time.perf_counter() - start) * 1e3
                 feeds = {}
                 for spec in compiled.inputs:
                     if spec["dtype"] == "float32":
@@ -135,13 +255,39 @@ def main():
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = threads
                 session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-                ingot_ms = median_ms(lambda: compiled.run(feeds), args.repeat)
-                ort_ms = median_ms(lambda: session.run(None, feeds), args.repeat)
-                share = lambda ms: 100 * flops / (ms * 1e-3) / 1e9 / (peak * threads)
-                print("| %s (%.1f GFLOP) | %d | %.1f | %.1f | %.2fx | %.1f%% | %.1f%% | %.1f | %.1f | %.1f |"
-                      % (name, flops / 1e9, threads, ingot_ms, ort_ms, ingot_ms / ort_ms,
-                         share(ingot_ms), share(ort_ms), compile_s,
-                         os.path.getsize(artifact) / 1e6, load_ms), flush=True)
+                engines = {"ingot": lambda: compiled.run(feeds),
+                           "ort": lambda: session.run(None, feeds)}
+                iree_note = "not run (--iree)"
+                if args.iree:
+                    function, iree_note = iree_engine(source, shapes, threads, tmp)
+                    if function:
+                        ordered = [feeds[spec["name"]] for spec in compiled.inputs]
+                        engines["iree"] = lambda: function(*ordered)
+                samples = alternate(engines, args.repeat)
+                ms = {k: float(np.median(v)) for k, v in samples.items()}
+                share = lambda t: 100 * flops / (t * 1e-3) / 1e9 / (peak * threads)
+                run = {"model": name, "threads": threads, "gflop": flops / 1e9,
+                       "ingot_ms": ms["ingot"], "ort_ms": ms["ort"], "iree_ms": ms.get("iree"),
+                       "iree_note": None if "iree" in ms else iree_note,
+                       "spread_ms": {k: [float(min(v)), float(max(v))] for k, v in samples.items()},
+                       "ingot_peak_fraction": share(ms["ingot"]) / 100,
+                       "ort_peak_fraction": share(ms["ort"]) / 100,
+                       "ops": ops, "regions": regions, "compile_s": compile_s,
+                       "artifact_mb": os.path.getsize(artifact) / 1e6}
+                results["runs"].append(run)
+                iree_ms = "%.1f" % ms["iree"] if "iree" in ms else "-"
+                iree_ratio = "%.2fx" % (ms["iree"] / ms["ort"]) if "iree" in ms else "-"
+                print("| %s (%.1f GFLOP) | %d | %.1f | %.1f | %s | %.2fx | %s | %.1f%% | %.1f%% "
+                      "| %d (%d) | %.1f | %.1f |"
+                      % (name, flops / 1e9, threads, ms["ingot"], ms["ort"], iree_ms,
+                         ms["ingot"] / ms["ort"], iree_ratio, share(ms["ingot"]), share(ms["ort"]),
+                         regions, ops, compile_s, os.path.getsize(artifact) / 1e6), flush=True)
+    os.makedirs(args.results, exist_ok=True)
+    stem = os.path.join(args.results, date)
+    with open(stem + ".json", "w") as f:
+        json.dump(results, f, indent=1)
+    chart(results, stem + ".png")
+    print("\nwrote %s.json and %s.png" % (stem, stem))
 
 
 if __name__ == "__main__":

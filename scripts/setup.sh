@@ -11,7 +11,8 @@ APT_PACKAGES=(
   libopenmpi-dev openmpi-bin
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
 )
-PIP_PACKAGES=(onnx onnxruntime numpy pytest nanobind lit)
+# matplotlib draws the benchmark's chart; IREE runs beside Ingot in it.
+PIP_PACKAGES=(onnx onnxruntime numpy pytest nanobind lit matplotlib iree-base-compiler iree-base-runtime)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -26,7 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c "import onnx, onnxruntime, numpy, pytest, nanobind, lit" 2>/dev/null; then
+if ! python3 -c "import onnx, onnxruntime, numpy, pytest, nanobind, lit, matplotlib, iree.compiler, iree.runtime" 2>/dev/null; then
   echo "setup: installing Python packages: ${PIP_PACKAGES[*]}"
   python3 -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
 fi

@@ -12,6 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 #include <vector>
@@ -193,6 +195,18 @@ std::unique_ptr<LoadedObject> LoadedObject::load(const void *data, size_t size,
                 ", which this runtime does not support";
         return nullptr;
       }
+    }
+  }
+  // INGOT_PERF_MAP=1: name the model's functions for `perf report`, which
+  // reads /tmp/perf-<pid>.map for code it finds in anonymous memory.
+  if (const char *perfMap = std::getenv("INGOT_PERF_MAP"); perfMap && *perfMap == '1') {
+    std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+    if (FILE *map = std::fopen(path.c_str(), "a")) {
+      for (size_t i = 1; i < symbolCount; ++i)
+        if (ELF64_ST_TYPE(symbols[i].st_info) == STT_FUNC && symbols[i].st_size > 0 && addresses[i])
+          std::fprintf(map, "%llx %llx %s\n", (unsigned long long)addresses[i],
+                       (unsigned long long)symbols[i].st_size, nameOf(symbols[i]).c_str());
+      std::fclose(map);
     }
   }
   if (codeBytes > 0 && mprotect(base, codeBytes, PROT_READ | PROT_EXEC) != 0) {

@@ -725,6 +725,58 @@ struct ConvAsMatMul : OpRewritePattern<ConvOp> {
   }
 };
 
+/// An ungrouped fp32 2-D convolution of static shape with a window larger
+/// than one point (or strided) becomes linalg.conv_2d_nchw_fchw over the
+/// padded input, the bias added per filter: no window copy (im2col) is
+/// made. The CPU target runs it on the GEMM micro-kernel with B's panels
+/// packed from the input's windows (cpu-matmul-to-ukernel); other targets
+/// see the named op.
+struct Conv2DAsNamedOp : OpRewritePattern<ConvOp> {
+  Conv2DAsNamedOp(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/4) {}
+  LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !wType || !resultType || !xType.hasStaticShape() ||
+        !wType.hasStaticShape() || !resultType.hasStaticShape() || xType.getRank() != 4 ||
+        wType.getRank() != 4 || !resultType.getElementType().isF32() || op.getGroup() != 1 ||
+        wType.getDimSize(1) != xType.getDimSize(1) || isPointwise(op, wType))
+      return rewriter.notifyMatchFailure(op, "not a static ungrouped f32 2-D convolution");
+    Value bias = op.getB();
+    auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : RankedTensorType();
+    if (bias && (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != wType.getDimSize(0)))
+      return rewriter.notifyMatchFailure(op, "needs a static bias of one value per filter");
+    Location loc = op.getLoc();
+    Type f32 = resultType.getElementType();
+    SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
+    SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
+    Window w = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
+                             op.getDilations(), op.getPads(), op.getAutoPad(), false);
+    // Every window lies in the padded input: the static result sizes are
+    // the ones the op's shape rule derives from these attributes (its
+    // verifier holds them equal), which is what resolveWindow computes.
+    Value x = padSpatial(rewriter, loc, op.getX(), w, scalarConstant(rewriter, loc, f32, 0));
+    Value zero = rewriter.create<linalg::FillOp>(
+                             loc, scalarConstant(rewriter, loc, f32, 0),
+                             ValueRange{rewriter.create<tensor::EmptyOp>(loc, resultType.getShape(), f32)})
+                     .getResult(0);
+    Value y = rewriter
+                  .create<linalg::Conv2DNchwFchwOp>(loc, resultType, ValueRange{x, op.getW()},
+                                                    ValueRange{zero},
+                                                    rewriter.getI64TensorAttr(w.strides),
+                                                    rewriter.getI64TensorAttr(w.dilations))
+                  .getResult(0);
+    if (bias) {
+      int64_t f = wType.getDimSize(0);
+      Value perFilter = rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get({f, 1, 1}, f32), bias, ArrayRef<ReassociationIndices>{{0, 1, 2}});
+      y = rewriter.create<AddOp>(loc, resultType, y, perFilter);
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// A pointwise convolution (1x1 kernel, unit strides, no padding) over 2 or
 /// more static spatial dims becomes the same convolution over one collapsed
 /// spatial dim: the loops then run over H*W at a time instead of W, which
@@ -1093,7 +1145,7 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
 } // namespace
 
 void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMatMul, LowerGemm, ConvAsMatMul, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
+  patterns.add<LowerMatMul, LowerGemm, Conv2DAsNamedOp, ConvAsMatMul, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
                LowerMaxPool, LowerAveragePool,
                LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
                LowerLpPool, LowerGlobalLpPool,

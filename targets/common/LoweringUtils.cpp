@@ -371,7 +371,12 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, bo
 void inlineDispatchRegion(RewriterBase &rewriter, graph::FusedOp region) {
   Block &body = region.getBody().front();
   auto yield = cast<graph::YieldOp>(body.getTerminator());
-  SmallVector<Value> results(yield.getValues());
+  // A yielded block argument is the region's input once inlined.
+  SmallVector<Value> results;
+  for (Value v : yield.getValues()) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    results.push_back(arg && arg.getOwner() == &body ? region.getInputs()[arg.getArgNumber()] : v);
+  }
   rewriter.eraseOp(yield);
   rewriter.inlineBlockBefore(&body, region, region.getInputs());
   rewriter.setInsertionPoint(region);

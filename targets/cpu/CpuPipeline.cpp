@@ -69,7 +69,12 @@ void buildGraphToFusedPipeline(OpPassManager &pm) {
 
 void buildFusedToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertGraphToLinalg());
-  pm.addPass(createCanonicalizerPass());
+  // Not the folding of a tensor.cast into a loop's carried value: a Scan's
+  // output carried from a placeholder of zero-sized dims (replaced at step
+  // 0) would be cast back to those dims after every step, a wrong shape
+  // (found by the ONNX LinearAttention cases once the output had one use).
+  pm.addPass(createCanonicalizerPass(GreedyRewriteConfig(),
+                                     {"(anonymous namespace)::ForOpTensorCastFolder"}));
   pm.addPass(createCSEPass());
 }
 
@@ -88,6 +93,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // Before the weights move out of the code: the kernels' constant operands
+  // are still globals there, to be packed at compile time.
+  pm.addPass(createCpuMatmulToUkernel());
   pm.addPass(createCpuExternalizeWeights());
   pm.addPass(createCpuPlanArena());
   bufferization::BufferDeallocationPipelineOptions deallocation;
@@ -97,7 +105,6 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // Tile loops over a region's output become the outliner's parallel loops.
   pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCpuMatmulToUkernel());
   pm.addNestedPass<func::FuncOp>(createCpuInnermostContiguousLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCpuOutlineParallelLoops());

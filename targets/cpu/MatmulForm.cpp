@@ -92,6 +92,15 @@ std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
   return form;
 }
 
+bool isKernelConvolution(linalg::LinalgOp op) {
+  if (!isa<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+    return false;
+  return llvm::all_of(op->getOperands(), [](Value v) {
+    auto type = dyn_cast<ShapedType>(v.getType());
+    return type && type.hasStaticShape() && type.getElementType().isF32();
+  });
+}
+
 OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n) {
   if (ShapedType::isDynamic(m) || ShapedType::isDynamic(n) || m <= 0 || n <= 0)
     return {192, 128};

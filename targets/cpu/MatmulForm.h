@@ -26,6 +26,10 @@ struct MatmulForm {
 /// over the batch.
 std::optional<MatmulForm> matchMatmul(mlir::linalg::LinalgOp op);
 
+/// Whether `op` is a linalg.conv_2d_nchw_fchw on f32 of static shape, which
+/// the micro-kernel runs with B's panels packed from the input's windows.
+bool isKernelConvolution(mlir::linalg::LinalgOp op);
+
 /// The output tile one micro-kernel call computes.
 struct OutputTile {
   int64_t rows, cols;

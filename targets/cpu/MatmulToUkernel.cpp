@@ -1,8 +1,9 @@
 //===- MatmulToUkernel.cpp - The cpu-matmul-to-ukernel pass ---------------===//
 //
 // fp32 contractions of matmul shape (MatMul, batched MatMul, Gemm with
-// either operand transposed) go to the packed micro-kernel of
-// ukernels/sgemm.c instead of naive loops. The op's operands become 2-D
+// either operand transposed) and 2-D convolutions (linalg.conv_2d_nchw_fchw)
+// go to the packed micro-kernel of ukernels/sgemm.c instead of naive loops;
+// a convolution's B panels are packed from its input's windows. The op's operands become 2-D
 // strided views (a transposed operand is a stride swap, a batch one a
 // subview per batch index) and the output is cut into tiles of rows and
 // columns, an scf.parallel the outliner hands to the thread pool; each tile
@@ -20,6 +21,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace ingot::cpu {
@@ -39,18 +41,172 @@ MemRefType kernelOperandType(MLIRContext *ctx) {
                          StridedLayoutAttr::get(ctx, dyn, {dyn, dyn}));
 }
 
-func::FuncOp declareKernel(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kSgemmSymbol))
+/// x[C, H, W] of the convolution kernel: 3-D f32 of any sizes and strides.
+MemRefType kernelVolumeType(MLIRContext *ctx) {
+  int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get({dyn, dyn, dyn}, Float32Type::get(ctx),
+                         StridedLayoutAttr::get(ctx, dyn, {dyn, dyn, dyn}));
+}
+
+func::FuncOp declareKernel(ModuleOp module, StringRef name, ArrayRef<Type> arguments) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());
-  MemRefType matrix = kernelOperandType(ctx);
-  auto decl = b.create<func::FuncOp>(
-      module.getLoc(), kSgemmSymbol,
-      FunctionType::get(ctx, {matrix, matrix, matrix}, {IntegerType::get(ctx, 32)}));
+  auto decl = b.create<func::FuncOp>(module.getLoc(), name,
+                                     FunctionType::get(ctx, arguments, {IntegerType::get(ctx, 32)}));
   decl.setPrivate();
   return decl;
+}
+
+func::FuncOp declareGemm(ModuleOp module) {
+  MemRefType matrix = kernelOperandType(module.getContext());
+  return declareKernel(module, kSgemmSymbol, {matrix, matrix, matrix});
+}
+
+func::FuncOp declareConv(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  MemRefType matrix = kernelOperandType(ctx);
+  Type i64 = IntegerType::get(ctx, 64);
+  return declareKernel(module, kSconvSymbol,
+                       {matrix, kernelVolumeType(ctx), matrix, i64, i64, i64, i64, i64, i64, i64});
+}
+
+MemRefType panelsType(MLIRContext *ctx) {
+  int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get({dyn}, Float32Type::get(ctx), StridedLayoutAttr::get(ctx, dyn, {dyn}));
+}
+
+func::FuncOp declareGemmPanels(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  MemRefType matrix = kernelOperandType(ctx);
+  Type i64 = IntegerType::get(ctx, 64);
+  return declareKernel(module, kSgemmPanelsSymbol, {panelsType(ctx), i64, i64, matrix, matrix});
+}
+
+func::FuncOp declareConvPanels(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  MemRefType matrix = kernelOperandType(ctx);
+  Type i64 = IntegerType::get(ctx, 64);
+  return declareKernel(module, kSconvPanelsSymbol,
+                       {panelsType(ctx), i64, i64, kernelVolumeType(ctx), matrix, i64, i64, i64, i64,
+                        i64, i64, i64});
+}
+
+/// Fails the run on a kernel status other than 0.
+void checkStatus(OpBuilder &b, Location loc, Value status) {
+  Value ok = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, status,
+                                     b.create<arith::ConstantIntOp>(loc, 0, 32));
+  lowering::emitCheck(b, loc, ok,
+                      "the matrix multiply kernel failed with status {0} (1: cannot allocate its "
+                      "packing buffers, 2: a tile of weights off its 12-row panels)",
+                      {status});
+}
+
+/// Rows of a constant matrix: A of a kernel call is the rows row0.. of a
+/// constant global (through subviews of its rows and reshapes that keep
+/// them), whose panels can then be packed when compiling.
+struct ConstantRows {
+  memref::GlobalOp global;
+  SmallVector<OpFoldResult> offsets; // summed: the first row
+  int64_t rows, k;
+};
+
+std::optional<ConstantRows> constantRows(Value v, ModuleOp module) {
+  ConstantRows found;
+  while (true) {
+    Operation *def = v.getDefiningOp();
+    if (auto subview = dyn_cast_or_null<memref::SubViewOp>(def)) {
+      auto source = subview.getSourceType();
+      for (int64_t d = 0; d < source.getRank(); ++d) {
+        std::optional<int64_t> stride = getConstantIntValue(subview.getMixedStrides()[d]);
+        if (!stride || *stride != 1)
+          return std::nullopt;
+        if (d == 0)
+          continue;
+        std::optional<int64_t> offset = getConstantIntValue(subview.getMixedOffsets()[d]);
+        std::optional<int64_t> size = getConstantIntValue(subview.getMixedSizes()[d]);
+        if (!offset || *offset != 0 || !size || *size != source.getDimSize(d))
+          return std::nullopt;
+      }
+      if (subview.getType().getRank() != source.getRank())
+        return std::nullopt;
+      found.offsets.push_back(subview.getMixedOffsets()[0]);
+      v = subview.getSource();
+    } else if (auto collapse = dyn_cast_or_null<memref::CollapseShapeOp>(def)) {
+      if (collapse.getReassociationIndices()[0] != ReassociationIndices{0})
+        return std::nullopt;
+      v = collapse.getSrc();
+    } else if (auto expand = dyn_cast_or_null<memref::ExpandShapeOp>(def)) {
+      if (expand.getReassociationIndices()[0] != ReassociationIndices{0})
+        return std::nullopt;
+      v = expand.getSrc();
+    } else if (auto cast = dyn_cast_or_null<memref::CastOp>(def)) {
+      v = cast.getSource();
+    } else if (auto get = dyn_cast_or_null<memref::GetGlobalOp>(def)) {
+      auto global = module.lookupSymbol<memref::GlobalOp>(get.getName());
+      auto type = get.getType();
+      if (!global || !global.getConstant() || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          type.getRank() < 2 || !type.getElementType().isF32() ||
+          !isa_and_nonnull<DenseElementsAttr, DenseResourceElementsAttr>(global.getInitialValueAttr()))
+        return std::nullopt;
+      found.global = global;
+      found.rows = type.getDimSize(0);
+      found.k = type.getNumElements() / std::max<int64_t>(1, found.rows);
+      return found;
+    } else {
+      return std::nullopt;
+    }
+  }
+}
+
+/// The global holding `rows`'s constant in the kernel's panels (built once
+/// per constant): panel p is rows 12p .. 12p + 11 (zero past the last), as K
+/// groups of 12 values; ExternalizeWeights then moves it to the weights.
+memref::GlobalOp panelsOf(ModuleOp module, ConstantRows rows) {
+  std::string name = (rows.global.getSymName() + "_panels").str();
+  if (auto existing = module.lookupSymbol<memref::GlobalOp>(name))
+    return existing;
+  int64_t panels = (rows.rows + 11) / 12, k = rows.k, count = rows.rows * k;
+  std::vector<float> values(count);
+  Attribute initial = rows.global.getInitialValueAttr();
+  if (auto dense = dyn_cast<DenseElementsAttr>(initial)) {
+    if (dense.isSplat())
+      std::fill(values.begin(), values.end(), dense.getSplatValue<float>());
+    else
+      llvm::copy(dense.getValues<float>(), values.begin());
+  } else {
+    AsmResourceBlob *blob = cast<DenseResourceElementsAttr>(initial).getRawHandle().getBlob();
+    if (!blob || (int64_t)blob->getData().size() != count * (int64_t)sizeof(float))
+      return {};
+    const auto *data = reinterpret_cast<const float *>(blob->getData().data());
+    values.assign(data, data + count);
+  }
+  std::vector<float> packed(panels * k * 12, 0.0f);
+  for (int64_t r = 0; r < rows.rows; ++r)
+    for (int64_t p = 0; p < k; ++p)
+      packed[(r / 12) * k * 12 + p * 12 + r % 12] = values[r * k + p];
+  MLIRContext *ctx = module.getContext();
+  auto type = MemRefType::get({(int64_t)packed.size()}, Float32Type::get(ctx));
+  auto attr = DenseResourceElementsAttr::get(
+      RankedTensorType::get(type.getShape(), type.getElementType()), name,
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(packed)));
+  OpBuilder b(rows.global);
+  b.setInsertionPointAfter(rows.global);
+  return b.create<memref::GlobalOp>(rows.global.getLoc(), name, b.getStringAttr("private"), type,
+                                    attr, /*constant=*/true, b.getI64IntegerAttr(64));
+}
+
+/// The panels' memref and the first row, as the `_panels` kernels take them.
+std::pair<Value, Value> panelArguments(OpBuilder &b, Location loc, const ConstantRows &rows,
+                                       memref::GlobalOp panels, Value extraRows) {
+  Value data = b.create<memref::GetGlobalOp>(loc, panels.getType(), panels.getSymName());
+  data = b.create<memref::CastOp>(loc, panelsType(b.getContext()), data);
+  Value row0 = extraRows ? extraRows : b.create<arith::ConstantIndexOp>(loc, 0).getResult();
+  for (OpFoldResult offset : rows.offsets)
+    row0 = b.create<arith::AddIOp>(loc, row0, getValueOrCreateConstantIndexOp(b, loc, offset));
+  return {data, b.create<arith::IndexCastOp>(loc, b.getI64Type(), row0)};
 }
 
 /// The 2-D matrix of `operand` (its map `map`) at the batch indices `ivs`
@@ -85,8 +241,16 @@ Value matrixOf(OpBuilder &b, Location loc, Value operand, AffineMap map,
 
 /// A[rows, :], B[:, cols], C[rows, cols] of the tile at (i, j) and the call
 /// on them; the whole of C without `tile`.
+/// A constant A read from its panels, and the kernel that does.
+struct PanelSource {
+  ConstantRows rows;
+  memref::GlobalOp global;
+  func::FuncOp kernel;
+};
+
 void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value bMatrix, Value c,
-                Value i, Value j, std::optional<OutputTile> tile, int64_t depth) {
+                Value i, Value j, std::optional<OutputTile> tile, int64_t depth,
+                const PanelSource *panels) {
   Value m = b.create<memref::DimOp>(loc, c, 0), n = b.create<memref::DimOp>(loc, c, 1);
   Value k = b.create<memref::DimOp>(loc, a, 1);
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
@@ -104,20 +268,25 @@ void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value 
                                             ArrayRef<OpFoldResult>{one, one});
     return b.create<memref::CastOp>(loc, kernelOperandType(b.getContext()), sub);
   };
-  auto call = b.create<func::CallOp>(loc, kernel,
-                                        ValueRange{view(a, i, zero, rows, k),
-                                                   view(bMatrix, zero, j, k, cols),
-                                                   view(c, i, j, rows, cols)});
+  func::CallOp call;
+  if (panels) {
+    auto [data, row0] = panelArguments(b, loc, panels->rows, panels->global, i);
+    call = b.create<func::CallOp>(
+        loc, panels->kernel,
+        ValueRange{data, row0, b.create<arith::ConstantIntOp>(loc, panels->rows.k, 64),
+                   view(bMatrix, zero, j, k, cols), view(c, i, j, rows, cols)});
+  } else {
+    call = b.create<func::CallOp>(loc, kernel,
+                                  ValueRange{view(a, i, zero, rows, k), view(bMatrix, zero, j, k, cols),
+                                             view(c, i, j, rows, cols)});
+  }
   // A full tile's multiply-adds (sizes taken as 256 where dynamic).
   auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
   auto cType = cast<MemRefType>(c.getType());
   int64_t work = tile ? tile->rows * tile->cols
                       : known(cType.getDimSize(0)) * known(cType.getDimSize(1));
   call->setAttr(kEstimatedWorkAttr, b.getI64IntegerAttr(work * known(depth)));
-  Value status = call.getResult(0);
-  Value ok = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, status,
-                                     b.create<arith::ConstantIntOp>(loc, 0, 32));
-  lowering::emitCheck(b, loc, ok, "cannot allocate the matrix multiply's packing buffers", {});
+  checkStatus(b, loc, call.getResult(0));
 }
 
 /// The kernel reads K rows of B and writes C's M x N from A's and B's
@@ -161,6 +330,14 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   checkSizes(b, loc, op, form);
   auto aType = cast<MemRefType>(a.getType());
   int64_t depth = aType.getDimSize(aType.getRank() - (form.transA ? 2 : 1));
+  // A constant A (the weights of a Gemm or of a convolution as a MatMul),
+  // the same for every batch index, is read from panels packed now.
+  auto module = op->getParentOfType<ModuleOp>();
+  std::optional<PanelSource> panels;
+  if (!form.transA && maps[0].getNumResults() == 2)
+    if (std::optional<ConstantRows> rows = constantRows(a, module))
+      if (memref::GlobalOp global = panelsOf(module, *rows))
+        panels = PanelSource{*rows, global, declareGemmPanels(module)};
 
   // One parallel loop over batch indices and output tiles; in a loop over a
   // dispatch region's tiles (cpu-tile-dispatch-regions), one call per tile
@@ -170,7 +347,7 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   for (int64_t i = 0; i < cRank - 2 && !ShapedType::isDynamic(batchSize); ++i)
     batchSize = cType.isDynamicDim(i) ? ShapedType::kDynamic : batchSize * cType.getDimSize(i);
   std::optional<OutputTile> tile;
-  if (!op->getParentOfType<scf::ParallelOp>())
+  if (!op->getParentOfType<scf::ParallelOp>() && !op->getParentOfType<scf::ForallOp>())
     tile = chooseOutputTile(batchSize, cType.getDimSize(cRank - 2), cType.getDimSize(cRank - 1));
   SmallVector<Value> lbs, ubs, steps;
   for (int64_t i = 0; i < cRank - 2; ++i) {
@@ -192,7 +369,7 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
     Value bm = matrixOf(nb, nl, bIn, maps[1], batch, form.transB);
     Value cm = matrixOf(nb, nl, c, maps[2], batch, false);
     Value i = tile ? ivs[ivs.size() - 2] : zero, j = tile ? ivs.back() : zero;
-    callOnTile(nb, nl, kernel, am, bm, cm, i, j, tile, depth);
+    callOnTile(nb, nl, kernel, am, bm, cm, i, j, tile, depth, panels ? &*panels : nullptr);
   };
   if (lbs.empty()) {
     body(b, loc, {});
@@ -205,22 +382,136 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   op->erase();
 }
 
+/// out[n, f, oh, ow] += x[n, c, oh * sh + i * dh, ow * sw + j * dw] w[f, c, i, j]
+/// as one kernel call per image: C = out[n] as [F, OH * OW], A = w as
+/// [F, C * KH * KW], B the windows of x[n]. Needs w's and out's collapsed
+/// dims contiguous (always for a whole or row-tiled output); checks (folded
+/// where static) that the operands agree and every window lies in x.
+LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
+  Value x = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get();
+  Value out = op.getDpsInitOperand(0)->get();
+  auto wType = cast<MemRefType>(w.getType()), outType = cast<MemRefType>(out.getType());
+  SmallVector<ReassociationIndices> wGroups{{0}, {1, 2, 3}}, outGroups{{0}, {1}, {2, 3}};
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(wType, wGroups) ||
+      !memref::CollapseShapeOp::isGuaranteedCollapsible(outType, outGroups))
+    return failure();
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+  auto dim = [&](Value v, int64_t d) -> Value { return b.create<memref::DimOp>(loc, v, d); };
+  auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 0), memref::getMixedSize(b, loc, out, 0),
+                       "convolution input has {0} images, the output {1}");
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 1), memref::getMixedSize(b, loc, w, 1),
+                       "convolution input has {0} channels, the weights {1}");
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, out, 1), memref::getMixedSize(b, loc, w, 0),
+                       "convolution output has {0} filters, the weights {1}");
+  // The last window of each axis ends inside x: (o - 1) * s + (k - 1) * d < size.
+  for (int64_t axis = 0; axis < 2; ++axis) {
+    Value o = dim(out, 2 + axis), k = dim(w, 2 + axis), size = dim(x, 2 + axis);
+    Value last = b.create<arith::AddIOp>(
+        loc, b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, o, c(1)), c(strides[axis])),
+        b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, k, c(1)), c(dilations[axis])));
+    Value inside = b.create<arith::OrIOp>(
+        loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, o, c(0)),
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, last, size));
+    lowering::emitCheck(b, loc, inside,
+                        Twine("convolution windows reach ") + (axis ? "column" : "row") +
+                            " {0} of an input of {1}",
+                        {last, size});
+  }
+  Value weights = b.create<memref::CollapseShapeOp>(loc, w, wGroups);
+  // Constant weights are read from panels packed now.
+  auto module = op->getParentOfType<ModuleOp>();
+  std::optional<PanelSource> panels;
+  if (std::optional<ConstantRows> rows = constantRows(w, module))
+    if (memref::GlobalOp global = panelsOf(module, *rows))
+      panels = PanelSource{*rows, global, declareConvPanels(module)};
+  auto i64 = [&](Value v) -> Value { return b.create<arith::IndexCastOp>(loc, b.getI64Type(), v); };
+  auto constant = [&](int64_t v) -> Value { return b.create<arith::ConstantIntOp>(loc, v, 64); };
+  auto perImage = [&](OpBuilder &nb, Location nl, Value n) {
+    auto image = [&](Value v, int64_t rank) -> Value {
+      auto type = cast<MemRefType>(v.getType());
+      SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0)), sizes, ones(rank, nb.getIndexAttr(1));
+      offsets[0] = n;
+      sizes.push_back(nb.getIndexAttr(1));
+      for (int64_t d = 1; d < rank; ++d)
+        sizes.push_back(memref::getMixedSize(nb, nl, v, d));
+      SmallVector<int64_t> shape(type.getShape().drop_front());
+      auto reduced = memref::SubViewOp::inferRankReducedResultType(shape, type, offsets, sizes, ones);
+      return nb.create<memref::SubViewOp>(nl, cast<MemRefType>(reduced), v, offsets, sizes, ones);
+    };
+    Value xn = nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), image(x, 4));
+    Value on = nb.create<memref::CollapseShapeOp>(nl, image(out, 4), SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    SmallVector<Value> operands;
+    if (panels) {
+      auto [data, row0] = panelArguments(nb, nl, panels->rows, panels->global, Value());
+      operands = {data, row0, constant(panels->rows.k)};
+    } else {
+      operands = {nb.create<memref::CastOp>(nl, kernelOperandType(ctx), weights)};
+    }
+    operands.append({xn, nb.create<memref::CastOp>(nl, kernelOperandType(ctx), on), i64(dim(w, 2)),
+                     i64(dim(w, 3)), constant(strides[0]), constant(strides[1]),
+                     constant(dilations[0]), constant(dilations[1]), i64(dim(out, 3))});
+    auto call = nb.create<func::CallOp>(nl, panels ? panels->kernel : kernel, operands);
+    auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
+    int64_t work = 1;
+    for (int64_t d : {1, 2, 3})
+      work *= known(outType.getDimSize(d));
+    for (int64_t d : {1, 2, 3})
+      work *= known(wType.getDimSize(d));
+    call->setAttr(kEstimatedWorkAttr, nb.getI64IntegerAttr(work));
+    checkStatus(nb, nl, call.getResult(0));
+  };
+  // In a loop over a region's tiles the output holds one image; otherwise
+  // the images are spread on the thread pool.
+  if (outType.getDimSize(0) == 1) {
+    perImage(b, loc, c(0));
+  } else {
+    b.create<scf::ParallelOp>(loc, ValueRange{c(0)}, ValueRange{dim(out, 0)}, ValueRange{c(1)},
+                              [&](OpBuilder &nb, Location nl, ValueRange ivs) {
+                                perImage(nb, nl, ivs[0]);
+                                nb.create<scf::ReduceOp>(nl);
+                              });
+  }
+  op->erase();
+  return success();
+}
+
 struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<std::pair<linalg::LinalgOp, MatmulForm>> matches;
+    SmallVector<linalg::Conv2DNchwFchwOp> convolutions;
     module.walk([&](linalg::LinalgOp op) {
       if (!op.hasPureBufferSemantics())
         return;
       if (std::optional<MatmulForm> form = matchMatmul(op))
         matches.push_back({op, *form});
+      auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation());
+      if (conv && llvm::all_of(op->getOperandTypes(), [](Type t) {
+            return cast<MemRefType>(t).getElementType().isF32();
+          }))
+        convolutions.push_back(conv);
     });
-    if (matches.empty())
-      return;
-    func::FuncOp kernel = declareKernel(module);
-    for (auto &[op, form] : matches)
-      rewrite(op, form, kernel);
+    if (!matches.empty()) {
+      func::FuncOp kernel = declareGemm(module);
+      for (auto &[op, form] : matches)
+        rewrite(op, form, kernel);
+    }
+    if (!convolutions.empty()) {
+      func::FuncOp kernel = declareConv(module);
+      for (linalg::Conv2DNchwFchwOp op : convolutions)
+        (void)rewriteConv(op, kernel); // one it cannot take stays loops
+    }
+    // Declared and not called (every A read from panels): not linked.
+    for (StringRef name : {kSgemmSymbol, kSconvSymbol})
+      if (auto decl = module.lookupSymbol<func::FuncOp>(name))
+        if (SymbolTable::symbolKnownUseEmpty(decl, module))
+          decl.erase();
   }
 };
 

@@ -1,7 +1,7 @@
 //===- TileDispatchRegions.cpp - The cpu-tile-dispatch-regions pass -------===//
 //
 // Compiles each graph.fused region whose anchor is an fp32 matmul-shaped
-// contraction as one loop over output tiles: the tile's zero fill, its
+// contraction or 2-D convolution as one loop over output tiles: the tile's zero fill, its
 // product (the micro-kernel, once bufferized) and the region's epilogue
 // (bias, residual, activation) run back to back on the same tile while it
 // is in cache, instead of as three passes over the whole output with a
@@ -90,20 +90,48 @@ linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp epilog
   return updated;
 }
 
+/// A contraction the micro-kernel runs: matmul-shaped, or a static f32 2-D
+/// convolution (its windows packed from the input).
+bool isKernelContraction(linalg::LinalgOp op) {
+  return matchMatmul(op) || isKernelConvolution(op);
+}
+
+/// Tile sizes per output dim of `result`: batch dims by 1, then rows and
+/// columns of one micro-kernel call; for a convolution [N, F, OH, OW],
+/// filters by rows and whole output rows (a call's columns are OH x OW
+/// positions, so they must be whole rows).
+SmallVector<int64_t> outputTileSizes(RankedTensorType result, bool convolution) {
+  int64_t rank = result.getRank();
+  if (convolution) {
+    int64_t ow = result.getDimSize(3);
+    OutputTile tile = chooseOutputTile(result.getDimSize(0), result.getDimSize(1),
+                                       result.getDimSize(2) * ow);
+    return {1, tile.rows, std::max<int64_t>(1, tile.cols / ow), 0};
+  }
+  int64_t batch = 1;
+  for (int64_t d = 0; d + 2 < rank && !ShapedType::isDynamic(batch); ++d)
+    batch = result.isDynamicDim(d) ? ShapedType::kDynamic : batch * result.getDimSize(d);
+  OutputTile tile = chooseOutputTile(batch, result.getDimSize(rank - 2), result.getDimSize(rank - 1));
+  SmallVector<int64_t> sizes(rank, 1);
+  sizes[rank - 2] = tile.rows;
+  sizes[rank - 1] = tile.cols;
+  return sizes;
+}
+
 /// Tiles the region's contraction with its fill and epilogue, if it has one.
 void tileContraction(RewriterBase &rewriter, graph::FusedOp region) {
   linalg::LinalgOp root = rootOf(region);
   if (!root)
     return;
   linalg::LinalgOp contraction;
-  if (matchMatmul(root)) {
+  if (isKernelContraction(root)) {
     contraction = root;
   } else if (auto epilogue = dyn_cast<linalg::GenericOp>(root.getOperation());
              epilogue && isElementwise(root) &&
              root.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>()) {
     for (OpOperand *input : root.getDpsInputOperands()) {
       auto producer = input->get().getDefiningOp<linalg::LinalgOp>();
-      if (producer && producer->getNumResults() == 1 && matchMatmul(producer) &&
+      if (producer && producer->getNumResults() == 1 && isKernelContraction(producer) &&
           input->get().getType() == root->getResult(0).getType() &&
           root.getMatchingIndexingMap(input).isIdentity() &&
           llvm::all_of(producer->getUsers(), [&](Operation *user) { return user == root; })) {
@@ -121,18 +149,12 @@ void tileContraction(RewriterBase &rewriter, graph::FusedOp region) {
   int64_t rank = resultType.getRank();
   if (rank < 2)
     return;
-  // Batch dims one at a time, rows and columns by the tile of one
-  // micro-kernel call, K whole.
-  int64_t batch = 1;
-  for (int64_t d = 0; d + 2 < rank && !ShapedType::isDynamic(batch); ++d)
-    batch = resultType.isDynamicDim(d) ? ShapedType::kDynamic : batch * resultType.getDimSize(d);
-  OutputTile tile = chooseOutputTile(batch, resultType.getDimSize(rank - 2), resultType.getDimSize(rank - 1));
+  // The reduction (K) is never tiled.
+  SmallVector<int64_t> tile = outputTileSizes(resultType, isKernelConvolution(contraction));
   AffineMap output = root.getMatchingIndexingMap(root.getDpsInitOperand(0));
   SmallVector<OpFoldResult> sizes(root.getNumLoops(), rewriter.getIndexAttr(0));
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t size = d == rank - 2 ? tile.rows : d == rank - 1 ? tile.cols : 1;
-    sizes[output.getDimPosition(d)] = rewriter.getIndexAttr(size);
-  }
+  for (int64_t d = 0; d < rank; ++d)
+    sizes[output.getDimPosition(d)] = rewriter.getIndexAttr(tile[d]);
   scf::SCFTileAndFuseOptions options;
   options.tilingOptions.setTileSizes(sizes).setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   Operation *product = contraction;

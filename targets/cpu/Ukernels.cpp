@@ -20,8 +20,12 @@ const unsigned char kSgemmAvx2[] = {
 } // namespace
 
 llvm::Error linkUkernels(llvm::Module &module, bool avx512) {
-  llvm::Function *sgemm = module.getFunction(kSgemmSymbol);
-  if (!sgemm || !sgemm->isDeclaration())
+  auto declared = [&](llvm::StringRef name) {
+    llvm::Function *f = module.getFunction(name);
+    return f && f->isDeclaration();
+  };
+  if (!declared(kSgemmSymbol) && !declared(kSconvSymbol) && !declared(kSgemmPanelsSymbol) &&
+      !declared(kSconvPanelsSymbol))
     return llvm::Error::success();
   llvm::StringRef bytes =
       avx512 ? llvm::StringRef(reinterpret_cast<const char *>(kSgemmAvx512), sizeof(kSgemmAvx512))
@@ -43,8 +47,9 @@ llvm::Error linkUkernels(llvm::Module &module, bool avx512) {
   if (llvm::Linker::linkModules(module, std::move(*kernels), llvm::Linker::LinkOnlyNeeded))
     return llvm::createStringError("cannot link the micro-kernels into the module");
   // Only this module calls them: internal, so LLVM may inline and drop them.
-  if (llvm::Function *linked = module.getFunction(kSgemmSymbol))
-    linked->setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::StringRef name : {kSgemmSymbol, kSconvSymbol, kSgemmPanelsSymbol, kSconvPanelsSymbol})
+    if (llvm::Function *linked = module.getFunction(name))
+      linked->setLinkage(llvm::GlobalValue::InternalLinkage);
   return llvm::Error::success();
 }
 

@@ -21,6 +21,16 @@ namespace ingot::cpu {
 /// strides (MLIR's default calling convention); nonzero when out of memory.
 inline constexpr llvm::StringLiteral kSgemmSymbol = "ingot_sgemm_f32";
 
+/// int32 ingot_sconv2d_f32(W, X, C, kh, kw, sh, sw, dh, dw, ow): one image's
+/// 2-D convolution, C[F, OH * OW] += W[F, C * kh * kw] windows(X[C, H, W]).
+inline constexpr llvm::StringLiteral kSconvSymbol = "ingot_sconv2d_f32";
+
+/// The two with A (the weights) from panels packed when compiling: the
+/// panels as a 1-D memref, then i64 row0 (A's first row, a multiple of 12)
+/// and i64 K in place of A.
+inline constexpr llvm::StringLiteral kSgemmPanelsSymbol = "ingot_sgemm_panels_f32";
+inline constexpr llvm::StringLiteral kSconvPanelsSymbol = "ingot_sconv2d_panels_f32";
+
 /// Links the micro-kernels `module` calls into it, in the variant for a CPU
 /// with (`avx512`) or without 32 vector registers of 16 floats.
 llvm::Error linkUkernels(llvm::Module &module, bool avx512);

@@ -3,7 +3,9 @@
 // Both variants of ukernels/sgemm.c (12 and 6 rows per tile), built for the
 // host, over random shapes around the tile and block sizes (remainders in
 // M, N and K, the small-M path that reads B in place, M = 1) and strides (a
-// transposed A or B, a C inside a larger matrix).
+// transposed A or B, a C inside a larger matrix); the convolution entry
+// point over random windows, strides, dilations and row tiles; both with
+// A from panels packed ahead of time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +19,21 @@
 #define MATRIX_ARGS(p) float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t
 extern "C" int32_t ingot_sgemm_f32_mr12(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c));
 extern "C" int32_t ingot_sgemm_f32_mr6(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c));
+#define VOLUME_ARGS(p) float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t
+#define CONV_ARGS                                                                                 \
+  MATRIX_ARGS(w), VOLUME_ARGS(x), MATRIX_ARGS(c), int64_t, int64_t, int64_t, int64_t, int64_t,    \
+      int64_t, int64_t
+extern "C" int32_t ingot_sconv2d_f32_mr12(CONV_ARGS);
+extern "C" int32_t ingot_sconv2d_f32_mr6(CONV_ARGS);
+// A from panels packed at compile time: the panels' memref, row0, K.
+#define PANEL_ARGS float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t
+extern "C" int32_t ingot_sgemm_panels_f32_mr12(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c));
+extern "C" int32_t ingot_sgemm_panels_f32_mr6(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c));
+#define CONV_PANEL_ARGS                                                                           \
+  PANEL_ARGS, VOLUME_ARGS(x), MATRIX_ARGS(c), int64_t, int64_t, int64_t, int64_t, int64_t,        \
+      int64_t, int64_t
+extern "C" int32_t ingot_sconv2d_panels_f32_mr12(CONV_PANEL_ARGS);
+extern "C" int32_t ingot_sconv2d_panels_f32_mr6(CONV_PANEL_ARGS);
 
 namespace {
 
@@ -86,6 +103,138 @@ TEST(SgemmKernel, EmptyProductsLeaveCAlone) {
   EXPECT_EQ(ingot_sgemm_f32_mr12(&x, &x, 0, 2, 0, 0, 1, &x, &x, 0, 0, 2, 2, 1, c, c, 0, 2, 2, 2, 1), 0);
   EXPECT_EQ(c[0], 1);
   EXPECT_EQ(c[3], 4);
+}
+
+using ConvKernel = int32_t (*)(CONV_ARGS);
+using PanelKernel = int32_t (*)(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c));
+using ConvPanelKernel = int32_t (*)(CONV_PANEL_ARGS);
+
+/// Rows x k row-major `a` as the documented panels: 12 rows each, zero past
+/// the last row, each as k groups of 12 values.
+std::vector<float> packPanels(const std::vector<float> &a, int64_t rows, int64_t k) {
+  int64_t panels = (rows + 11) / 12;
+  std::vector<float> out(panels * k * 12, 0.0f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t p = 0; p < k; ++p)
+      out[(r / 12) * k * 12 + p * 12 + r % 12] = a[r * k + p];
+  return out;
+}
+
+/// Rows row0 .. row0 + m of a (row0 + m + 5) x k constant, from its panels,
+/// times a k x n B, into C; row0 off a panel is refused (status 2).
+void checkPanels(PanelKernel kernel, int64_t row0, int64_t m, int64_t n, int64_t k,
+                 std::mt19937 &rng) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  int64_t rows = row0 + m + 5;
+  std::vector<float> a(rows * k), b(k * n), c(m * n);
+  for (std::vector<float> *v : {&a, &b, &c})
+    for (float &e : *v)
+      e = dist(rng);
+  std::vector<float> panels = packPanels(a, rows, k), want(c.begin(), c.end());
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = want[i * n + j];
+      for (int64_t p = 0; p < k; ++p)
+        sum += double(a[(row0 + i) * k + p]) * double(b[p * n + j]);
+      want[i * n + j] = sum;
+    }
+  int64_t size = panels.size();
+  ASSERT_EQ(kernel(panels.data(), panels.data(), 0, size, 1, row0, k, b.data(), b.data(), 0, k, n,
+                   n, 1, c.data(), c.data(), 0, m, n, n, 1),
+            0);
+  for (int64_t i = 0; i < m * n; ++i)
+    ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + std::sqrt(double(k))))
+        << "row0=" << row0 << " M=" << m << " N=" << n << " K=" << k << " at " << i;
+  EXPECT_EQ(kernel(panels.data(), panels.data(), 0, size, 1, row0 + 6, k, b.data(), b.data(), 0, k,
+                   n, n, 1, c.data(), c.data(), 0, m, n, n, 1),
+            2);
+}
+
+void sweepPanels(PanelKernel kernel) {
+  std::mt19937 rng(5);
+  const int64_t sizes[] = {1, 5, 6, 12, 13, 17, 33, 130, 300};
+  std::uniform_int_distribution<int> pick(0, std::size(sizes) - 1), panel(0, 3);
+  for (int trial = 0; trial < 40; ++trial)
+    checkPanels(kernel, 12 * panel(rng), sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)], rng);
+}
+
+TEST(SgemmKernel, TwelveRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr12); }
+TEST(SgemmKernel, SixRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr6); }
+
+/// One image, C channels of h x w (already padded), F filters of kh x kw,
+/// strides and dilations; the output split into calls of `rows` output
+/// rows each, as cpu-tile-dispatch-regions tiles it (C's columns are whole
+/// output rows), written into a C with padding between filters.
+/// With `fromPanels`, the weights come packed into panels and each call
+/// takes `fromPanels`'s filter rows from them, 12 at a time.
+void checkConv(ConvKernel kernel, ConvPanelKernel fromPanels, int64_t channels, int64_t h, int64_t w,
+               int64_t filters, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
+               int64_t rows, std::mt19937 &rng) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  int64_t oh = (h - (kh - 1) * dh - 1) / sh + 1, ow = (w - (kw - 1) * dw - 1) / sw + 1;
+  int64_t depth = channels * kh * kw, pitch = oh * ow + 3;
+  std::vector<float> x(channels * h * w), weights(filters * depth), c(filters * pitch);
+  for (std::vector<float> *v : {&x, &weights, &c})
+    for (float &e : *v)
+      e = dist(rng);
+  std::vector<float> before = c;
+  std::vector<float> panels = packPanels(weights, filters, depth);
+  int64_t size = panels.size();
+  for (int64_t r0 = 0; r0 < oh; r0 += rows) {
+    int64_t count = std::min(rows, oh - r0);
+    if (!fromPanels) {
+      ASSERT_EQ(kernel(weights.data(), weights.data(), 0, filters, depth, depth, 1, x.data(),
+                       x.data(), r0 * sh * w, channels, h - r0 * sh, w, h * w, w, 1, c.data(),
+                       c.data(), r0 * ow, filters, count * ow, pitch, 1, kh, kw, sh, sw, dh, dw, ow),
+                0);
+      continue;
+    }
+    for (int64_t f0 = 0; f0 < filters; f0 += 12)
+      ASSERT_EQ(fromPanels(panels.data(), panels.data(), 0, size, 1, f0, depth, x.data(), x.data(),
+                           r0 * sh * w, channels, h - r0 * sh, w, h * w, w, 1, c.data(), c.data(),
+                           f0 * pitch + r0 * ow, std::min<int64_t>(12, filters - f0), count * ow,
+                           pitch, 1, kh, kw, sh, sw, dh, dw, ow),
+                0);
+  }
+  for (int64_t f = 0; f < filters; ++f) {
+    for (int64_t p = 0; p < oh * ow; ++p) {
+      double sum = before[f * pitch + p];
+      for (int64_t ch = 0; ch < channels; ++ch)
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j)
+            sum += double(weights[f * depth + (ch * kh + i) * kw + j]) *
+                   double(x[(ch * h + (p / ow) * sh + i * dh) * w + (p % ow) * sw + j * dw]);
+      ASSERT_NEAR(c[f * pitch + p], sum, 1e-4 * (1 + std::sqrt(double(depth))))
+          << "C=" << channels << " " << h << "x" << w << " F=" << filters << " k=" << kh << "x"
+          << kw << " s=" << sh << "," << sw << " d=" << dh << "," << dw << " rows=" << rows
+          << " at filter " << f << ", output " << p;
+    }
+    for (int64_t p = oh * ow; p < pitch; ++p)
+      ASSERT_EQ(c[f * pitch + p], before[f * pitch + p]) << "wrote past filter " << f;
+  }
+}
+
+void sweepConv(ConvKernel kernel, ConvPanelKernel fromPanels) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> small(1, 3), size(3, 20), filters(1, 40);
+  for (int trial = 0; trial < 60; ++trial) {
+    int64_t kh = small(rng), kw = small(rng), dh = 1 + trial % 2, dw = 1 + trial % 3 / 2;
+    int64_t h = std::max<int64_t>(size(rng), (kh - 1) * dh + 1);
+    int64_t w = std::max<int64_t>(size(rng), (kw - 1) * dw + 1);
+    checkConv(kernel, trial % 2 ? fromPanels : nullptr, small(rng) * 3, h, w, filters(rng), kh, kw,
+              small(rng), 1 + trial % 2, dh, dw, small(rng), rng);
+  }
+  // K past one block (64 x 9 > 256), many columns, wide rows across panels.
+  checkConv(kernel, nullptr, 64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 9, rng);
+  checkConv(kernel, fromPanels, 64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 9, rng);
+  checkConv(kernel, nullptr, 8, 9, 70, 13, 3, 3, 1, 1, 1, 1, 8, rng);
+}
+
+TEST(SconvKernel, TwelveRowTilesMatchNaiveLoops) {
+  sweepConv(ingot_sconv2d_f32_mr12, ingot_sconv2d_panels_f32_mr12);
+}
+TEST(SconvKernel, SixRowTilesMatchNaiveLoops) {
+  sweepConv(ingot_sconv2d_f32_mr6, ingot_sconv2d_panels_f32_mr6);
 }
 
 } // namespace

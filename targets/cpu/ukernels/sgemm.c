@@ -28,6 +28,15 @@
 #ifndef INGOT_SGEMM_NAME
 #define INGOT_SGEMM_NAME ingot_sgemm_f32
 #endif
+#ifndef INGOT_SCONV_NAME
+#define INGOT_SCONV_NAME ingot_sconv2d_f32
+#endif
+#ifndef INGOT_SGEMM_PANELS_NAME
+#define INGOT_SGEMM_PANELS_NAME ingot_sgemm_panels_f32
+#endif
+#ifndef INGOT_SCONV_PANELS_NAME
+#define INGOT_SCONV_PANELS_NAME ingot_sconv2d_panels_f32
+#endif
 
 enum {
   MR = INGOT_SGEMM_MR,
@@ -87,15 +96,15 @@ static void packA(const float *a, int64_t as0, int64_t as1, int64_t mc, int64_t 
 /// `rows` is a constant where it is called (see microKernel), so each
 /// height gets its own code: a 1-row GEMV does not compute MR rows.
 static inline __attribute__((always_inline)) void
-tileKernel(int64_t kc, const float *restrict ap, const float *restrict bp, int64_t bs0, float *c,
-           int64_t cs0, int64_t cs1, const int rows, int64_t cols) {
+tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restrict bp, int64_t bs0,
+           float *c, int64_t cs0, int64_t cs1, const int rows, int64_t cols) {
   vfloat acc[MR];
   for (int r = 0; r < rows; ++r)
     acc[r] = (vfloat){0};
   for (int64_t k = 0; k < kc; ++k) {
     vfloat b = loadUnaligned(bp + k * bs0);
     for (int r = 0; r < rows; ++r)
-      acc[r] += ap[k * MR + r] * b;
+      acc[r] += ap[k * as + r] * b;
   }
   if (cols == NR && cs1 == 1) {
     for (int r = 0; r < rows; ++r)
@@ -107,13 +116,13 @@ tileKernel(int64_t kc, const float *restrict ap, const float *restrict bp, int64
       c[r * cs0 + j * cs1] += acc[r][j];
 }
 
-static void microKernel(int64_t kc, const float *restrict ap, const float *restrict bp,
-                        int64_t bs0, float *c, int64_t cs0, int64_t cs1, int64_t rows,
-                        int64_t cols) {
+static void microKernel(int64_t kc, const float *restrict ap, int64_t as,
+                        const float *restrict bp, int64_t bs0, float *c, int64_t cs0, int64_t cs1,
+                        int64_t rows, int64_t cols) {
   switch (rows) {
 #define ROWS(n)                                                                                   \
   case n:                                                                                         \
-    tileKernel(kc, ap, bp, bs0, c, cs0, cs1, n, cols);                                            \
+    tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, cols);                                        \
     return;
     ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #if INGOT_SGEMM_MR > 6
@@ -125,19 +134,67 @@ static void microKernel(int64_t kc, const float *restrict ap, const float *restr
   }
 }
 
-/// The memref arguments of MLIR's default calling convention: allocated
-/// and aligned pointers, offset, sizes, strides.
-#define MATRIX(name)                                                                              \
-  float *name##Allocated, float *name##Aligned, int64_t name##Offset, int64_t name##Rows,         \
-      int64_t name##Cols, int64_t name##s0, int64_t name##s1
+/// Where B comes from: a matrix, or a convolution's windows over its
+/// (padded) input, B[(c, i, j), (oh, ow)] = x[c, oh * sh + i * dh, ow * sw + j * dw],
+/// which is never materialized: its panels are packed from x directly.
+typedef struct {
+  const float *x;
+  int64_t xs0, xs1, xs2;         // strides of x[c, h, w]
+  int64_t kh, kw, sh, sw, dh, dw; // window, strides, dilations
+  int64_t ow;                     // output width: column p is (p / ow, p % ow)
+} Windows;
 
-/// C += A B, C being M x N, A M x K, B K x N (sizes checked by the caller).
-/// Returns 1 when the packing buffers cannot be allocated, else 0.
-int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c)) {
-  (void)aAllocated, (void)bAllocated, (void)cAllocated, (void)bCols, (void)aCols;
-  const float *a = aAligned + aOffset, *b = bAligned + bOffset;
-  float *c = cAligned + cOffset;
-  int64_t m = cRows, n = cCols, k = aCols;
+/// Columns [p0, p0 + nc) of rows [k0, k0 + kc) of the windows' B, packed
+/// as packB does. A run of columns along one output row reads x with one
+/// stride; where that is 1, a full panel segment is one vector copy.
+static void packWindows(const Windows *g, int64_t k0, int64_t kc, int64_t p0, int64_t nc,
+                        float *out) {
+  int64_t window = g->kh * g->kw, step = g->sw * g->xs2;
+  for (int64_t k = 0; k < kc; ++k) {
+    int64_t kk = k0 + k, r = kk % window;
+    const float *plane = g->x + (kk / window) * g->xs0 + (r / g->kw) * g->dh * g->xs1 +
+                         (r % g->kw) * g->dw * g->xs2;
+    int64_t oh = p0 / g->ow, w = p0 % g->ow;
+    for (int64_t q = 0; q < nc; ++oh, w = 0) {
+      const float *src = plane + oh * g->sh * g->xs1 + w * step;
+      int64_t run = g->ow - w < nc - q ? g->ow - w : nc - q;
+      for (int64_t t = 0; t < run;) {
+        int64_t lane = (q + t) % NR, segment = NR - lane < run - t ? NR - lane : run - t;
+        float *dst = out + ((q + t) / NR) * kc * NR + k * NR + lane;
+        if (segment == NR && step == 1)
+          storeUnaligned(dst, loadUnaligned(src + t));
+        else
+          for (int64_t e = 0; e < segment; ++e)
+            dst[e] = src[(t + e) * step];
+        t += segment;
+      }
+      q += run;
+    }
+    for (int64_t q = nc; q % NR; ++q)
+      out[(q / NR) * kc * NR + k * NR + q % NR] = 0.0f;
+  }
+}
+
+/// A packed when Ingot compiled the model (a constant): panels of PANEL
+/// rows, panel p holding rows p * PANEL .. + PANEL - 1 (zero past the last
+/// row) as K consecutive groups of PANEL values. Both variants read the
+/// same panels (the 6-row kernel each half of one).
+enum { PANEL = 12 };
+typedef struct {
+  const float *data;
+  int64_t row0, k; // the first row of this A in the panels; K
+} Panels;
+
+/// C += A B, C being m x n, A m x k (the matrix a at strides as0, as1, or
+/// `panels`), B k x n (the matrix b at strides bs0, bs1, or, with
+/// `windows`, a convolution's input). Returns 0, 1 when out of memory, 2
+/// when `panels` does not start on a panel.
+static inline __attribute__((always_inline)) int32_t
+gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float *b, int64_t bs0,
+     int64_t bs1, const Windows *windows, float *c, int64_t cs0, int64_t cs1, int64_t m, int64_t n,
+     int64_t k) {
+  if (panels && panels->row0 % PANEL != 0)
+    return 2;
   if (m == 0 || n == 0 || k == 0)
     return 0;
   int64_t kcMax = k < KC ? k : KC;
@@ -147,8 +204,8 @@ int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c)) {
   size_t bBytes = ((size_t)(kcMax * ncMax) * sizeof(float) + 63) / 64 * 64;
   size_t aBytes = ((size_t)(kcMax * mcMax) * sizeof(float) + 63) / 64 * 64;
   float *bPacked = aligned_alloc(64, bBytes);
-  float *aPacked = aligned_alloc(64, aBytes);
-  if (!bPacked || !aPacked) {
+  float *aPacked = panels ? 0 : aligned_alloc(64, aBytes);
+  if (!bPacked || (!panels && !aPacked)) {
     free(bPacked);
     free(aPacked);
     return 1;
@@ -159,20 +216,28 @@ int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c)) {
       int64_t kc = k - p0 < KC ? k - p0 : KC;
       // Few rows of A use each B panel too seldom to repay packing it: a
       // row-major B is then read in place, all but a last partial panel.
-      const float *bBlock = b + p0 * bs0 + j0 * bs1;
-      int64_t direct = bs1 == 1 && m <= 2 * MR ? nc / NR * NR : 0;
-      if (direct < nc)
+      const float *bBlock = windows ? 0 : b + p0 * bs0 + j0 * bs1;
+      int64_t direct = !windows && bs1 == 1 && m <= 2 * MR ? nc / NR * NR : 0;
+      if (windows)
+        packWindows(windows, p0, kc, j0, nc, bPacked);
+      else if (direct < nc)
         packB(bBlock + direct * bs1, bs0, bs1, kc, nc - direct, bPacked);
       for (int64_t i0 = 0; i0 < m; i0 += MC) {
         int64_t mc = m - i0 < MC ? m - i0 : MC;
-        packA(a + i0 * as0 + p0 * as1, as0, as1, mc, kc, aPacked);
+        if (!panels)
+          packA(a + i0 * as0 + p0 * as1, as0, as1, mc, kc, aPacked);
         for (int64_t j = 0; j < nc; j += NR) {
           const float *panel = j < direct ? bBlock + j : bPacked + ((j - direct) / NR) * kc * NR;
           int64_t panelStride = j < direct ? bs0 : NR;
-          for (int64_t i = 0; i < mc; i += MR)
-            microKernel(kc, aPacked + (i / MR) * kc * MR, panel, panelStride,
+          for (int64_t i = 0; i < mc; i += MR) {
+            int64_t row = panels ? panels->row0 + i0 + i : 0;
+            const float *ap = panels ? panels->data + (row / PANEL) * panels->k * PANEL +
+                                           p0 * PANEL + row % PANEL
+                                     : aPacked + (i / MR) * kc * MR;
+            microKernel(kc, ap, panels ? PANEL : MR, panel, panelStride,
                         c + (i0 + i) * cs0 + (j0 + j) * cs1, cs0, cs1,
                         mc - i < MR ? mc - i : MR, nc - j < NR ? nc - j : NR);
+          }
         }
       }
     }
@@ -180,4 +245,60 @@ int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c)) {
   free(bPacked);
   free(aPacked);
   return 0;
+}
+
+#define PANELS(name)                                                                              \
+  float *name##Allocated, float *name##Aligned, int64_t name##Offset, int64_t name##Size,         \
+      int64_t name##Stride
+
+/// The memref arguments of MLIR's default calling convention: allocated
+/// and aligned pointers, offset, sizes, strides.
+#define MATRIX(name)                                                                              \
+  float *name##Allocated, float *name##Aligned, int64_t name##Offset, int64_t name##Rows,         \
+      int64_t name##Cols, int64_t name##s0, int64_t name##s1
+#define VOLUME(name)                                                                              \
+  float *name##Allocated, float *name##Aligned, int64_t name##Offset, int64_t name##Size0,        \
+      int64_t name##Size1, int64_t name##Size2, int64_t name##s0, int64_t name##s1,               \
+      int64_t name##s2
+
+/// C += A B, C being M x N, A M x K, B K x N (sizes checked by the caller).
+/// Returns 1 when the packing buffers cannot be allocated, else 0.
+int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c)) {
+  (void)aAllocated, (void)bAllocated, (void)cAllocated, (void)bCols, (void)aCols;
+  return gemm(aAligned + aOffset, as0, as1, 0, bAligned + bOffset, bs0, bs1, 0,
+              cAligned + cOffset, cs0, cs1, cRows, cCols, aCols);
+}
+
+/// The same with A's rows row0.. of the constant packed into `panels`
+/// (K columns). Returns 2 when row0 is not a multiple of 12.
+int32_t INGOT_SGEMM_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, MATRIX(b), MATRIX(c)) {
+  (void)pAllocated, (void)pSize, (void)pStride, (void)bAllocated, (void)cAllocated, (void)bCols;
+  Panels panels = {pAligned + pOffset, row0, k};
+  return gemm(0, 0, 0, &panels, bAligned + bOffset, bs0, bs1, 0, cAligned + cOffset, cs0, cs1,
+              cRows, cCols, k);
+}
+
+/// A 2-D convolution of one image as C[F, P] += W[F, C * kh * kw] B, B its
+/// windows over x[C, H, W] (padded; sizes checked by the caller: every
+/// window of the P = rows x ow outputs lies in x). C's column p is output
+/// (p / ow, p % ow). Returns 1 when the packing buffers cannot be allocated.
+int32_t INGOT_SCONV_NAME(MATRIX(w), VOLUME(x), MATRIX(c), int64_t kh, int64_t kw, int64_t sh,
+                         int64_t sw, int64_t dh, int64_t dw, int64_t ow) {
+  (void)wAllocated, (void)xAllocated, (void)cAllocated, (void)wRows;
+  (void)xSize0, (void)xSize1, (void)xSize2;
+  Windows windows = {xAligned + xOffset, xs0, xs1, xs2, kh, kw, sh, sw, dh, dw, ow};
+  return gemm(wAligned + wOffset, ws0, ws1, 0, 0, 0, 0, &windows, cAligned + cOffset, cs0, cs1,
+              cRows, cCols, wCols);
+}
+
+/// The same with the filters row0.. of the constant weights packed into
+/// `panels` (K = C * kh * kw columns).
+int32_t INGOT_SCONV_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, VOLUME(x), MATRIX(c),
+                                int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh,
+                                int64_t dw, int64_t ow) {
+  (void)pAllocated, (void)pSize, (void)pStride, (void)xAllocated, (void)cAllocated;
+  (void)xSize0, (void)xSize1, (void)xSize2;
+  Panels panels = {pAligned + pOffset, row0, k};
+  Windows windows = {xAligned + xOffset, xs0, xs1, xs2, kh, kw, sh, sw, dh, dw, ow};
+  return gemm(0, 0, 0, &panels, 0, 0, 0, &windows, cAligned + cOffset, cs0, cs1, cRows, cCols, k);
 }

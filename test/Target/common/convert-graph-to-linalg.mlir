@@ -71,18 +71,33 @@ func.func @pointwise_conv(%x: tensor<1x8x7x7xf64>, %w: tensor<16x8x1x1xf64>) -> 
 
 // -----
 
-// Any other static ungrouped f32 convolution copies each output point's
-// window (im2col) into [N, C*k, out] and multiplies W [F, C*k] by it.
-// CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
-// CHECK-LABEL: func.func @conv_as_matmul
+// A static ungrouped f32 2-D convolution is linalg's named op over the
+// padded input, the bias added per filter: no window copy.
+// CHECK-LABEL: func.func @conv2d_as_named_op
 // CHECK: %[[PADDED:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [1, 3, 8, 8]
-// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[WINDOW]], #{{.*}}]{{.*}} ins(%[[PADDED]] : tensor<1x3x10x10xf32>) outs(%{{.*}} : tensor<1x3x3x3x4x4xf32>)
-// CHECK: %[[COLUMNS:.*]] = tensor.collapse_shape %[[P]] {{\[\[}}0], [1, 2, 3], [4, 5]] : tensor<1x3x3x3x4x4xf32> into tensor<1x27x16xf32>
-// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<4x27xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[W]], %[[COLUMNS]] : tensor<4x27xf32>, tensor<1x27x16xf32>)
-func.func @conv_as_matmul(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x4x4xf32> {
-  %0 = graph.conv %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x4x4xf32>
+// CHECK: %[[ZERO:.*]] = linalg.fill
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[PADDED]], %arg1 : tensor<1x3x10x10xf32>, tensor<4x3x3x3xf32>) outs(%[[ZERO]] : tensor<1x4x4x4xf32>)
+// CHECK: %[[B:.*]] = tensor.expand_shape %arg2 {{\[\[}}0, 1, 2]] output_shape [4, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[Y]], %[[B]] : tensor<1x4x4x4xf32>, tensor<4x1x1xf32>)
+func.func @conv2d_as_named_op(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = graph.conv %x, %w B(%b) {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
   return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Any other static ungrouped f32 convolution (here 1-D) copies each output
+// point's window (im2col) into [N, C*k, out] and multiplies W [F, C*k] by it.
+// CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3 * 2 + d2)>
+// CHECK-LABEL: func.func @conv1d_as_matmul
+// CHECK: %[[PADDED:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1] [1, 3, 8]
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[WINDOW]], #{{.*}}]{{.*}} ins(%[[PADDED]] : tensor<1x3x10xf32>) outs(%{{.*}} : tensor<1x3x3x4xf32>)
+// CHECK: %[[COLUMNS:.*]] = tensor.collapse_shape %[[P]] {{\[\[}}0], [1, 2], [3]] : tensor<1x3x3x4xf32> into tensor<1x9x4xf32>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2]] : tensor<4x3x3xf32> into tensor<4x9xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[W]], %[[COLUMNS]] : tensor<4x9xf32>, tensor<1x9x4xf32>)
+func.func @conv1d_as_matmul(%x: tensor<1x3x8xf32>, %w: tensor<4x3x3xf32>) -> tensor<1x4x4xf32> {
+  %0 = graph.conv %x, %w {pads = array<i64: 1, 1>, strides = array<i64: 2>} : (tensor<1x3x8xf32>, tensor<4x3x3xf32>) -> tensor<1x4x4xf32>
+  return %0 : tensor<1x4x4xf32>
 }
 
 // -----

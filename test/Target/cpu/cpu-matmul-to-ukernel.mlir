@@ -1,4 +1,5 @@
 // RUN: ingot-opt %s --split-input-file --cpu-matmul-to-ukernel | FileCheck %s
+// RUN: ingot-opt %s --split-input-file --cpu-matmul-to-ukernel --canonicalize | FileCheck %s --check-prefix=FOLDED
 
 // A 2-D fp32 matmul: a parallel loop over 192 x 128 tiles of C, one call of
 // the micro-kernel per tile on strided views, its status checked.
@@ -14,7 +15,7 @@
 // CHECK: memref.subview {{.*}}[%{{.*}}, %[[J]]] [
 // CHECK: memref.subview {{.*}}[%[[I]], %[[J]]] [
 // CHECK: %[[S:.*]] = func.call @ingot_sgemm_f32({{.*}}) {ingot.estimated_work = {{[0-9]+}} : i64} : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> i32
-// CHECK: graph.runtime_check {{.*}}cannot allocate the matrix multiply's packing buffers
+// CHECK: graph.runtime_check {{.*}}the matrix multiply kernel failed with status {0} (1: cannot allocate its packing buffers, 2: a tile of weights off its 12-row panels)
 // CHECK-NOT: linalg.matmul
 // CHECK: func.func private @ingot_sgemm_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> i32
 func.func @matmul(%a: memref<100x50xf32>, %b: memref<50x300xf32>, %c: memref<100x300xf32>) {
@@ -126,5 +127,66 @@ func.func @one_tile(%a: memref<400x50xf32>, %b: memref<50x300xf32>, %c: memref<4
                   outs(%tc : memref<200x300xf32, strided<[300, 1], offset: ?>>)
     scf.reduce
   }
+  return
+}
+
+// -----
+
+// A 2-D convolution: one call per image, W as [F, C*kh*kw], the output as
+// [F, OH*OW], the window geometry as arguments; with static sizes the
+// window bounds' checks fold away.
+// FOLDED-LABEL: func.func @conv2d
+// FOLDED-NOT: graph.runtime_check {{.*}}windows
+// FOLDED: call @ingot_sconv2d_f32
+// FOLDED-LABEL: func.func @conv2d_runtime_sizes
+// CHECK-LABEL: func.func @conv2d
+// CHECK: %[[W:.*]] = memref.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : memref<4x3x3x3xf32> into memref<4x27xf32>
+// CHECK: scf.parallel (%[[N:.*]]) =
+// CHECK: memref.subview %arg0[%[[N]], 0, 0, 0] [1, 3, 10, 10] [1, 1, 1, 1] : memref<2x3x10x10xf32> to memref<3x10x10xf32
+// CHECK: memref.collapse_shape {{.*}} {{\[\[}}0], [1, 2]] : memref<4x4x4xf32, {{.*}}> into memref<4x16xf32
+// CHECK: func.call @ingot_sconv2d_f32({{.*}}) {ingot.estimated_work = 1728 : i64}
+// CHECK: graph.runtime_check {{.*}}the matrix multiply kernel failed with status
+// CHECK-NOT: linalg.conv_2d
+// CHECK: func.func private @ingot_sconv2d_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64, i64, i64, i64, i64) -> i32
+func.func @conv2d(%x: memref<2x3x10x10xf32>, %w: memref<4x3x3x3xf32>, %y: memref<2x4x4x4xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%x, %w : memref<2x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<2x4x4x4xf32>)
+  return
+}
+
+// -----
+
+// Sizes known only at run time: the channels, filters and window bounds
+// are checked before the call.
+// CHECK-LABEL: func.func @conv2d_runtime_sizes
+// CHECK: graph.runtime_check {{.*}}convolution input has {0} channels, the weights {1}
+// CHECK: graph.runtime_check {{.*}}convolution output has {0} filters, the weights {1}
+// CHECK: graph.runtime_check {{.*}}convolution windows reach row {0} of an input of {1}
+// CHECK: graph.runtime_check {{.*}}convolution windows reach column {0} of an input of {1}
+// CHECK: call @ingot_sconv2d_f32
+func.func @conv2d_runtime_sizes(%x: memref<1x?x?x12xf32>, %w: memref<?x3x3x3xf32>, %y: memref<1x?x?x10xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x?x?x12xf32>, memref<?x3x3x3xf32>) outs(%y : memref<1x?x?x10xf32>)
+  return
+}
+
+// -----
+
+// A constant A (weights) is packed now into the kernel's panels: 12 rows
+// per panel (zero past the last), each as K groups of 12 values; the call
+// reads them with A's first row (a tile's row offset) and K.
+// CHECK-LABEL: memref.global "private" constant @weights_panels : memref<36xf32> = dense_resource<weights_panels> {alignment = 64 : i64}
+// CHECK-LABEL: func.func @constant_a
+// CHECK: %[[P:.*]] = memref.get_global @weights_panels : memref<36xf32>
+// CHECK: %[[F:.*]] = memref.cast %[[P]] : memref<36xf32> to memref<?xf32, strided<[?], offset: ?>>
+// CHECK: %[[ROW:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: %[[K:.*]] = arith.constant 3 : i64
+// CHECK: call @ingot_sgemm_panels_f32(%[[F]], %[[ROW]], %[[K]], %{{.*}}, %{{.*}})
+// Panel 0, k = 0: rows 0 and 1 (1.0, 4.0), then zeros; k = 1: 2.0, 5.0, ...
+// CHECK: weights_panels: "0x040000000000803F000080400000000000000000
+memref.global "private" constant @weights : memref<2x3xf32> = dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]>
+func.func @constant_a(%b: memref<3x5xf32>, %c: memref<2x5xf32>) {
+  %a = memref.get_global @weights : memref<2x3xf32>
+  linalg.matmul ins(%a, %b : memref<2x3xf32>, memref<3x5xf32>) outs(%c : memref<2x5xf32>)
   return
 }

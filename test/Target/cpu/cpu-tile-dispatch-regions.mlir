@@ -62,3 +62,43 @@ func.func @not_a_contraction(%x: tensor<4x8xf32>) -> tensor<4xf32> {
   }
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// A convolution region with its bias + Relu: tiles of filters by whole
+// output rows (a call's columns are output positions, so only whole rows);
+// the padded input stays outside the loop, computed once.
+// CHECK-LABEL: func.func @conv_bias_relu
+// CHECK: %[[PADDED:.*]] = tensor.pad
+// CHECK: scf.forall (%{{.*}}, %[[F:.*]], %[[R:.*]]) = (0, 0, 0) to (1, 32, 20) step (1, 36, 7)
+// CHECK: tensor.extract_slice %[[PADDED]]
+// CHECK: linalg.fill
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} -> tensor<1x?x?x20xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x?x?x20xf32>)
+// CHECK: tensor.parallel_insert_slice
+#id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+#filter = affine_map<(n, f, h, w) -> (f)>
+func.func @conv_bias_relu(%x: tensor<1x8x20x20xf32>, %w: tensor<32x8x3x3xf32>, %b: tensor<32xf32>) -> tensor<1x32x20x20xf32> {
+  %r = graph.fused "convolution"(%x, %w, %b) : (tensor<1x8x20x20xf32>, tensor<32x8x3x3xf32>, tensor<32xf32>) -> tensor<1x32x20x20xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%a: tensor<1x8x20x20xf32>, %wt: tensor<32x8x3x3xf32>, %bias: tensor<32xf32>):
+    %zero = arith.constant 0.0 : f32
+    %padded = tensor.pad %a low[0, 0, 1, 1] high[0, 0, 1, 1] {
+    ^bb0(%i: index, %j: index, %k: index, %l: index):
+      tensor.yield %zero : f32
+    } : tensor<1x8x20x20xf32> to tensor<1x8x22x22xf32>
+    %e = tensor.empty() : tensor<1x32x20x20xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x32x20x20xf32>) -> tensor<1x32x20x20xf32>
+    %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%padded, %wt : tensor<1x8x22x22xf32>, tensor<32x8x3x3xf32>) outs(%f : tensor<1x32x20x20xf32>) -> tensor<1x32x20x20xf32>
+    %e2 = tensor.empty() : tensor<1x32x20x20xf32>
+    %y = linalg.generic {indexing_maps = [#id4, #filter, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+        ins(%c, %bias : tensor<1x32x20x20xf32>, tensor<32xf32>) outs(%e2 : tensor<1x32x20x20xf32>) {
+    ^bb0(%v: f32, %s: f32, %o: f32):
+      %t = arith.addf %v, %s : f32
+      %m = arith.maximumf %t, %zero : f32
+      linalg.yield %m : f32
+    } -> tensor<1x32x20x20xf32>
+    graph.yield %y : tensor<1x32x20x20xf32>
+  }
+  return %r : tensor<1x32x20x20xf32>
+}

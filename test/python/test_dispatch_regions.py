@@ -1,0 +1,151 @@
+"""Dispatch regions end to end: each fusion graph-form-dispatch-regions makes
+(a contraction or convolution with its bias, residual add and activation;
+GELU in its erf and tanh forms; SiLU; Clip; attention) is one region in
+`--compile-to=fused`, and the compiled model gives ONNX Runtime's answers on
+1 and 2 threads, over sizes that leave partial output tiles, static and
+known only at run time."""
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from conftest import ingot_module, run_tool
+
+V = helper.make_tensor_value_info
+F = TensorProto.FLOAT
+RNG = np.random.default_rng(11)
+
+
+def rand(*shape, scale=1.0):
+    return (RNG.standard_normal(shape) * scale).astype(np.float32)
+
+
+def model_of(nodes, inputs, initializers, output="y"):
+    graph = helper.make_graph(nodes, "g", inputs, [V(output, F, None)],
+                              [numpy_helper.from_array(v, k) for k, v in initializers.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def regions_of(tmp_path, model):
+    """The kinds of the regions `ingot compile --compile-to=fused` prints."""
+    src, out = tmp_path / "model.onnx", tmp_path / "fused.mlir"
+    onnx.save(model, str(src))
+    result = run_tool("ingot", "compile", str(src), "--compile-to=fused", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    return [line.split('"')[1] for line in text.splitlines() if "graph.fused" in line]
+
+
+def check(tmp_path, model, feed_sets, rtol=1e-4, atol=1e-4):
+    ingot = ingot_module()
+    path = str(tmp_path / "model.ingot")
+    ingot.compile(model, path)
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    for threads in (1, 2):
+        compiled = ingot.load(path, threads=threads)
+        for feeds in feed_sets:
+            got = compiled.run(feeds)["y"]
+            want = session.run(None, feeds)[0]
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+def gelu_erf(x, out):
+    return [helper.make_node("Div", [x, "sqrt2"], [out + "_d"]),
+            helper.make_node("Erf", [out + "_d"], [out + "_e"]),
+            helper.make_node("Add", [out + "_e", "one"], [out + "_p"]),
+            helper.make_node("Mul", [x, out + "_p"], [out + "_q"]),
+            helper.make_node("Mul", [out + "_q", "half"], [out])]
+
+
+def gelu_tanh(x, out):
+    return [helper.make_node("Pow", [x, "three"], [out + "_c"]),
+            helper.make_node("Mul", [out + "_c", "k"], [out + "_k"]),
+            helper.make_node("Add", [x, out + "_k"], [out + "_s"]),
+            helper.make_node("Mul", [out + "_s", "sqrt2pi"], [out + "_r"]),
+            helper.make_node("Tanh", [out + "_r"], [out + "_t"]),
+            helper.make_node("Add", [out + "_t", "one"], [out + "_p"]),
+            helper.make_node("Mul", [x, out + "_p"], [out + "_q"]),
+            helper.make_node("Mul", [out + "_q", "half"], [out])]
+
+
+SCALARS = {"sqrt2": np.float32(np.sqrt(2.0)), "one": np.float32(1.0), "half": np.float32(0.5),
+           "three": np.float32(3.0), "k": np.float32(0.044715),
+           "sqrt2pi": np.float32(np.sqrt(2.0 / np.pi))}
+
+
+@pytest.mark.parametrize("activation", ["relu", "clip", "gelu_erf", "gelu_tanh", "silu"])
+@pytest.mark.parametrize("rows", [5, 200, "M"])
+def test_matmul_bias_residual_activation(tmp_path, activation, rows):
+    k, n = 70, 530  # 530 columns: tiles of 272 (two), the second partial
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]),
+             helper.make_node("Add", ["m", "b"], ["mb"]),
+             helper.make_node("Add", ["mb", "r"], ["a"])]
+    if activation == "relu":
+        nodes.append(helper.make_node("Relu", ["a"], ["y"]))
+    elif activation == "clip":
+        nodes.append(helper.make_node("Clip", ["a", "lo", "hi"], ["y"]))
+    elif activation == "gelu_erf":
+        nodes += gelu_erf("a", "y")
+    elif activation == "gelu_tanh":
+        nodes += gelu_tanh("a", "y")
+    else:
+        nodes += [helper.make_node("Sigmoid", ["a"], ["s"]), helper.make_node("Mul", ["a", "s"], ["y"])]
+    weights = {"w": rand(k, n, scale=0.1), "b": rand(n), "lo": np.float32(-0.5),
+               "hi": np.float32(0.7), **SCALARS}
+    model = model_of(nodes, [V("x", F, [rows, k]), V("r", F, [rows, n])], weights)
+    assert regions_of(tmp_path, model) == ["contraction"]
+    sizes = [5, 200] if rows == "M" else [rows]
+    check(tmp_path, model, [{"x": rand(m, k), "r": rand(m, n)} for m in sizes])
+
+
+@pytest.mark.parametrize("channels,filters,size,kernel,stride", [
+    (3, 20, 13, 3, 1), (16, 200, 9, 1, 1), (8, 12, 15, 3, 2)])
+def test_conv_bias_residual_relu(tmp_path, channels, filters, size, kernel, stride):
+    pad = kernel // 2
+    out = (size + 2 * pad - kernel) // stride + 1
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[pad] * 4, strides=[stride] * 2),
+             helper.make_node("BatchNormalization", ["c", "g", "beta", "mean", "var"], ["n"]),
+             helper.make_node("Add", ["n", "r"], ["a"]),
+             helper.make_node("Relu", ["a"], ["y"])]
+    weights = {"w": rand(filters, channels, kernel, kernel, scale=0.2), "b": rand(filters),
+               "g": rand(filters), "beta": rand(filters), "mean": rand(filters),
+               "var": np.abs(rand(filters)) + 0.5}
+    model = model_of(nodes, [V("x", F, [1, channels, size, size]), V("r", F, [1, filters, out, out])],
+                     weights)
+    # The normalization is folded into the convolution, the rest its epilogue.
+    assert regions_of(tmp_path, model) == ["convolution"]
+    check(tmp_path, model, [{"x": rand(1, channels, size, size), "r": rand(1, filters, out, out)}])
+
+
+def test_attention_is_one_region(tmp_path):
+    b, h, s, d = 1, 2, 37, 16
+    nodes = [helper.make_node("MatMul", ["q", "kt"], ["qk"]),
+             helper.make_node("Div", ["qk", "scale"], ["sc"]),
+             helper.make_node("Add", ["sc", "mask"], ["masked"]),
+             helper.make_node("Softmax", ["masked"], ["p"], axis=-1),
+             helper.make_node("MatMul", ["p", "v"], ["y"])]
+    model = model_of(nodes, [V("q", F, [b, h, "S", d]), V("kt", F, [b, h, d, "S"]),
+                             V("mask", F, [b, 1, 1, "S"]), V("v", F, [b, h, "S", d])],
+                     {"scale": np.float32(4.0)})
+    assert regions_of(tmp_path, model) == ["attention"]
+    feeds = []
+    for length in (s, 5):
+        mask = np.zeros((b, 1, 1, length), np.float32)
+        mask[..., length // 2:] = -10000.0
+        feeds.append({"q": rand(b, h, length, d), "kt": rand(b, h, d, length), "mask": mask,
+                      "v": rand(b, h, length, d)})
+    check(tmp_path, model, feeds)
+
+
+def test_epilogue_value_read_elsewhere(tmp_path):
+    """The bias-added product is also an output: the region must stop there
+    and the later ops still see it."""
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]),
+             helper.make_node("Add", ["m", "b"], ["z"]),
+             helper.make_node("Relu", ["z"], ["y0"]),
+             helper.make_node("Sub", ["y0", "z"], ["y"])]
+    model = model_of(nodes, [V("x", F, [33, 40])], {"w": rand(40, 300), "b": rand(300)})
+    assert regions_of(tmp_path, model)[0] == "contraction"
+    check(tmp_path, model, [{"x": rand(33, 40)}])
