@@ -158,6 +158,8 @@ public:
             next = def;
       before = next;
     }
+    if (!before || !before->hasOneUse() || taken(before))
+      return std::nullopt;
     ops.push_back(before);
     ops.push_back(softmax);
     Value after = softmax->getResult(0);
@@ -252,7 +254,7 @@ struct GraphFormDispatchRegionsPass
     // Attention first: its MatMuls and Softmax would otherwise anchor
     // regions of their own.
     for (Operation *op : snapshot())
-      if (isa<SoftmaxOp>(op) && !regions.taken(op))
+      if (!regions.taken(op) && isa<SoftmaxOp>(op))
         if (std::optional<SmallVector<Operation *>> ops = regions.matchAttention(op)) {
           regions.growEpilogue(*ops);
           regions.build(*ops, "attention", op);

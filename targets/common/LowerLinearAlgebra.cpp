@@ -630,6 +630,29 @@ bool isPointwise(ConvOp op, RankedTensorType wType) {
          (op.getAutoPad() != "NOTSET" || noPads);
 }
 
+/// The types of a static ungrouped f32 convolution whose bias, if any, has
+/// one value per filter: what both GEMM-shaped lowerings below take.
+struct StaticConv {
+  RankedTensorType x, w, result;
+  Value bias;
+};
+
+FailureOr<StaticConv> matchStaticConv(ConvOp op, PatternRewriter &rewriter) {
+  auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+  auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
+  auto resultType = dyn_cast<RankedTensorType>(op.getType());
+  if (!xType || !wType || !resultType || !xType.hasStaticShape() || !wType.hasStaticShape() ||
+      !resultType.hasStaticShape() || xType.getRank() < 3 || !resultType.getElementType().isF32() ||
+      op.getGroup() != 1 || wType.getRank() != xType.getRank() ||
+      wType.getDimSize(1) != xType.getDimSize(1))
+    return rewriter.notifyMatchFailure(op, "not a static ungrouped f32 convolution");
+  Value bias = op.getB();
+  auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : RankedTensorType();
+  if (bias && (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != wType.getDimSize(0)))
+    return rewriter.notifyMatchFailure(op, "needs a static bias of one value per filter");
+  return StaticConv{xType, wType, resultType, bias};
+}
+
 /// An ungrouped fp32 convolution of static shape is a matrix product per
 /// image: Y[n] (F x out) = W (F x C*k) P[n] (C*k x out), the bias added per
 /// row, where P holds each output point's input window (im2col) -- or is X
@@ -640,18 +663,11 @@ bool isPointwise(ConvOp op, RankedTensorType wType) {
 struct ConvAsMatMul : OpRewritePattern<ConvOp> {
   ConvAsMatMul(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
   LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
-    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
-    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
-    auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!xType || !wType || !resultType || !xType.hasStaticShape() ||
-        !wType.hasStaticShape() || !resultType.hasStaticShape() || xType.getRank() < 3 ||
-        !resultType.getElementType().isF32() || op.getGroup() != 1 ||
-        wType.getRank() != xType.getRank() || wType.getDimSize(1) != xType.getDimSize(1))
-      return rewriter.notifyMatchFailure(op, "not a static ungrouped f32 convolution");
-    Value bias = op.getB();
-    auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : RankedTensorType();
-    if (bias && (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != wType.getDimSize(0)))
-      return rewriter.notifyMatchFailure(op, "needs a static bias of one value per filter");
+    FailureOr<StaticConv> conv = matchStaticConv(op, rewriter);
+    if (failed(conv))
+      return failure();
+    RankedTensorType xType = conv->x, wType = conv->w, resultType = conv->result;
+    Value bias = conv->bias;
     bool pointwise = isPointwise(op, wType);
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
@@ -734,18 +750,13 @@ struct ConvAsMatMul : OpRewritePattern<ConvOp> {
 struct Conv2DAsNamedOp : OpRewritePattern<ConvOp> {
   Conv2DAsNamedOp(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/4) {}
   LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
-    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
-    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
-    auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!xType || !wType || !resultType || !xType.hasStaticShape() ||
-        !wType.hasStaticShape() || !resultType.hasStaticShape() || xType.getRank() != 4 ||
-        wType.getRank() != 4 || !resultType.getElementType().isF32() || op.getGroup() != 1 ||
-        wType.getDimSize(1) != xType.getDimSize(1) || isPointwise(op, wType))
-      return rewriter.notifyMatchFailure(op, "not a static ungrouped f32 2-D convolution");
-    Value bias = op.getB();
-    auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : RankedTensorType();
-    if (bias && (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != wType.getDimSize(0)))
-      return rewriter.notifyMatchFailure(op, "needs a static bias of one value per filter");
+    FailureOr<StaticConv> conv = matchStaticConv(op, rewriter);
+    if (failed(conv))
+      return failure();
+    RankedTensorType wType = conv->w, resultType = conv->result;
+    Value bias = conv->bias;
+    if (wType.getRank() != 4 || isPointwise(op, wType))
+      return rewriter.notifyMatchFailure(op, "not a 2-D convolution of a window");
     Location loc = op.getLoc();
     Type f32 = resultType.getElementType();
     SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());

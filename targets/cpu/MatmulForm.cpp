@@ -110,8 +110,12 @@ OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n) {
   auto roundUp = [&](int64_t a, int64_t b) { return ceilDiv(a, b) * b; };
   int64_t rowTiles = ceilDiv(m, 192);
   int64_t colTiles = ceilDiv(n, 512);
+  // Columns first (each call packs its columns of B once either way), down
+  // to 128; then rows, down to 48 (each row tile packs B again).
   while (batch * rowTiles * colTiles < 8 && ceilDiv(n, colTiles + 1) >= 128)
     ++colTiles;
+  while (batch * rowTiles * colTiles < 8 && roundUp(ceilDiv(m, rowTiles + 1), 12) >= 48)
+    ++rowTiles;
   return {roundUp(ceilDiv(m, rowTiles), 12), roundUp(ceilDiv(n, colTiles), 16)};
 }
 

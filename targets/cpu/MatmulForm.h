@@ -35,11 +35,12 @@ struct OutputTile {
   int64_t rows, cols;
 };
 
-/// Tiles for C of `batch` x `m` x `n` (kDynamic where unknown): tiles repack
-/// their rows of A for each call, so they are wide (up to 512 columns);
-/// there are at least 8 where the matrix allows, all of one size, so two
-/// threads share them evenly; rows a multiple of both kernel heights (12,
-/// 6), columns of its width (16). 192 x 128 where a size is unknown.
+/// Tiles for C of `batch` x `m` x `n` (kDynamic where unknown): up to 192 x
+/// 512, all of one size, and at least 8 where the matrix allows (split by
+/// columns down to 128, then by rows down to 48), so that two threads share
+/// them evenly; rows a multiple of both kernel heights (12, 6) and of the
+/// weights' 12-row panels, columns of the kernel's width (16). 192 x 128
+/// where a size is unknown.
 OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n);
 
 } // namespace ingot::cpu

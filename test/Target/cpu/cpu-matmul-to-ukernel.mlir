@@ -5,10 +5,10 @@
 // the micro-kernel per tile on strided views, its status checked.
 // CHECK-LABEL: func.func @matmul
 // CHECK-SAME: (%[[A:.*]]: memref<100x50xf32>, %[[B:.*]]: memref<50x300xf32>, %[[C:.*]]: memref<100x300xf32>)
-// Tiles of equal size, as wide as keeps two or more of them: 100 rows
-// (rounded up to 108, a multiple of the kernel heights 12 and 6) by 160
-// columns (300 in two, rounded up to the kernel width 16).
-// CHECK-DAG: %[[ROWS:.*]] = arith.constant 108 : index
+// Tiles of equal size, split by columns while they keep 128 (300 in two,
+// rounded up to the kernel width 16: 160), then by rows while they keep 48
+// (100 in two, rounded up to a multiple of 12: 60), towards 8 tiles.
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant 60 : index
 // CHECK-DAG: %[[COLS:.*]] = arith.constant 160 : index
 // CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to ({{.*}}) step (%[[ROWS]], %[[COLS]])
 // CHECK: memref.subview {{.*}}[%[[I]], %{{.*}}] [

@@ -1,14 +1,14 @@
 // RUN: ingot-opt %s --split-input-file --cpu-tile-dispatch-regions | FileCheck %s
 
-// A contraction region with a bias + Relu epilogue: one loop over output
-// tiles (256 rows in two tiles of 132 rows, rounded up to a multiple of the
-// kernel heights; 300 columns in two of 160), each filling its tile,
+// A contraction region with a bias + Relu epilogue: one loop over 8 output
+// tiles (300 columns in two of 160, 256 rows in four of 72, a multiple of
+// the kernel heights), each filling its tile,
 // multiplying into it and applying the epilogue in place. The region is
 // gone.
 // CHECK-LABEL: func.func @matmul_bias_relu
 // CHECK-NOT: graph.fused
 // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<256x300xf32>
-// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (256, 300) step (132, 160) shared_outs(%[[OUT:.*]] = %[[EMPTY]])
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (256, 300) step (72, 160) shared_outs(%[[OUT:.*]] = %[[EMPTY]])
 // CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], %[[J]]]
 // CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[TILE]] : tensor<?x?xf32>)
 // CHECK: %[[P:.*]] = linalg.matmul ins({{.*}} : tensor<?x64xf32>, tensor<64x?xf32>) outs(%[[ZERO]] : tensor<?x?xf32>)
