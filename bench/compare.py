@@ -157,11 +157,15 @@ def iree_engine(source, shapes, threads, tmp):
                 return None, "%s: %s" % (step[0], error)
             if result.returncode != 0:
                 return None, "%s failed: %s" % (step[0], (result.stderr.strip().splitlines() or ["?"])[-1][:200])
-    config = ireert.Config("local-task" if threads > 1 else "local-sync")
-    context = ireert.SystemContext(config=config)
-    with open(vmfb, "rb") as f:
-        context.add_vm_module(ireert.VmModule.copy_buffer(context.instance, f.read()))
-    function = context.modules.module["main_graph"]
+    try:
+        config = ireert.Config("local-task" if threads > 1 else "local-sync")
+        context = ireert.SystemContext(config=config)
+        with open(vmfb, "rb") as f:
+            context.add_vm_module(ireert.VmModule.copy_buffer(context.instance, f.read()))
+        # iree-import-onnx names the entry point after the ONNX graph.
+        function = context.modules.module[onnx.load(source, load_external_data=False).graph.name]
+    except (KeyError, RuntimeError, ValueError) as error:
+        return None, "iree runtime: %s" % str(error)[:200]
     return function, None
 
 
@@ -176,6 +180,9 @@ def alternate(engines, repeat):
             start = time.perf_counter()
             run()
             samples[name].append((time.perf_counter() - start) * 1e3)
+            # Idle threads of one engine (ONNX Runtime's spin a while after
+            # each run) must not take the cores from the next.
+            time.sleep(0.05)
     return samples
 
 

@@ -241,6 +241,17 @@ Value matrixOf(OpBuilder &b, Location loc, Value operand, AffineMap map,
 
 /// A[rows, :], B[:, cols], C[rows, cols] of the tile at (i, j) and the call
 /// on them; the whole of C without `tile`.
+/// Dim `d` of `v`, from a view's size operands where `v` is a view: reading
+/// it from the view would keep a view of weights read from panels alive.
+OpFoldResult sizeOf(OpBuilder &b, Location loc, Value v, int64_t d) {
+  auto subview = v.getDefiningOp<memref::SubViewOp>();
+  if (subview && subview.getType().getRank() == subview.getSourceType().getRank())
+    return subview.getMixedSizes()[d];
+  if (auto cast = v.getDefiningOp<memref::CastOp>())
+    return sizeOf(b, loc, cast.getSource(), d);
+  return memref::getMixedSize(b, loc, v, d);
+}
+
 /// A constant A read from its panels, and the kernel that does.
 struct PanelSource {
   ConstantRows rows;
@@ -252,7 +263,8 @@ void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value 
                 Value i, Value j, std::optional<OutputTile> tile, int64_t depth,
                 const PanelSource *panels) {
   Value m = b.create<memref::DimOp>(loc, c, 0), n = b.create<memref::DimOp>(loc, c, 1);
-  Value k = b.create<memref::DimOp>(loc, a, 1);
+  // B's rows are A's columns (checkSizes).
+  Value k = b.create<memref::DimOp>(loc, bMatrix, 0);
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   Value rows = m, cols = n;
   if (tile) {
@@ -295,7 +307,7 @@ void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value 
 void checkSizes(OpBuilder &b, Location loc, linalg::LinalgOp op, const MatmulForm &form) {
   AffineMap cMap = op.getIndexingMapsArray()[2];
   Value c = op.getDpsInitOperand(0)->get();
-  auto size = [&](Value v, int64_t d) { return memref::getMixedSize(b, loc, v, d); };
+  auto size = [&](Value v, int64_t d) { return sizeOf(b, loc, v, d); };
   // The size of loop `loop` as C (or, for k, A) has it.
   auto loopSize = [&](unsigned loop) -> OpFoldResult {
     if (std::optional<unsigned> at = cMap.getResultPosition(getAffineDimExpr(loop, b.getContext())))
@@ -400,13 +412,19 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
   MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
   SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
-  auto dim = [&](Value v, int64_t d) -> Value { return b.create<memref::DimOp>(loc, v, d); };
   auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  // Static sizes as constants: the weights' views then die with the op
+  // where the weights are read from panels.
+  auto dim = [&](Value v, int64_t d) -> Value {
+    int64_t size = cast<MemRefType>(v.getType()).getDimSize(d);
+    return ShapedType::isDynamic(size) ? b.create<memref::DimOp>(loc, v, d).getResult() : c(size);
+  };
   lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 0), memref::getMixedSize(b, loc, out, 0),
                        "convolution input has {0} images, the output {1}");
-  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 1), memref::getMixedSize(b, loc, w, 1),
+  auto wSize = [&](int64_t d) { return sizeOf(b, loc, w, d); };
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 1), wSize(1),
                        "convolution input has {0} channels, the weights {1}");
-  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, out, 1), memref::getMixedSize(b, loc, w, 0),
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, out, 1), wSize(0),
                        "convolution output has {0} filters, the weights {1}");
   // The last window of each axis ends inside x: (o - 1) * s + (k - 1) * d < size.
   for (int64_t axis = 0; axis < 2; ++axis) {
@@ -507,6 +525,21 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
       for (linalg::Conv2DNchwFchwOp op : convolutions)
         (void)rewriteConv(op, kernel); // one it cannot take stays loops
     }
+    // Views of weights now read from their panels, then the weights
+    // themselves where nothing else reads them: not stored twice.
+    SmallVector<Operation *> dead;
+    module.walk([&](Operation *op) {
+      if (isa<memref::SubViewOp, memref::CollapseShapeOp, memref::ExpandShapeOp, memref::CastOp, memref::DimOp,
+              memref::GetGlobalOp>(op))
+        dead.push_back(op);
+    });
+    for (Operation *op : llvm::reverse(dead))
+      if (op->use_empty())
+        op->erase();
+    for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
+      if (module.lookupSymbol<memref::GlobalOp>((global.getSymName() + "_panels").str()) &&
+          SymbolTable::symbolKnownUseEmpty(global, module))
+        global.erase();
     // Declared and not called (every A read from panels): not linked.
     for (StringRef name : {kSgemmSymbol, kSconvSymbol})
       if (auto decl = module.lookupSymbol<func::FuncOp>(name))
