@@ -83,6 +83,9 @@ linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp epilog
   BlockArgument acc = body->addArgument(old.getArguments().back().getType(), epilogue.getLoc());
   for (int64_t i : productArgs)
     mapping.map(old.getArgument(i), acc);
+  // The old init was an empty tensor (nothing to read); if the body reads it
+  // anyway, it reads the product's element, so the body stays valid IR.
+  mapping.map(old.getArguments().back(), acc);
   rewriter.setInsertionPointToStart(body);
   for (Operation &op : old)
     rewriter.clone(op, mapping);
