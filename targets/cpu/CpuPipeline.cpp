@@ -93,6 +93,9 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // One SSA value per view, so that a zero fill and the product after it
+  // name the same C (MatmulToUkernel then drops the fill).
+  pm.addPass(createCSEPass());
   // Before the weights move out of the code: the kernels' constant operands
   // are still globals there, to be packed at compile time.
   pm.addPass(createCpuMatmulToUkernel());

@@ -43,6 +43,11 @@ struct OutputTile {
 /// where a size is unknown.
 OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n);
 
+/// The same for a convolution's [filters, output positions]: every tile of
+/// filters packs its windows again, so columns are split first down to 64
+/// and filters only down to 128.
+OutputTile chooseConvolutionTile(int64_t batch, int64_t filters, int64_t positions);
+
 } // namespace ingot::cpu
 
 #endif // INGOT_TARGETS_CPU_MATMULFORM_H

@@ -9,6 +9,11 @@
 // columns, an scf.parallel the outliner hands to the thread pool; each tile
 // is one call. What does not match stays a linalg op and becomes loops.
 //
+// Two copies the kernels make unnecessary are dropped: the zero fill of C
+// right before the product (the kernel then stores its first block instead
+// of adding it), and a convolution's zero-padded input (the kernel reads x
+// itself, zeros outside it).
+//
 //===----------------------------------------------------------------------===//
 
 #include "dialects/graph/GraphOps.h"
@@ -22,7 +27,9 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace ingot::cpu {
 #define GEN_PASS_DEF_CPUMATMULTOUKERNEL
@@ -60,17 +67,26 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name, ArrayRef<Type> argum
   return decl;
 }
 
+// Every kernel takes last an i32 `overwrite`: C = A B instead of C += A B.
 func::FuncOp declareGemm(ModuleOp module) {
-  MemRefType matrix = kernelOperandType(module.getContext());
-  return declareKernel(module, kSgemmSymbol, {matrix, matrix, matrix});
+  MLIRContext *ctx = module.getContext();
+  MemRefType matrix = kernelOperandType(ctx);
+  return declareKernel(module, kSgemmSymbol, {matrix, matrix, matrix, IntegerType::get(ctx, 32)});
+}
+
+/// Window sizes, strides, dilations, output width, first window (y0, x0).
+SmallVector<Type> convScalars(MLIRContext *ctx) {
+  SmallVector<Type> types(9, IntegerType::get(ctx, 64));
+  types.push_back(IntegerType::get(ctx, 32));
+  return types;
 }
 
 func::FuncOp declareConv(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   MemRefType matrix = kernelOperandType(ctx);
-  Type i64 = IntegerType::get(ctx, 64);
-  return declareKernel(module, kSconvSymbol,
-                       {matrix, kernelVolumeType(ctx), matrix, i64, i64, i64, i64, i64, i64, i64});
+  SmallVector<Type> types{matrix, kernelVolumeType(ctx), matrix};
+  types.append(convScalars(ctx));
+  return declareKernel(module, kSconvSymbol, types);
 }
 
 MemRefType panelsType(MLIRContext *ctx) {
@@ -82,16 +98,71 @@ func::FuncOp declareGemmPanels(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   MemRefType matrix = kernelOperandType(ctx);
   Type i64 = IntegerType::get(ctx, 64);
-  return declareKernel(module, kSgemmPanelsSymbol, {panelsType(ctx), i64, i64, matrix, matrix});
+  return declareKernel(module, kSgemmPanelsSymbol,
+                       {panelsType(ctx), i64, i64, matrix, matrix, IntegerType::get(ctx, 32)});
 }
 
 func::FuncOp declareConvPanels(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   MemRefType matrix = kernelOperandType(ctx);
   Type i64 = IntegerType::get(ctx, 64);
-  return declareKernel(module, kSconvPanelsSymbol,
-                       {panelsType(ctx), i64, i64, kernelVolumeType(ctx), matrix, i64, i64, i64, i64,
-                        i64, i64, i64});
+  SmallVector<Type> types{panelsType(ctx), i64, i64, kernelVolumeType(ctx), matrix};
+  types.append(convScalars(ctx));
+  return declareKernel(module, kSconvPanelsSymbol, types);
+}
+
+/// The buffer `v` is a view of (through view ops), or null.
+Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `op` may write the buffer `root`: a linalg op writes only its
+/// inits, memory-effect-free ops and allocations nothing.
+bool mayWrite(Operation *op, Value root) {
+  if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
+    return false;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      linalgOp && linalgOp.hasPureBufferSemantics() && op->getNumRegions() == 1)
+    return llvm::any_of(linalgOp.getDpsInits(), [&](Value init) {
+      Value written = rootOf(init);
+      return written == root || !written.getDefiningOp<memref::AllocOp>();
+    });
+  return true;
+}
+
+/// Whether anything between `from` and `op` (from before it in an
+/// enclosing block) may write the buffer `root`.
+bool writtenBetween(Operation *from, Operation *op, Value root) {
+  for (Operation *at = op; at; at = at->getParentOp()) {
+    for (Operation *before = at->getPrevNode(); before; before = before->getPrevNode()) {
+      if (before == from)
+        return false;
+      if (mayWrite(before, root))
+        return true;
+    }
+    if (at->getBlock() == from->getBlock())
+      return true; // `from` is not before `op`
+  }
+  return true;
+}
+
+/// A zero fill of exactly `op`'s output right before it (nothing between
+/// them writes memory): the kernel may overwrite C instead.
+linalg::FillOp zeroFillBefore(linalg::LinalgOp op) {
+  Value c = op.getDpsInitOperand(0)->get();
+  // A fill that also zeroes an input is still needed.
+  if (llvm::any_of(op.getDpsInputs(), [&](Value input) { return rootOf(input) == rootOf(c); }))
+    return {};
+  for (Operation *before = op->getPrevNode(); before; before = before->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(before);
+    if (fill && fill.getOutputs()[0] == c && matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+      return fill;
+    if (!isMemoryEffectFree(before))
+      return {};
+  }
+  return {};
 }
 
 /// Fails the run on a kernel status other than 0.
@@ -261,7 +332,7 @@ struct PanelSource {
 
 void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value bMatrix, Value c,
                 Value i, Value j, std::optional<OutputTile> tile, int64_t depth,
-                const PanelSource *panels) {
+                const PanelSource *panels, bool overwrite) {
   Value m = b.create<memref::DimOp>(loc, c, 0), n = b.create<memref::DimOp>(loc, c, 1);
   // B's rows are A's columns (checkSizes).
   Value k = b.create<memref::DimOp>(loc, bMatrix, 0);
@@ -280,17 +351,18 @@ void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value 
                                             ArrayRef<OpFoldResult>{one, one});
     return b.create<memref::CastOp>(loc, kernelOperandType(b.getContext()), sub);
   };
+  Value overwriteFlag = b.create<arith::ConstantIntOp>(loc, overwrite, 32);
   func::CallOp call;
   if (panels) {
     auto [data, row0] = panelArguments(b, loc, panels->rows, panels->global, i);
     call = b.create<func::CallOp>(
         loc, panels->kernel,
         ValueRange{data, row0, b.create<arith::ConstantIntOp>(loc, panels->rows.k, 64),
-                   view(bMatrix, zero, j, k, cols), view(c, i, j, rows, cols)});
+                   view(bMatrix, zero, j, k, cols), view(c, i, j, rows, cols), overwriteFlag});
   } else {
     call = b.create<func::CallOp>(loc, kernel,
                                   ValueRange{view(a, i, zero, rows, k), view(bMatrix, zero, j, k, cols),
-                                             view(c, i, j, rows, cols)});
+                                             view(c, i, j, rows, cols), overwriteFlag});
   }
   // A full tile's multiply-adds (sizes taken as 256 where dynamic).
   auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
@@ -339,6 +411,8 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   Value one = b.create<arith::ConstantIndexOp>(loc, 1);
   int64_t cRank = cast<MemRefType>(c.getType()).getRank();
+  // The calls write every element of C: a zero fill before is not needed.
+  linalg::FillOp fill = zeroFillBefore(op);
   checkSizes(b, loc, op, form);
   auto aType = cast<MemRefType>(a.getType());
   int64_t depth = aType.getDimSize(aType.getRank() - (form.transA ? 2 : 1));
@@ -381,7 +455,8 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
     Value bm = matrixOf(nb, nl, bIn, maps[1], batch, form.transB);
     Value cm = matrixOf(nb, nl, c, maps[2], batch, false);
     Value i = tile ? ivs[ivs.size() - 2] : zero, j = tile ? ivs.back() : zero;
-    callOnTile(nb, nl, kernel, am, bm, cm, i, j, tile, depth, panels ? &*panels : nullptr);
+    callOnTile(nb, nl, kernel, am, bm, cm, i, j, tile, depth, panels ? &*panels : nullptr,
+               bool(fill));
   };
   if (lbs.empty()) {
     body(b, loc, {});
@@ -392,14 +467,113 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
     });
   }
   op->erase();
+  if (fill)
+    fill->erase();
+}
+
+/// A convolution's input zero-padded by copying: a view of a buffer
+/// filled with zeros, `source` copied into its interior at (top, left),
+/// and nothing else done with it but convolutions. The kernel can read
+/// `source` itself, zeros outside it.
+struct PaddedInput {
+  memref::AllocOp buffer;
+  Value source;
+  SmallVector<OpFoldResult> offsets; // the view's, in the buffer
+  int64_t top, left;
+};
+
+std::optional<PaddedInput> paddedInput(linalg::Conv2DNchwFchwOp conv) {
+  Value x = conv.getDpsInputOperand(0)->get();
+  PaddedInput found;
+  auto view = x.getDefiningOp<memref::SubViewOp>();
+  found.buffer = (view ? view.getSource() : x).getDefiningOp<memref::AllocOp>();
+  if (!found.buffer || !found.buffer.getType().hasStaticShape() ||
+      found.buffer.getType().getRank() != 4)
+    return std::nullopt;
+  auto bufferType = found.buffer.getType();
+  if (view) {
+    if (view.getType().getRank() != 4 || !llvm::all_of(view.getStaticStrides(), [](int64_t s) { return s == 1; }) ||
+        !isConstantIntValue(view.getMixedOffsets()[1], 0) ||
+        !isConstantIntValue(view.getMixedSizes()[1], bufferType.getDimSize(1)))
+      return std::nullopt;
+    found.offsets = view.getMixedOffsets();
+  } else {
+    found.offsets.assign(4, OpFoldResult(Builder(conv).getIndexAttr(0)));
+  }
+  linalg::FillOp fill;
+  memref::CopyOp copy;
+  for (Operation *user : found.buffer->getUsers()) {
+    if (auto f = dyn_cast<linalg::FillOp>(user);
+        f && !fill && f.getOutputs()[0] == found.buffer.getResult() &&
+        matchPattern(f.getInputs()[0], m_AnyZeroFloat())) {
+      fill = f;
+      continue;
+    }
+    auto sub = dyn_cast<memref::SubViewOp>(user);
+    if (!sub && user == conv.getOperation())
+      continue;
+    if (!sub)
+      return std::nullopt;
+    bool readByConvolutions = llvm::all_of(sub->getUsers(), [&](Operation *u) {
+      auto other = dyn_cast<linalg::Conv2DNchwFchwOp>(u);
+      return other && other.getDpsInputOperand(0)->get() == sub.getResult();
+    });
+    if (readByConvolutions && !sub->use_empty())
+      continue;
+    // The interior: x copied in at (0, 0, top, left), x's own sizes.
+    if (copy || !sub->hasOneUse() || !isa<memref::CopyOp>(*sub->user_begin()))
+      return std::nullopt;
+    copy = cast<memref::CopyOp>(*sub->user_begin());
+    auto offsets = sub.getStaticOffsets();
+    auto sourceType = cast<MemRefType>(copy.getSource().getType());
+    if (copy.getTarget() != sub.getResult() || offsets[0] != 0 || offsets[1] != 0 ||
+        ShapedType::isDynamic(offsets[2]) || ShapedType::isDynamic(offsets[3]) ||
+        !llvm::all_of(sub.getStaticStrides(), [](int64_t s) { return s == 1; }) ||
+        !sourceType.hasStaticShape() || sub.getType().getShape() != sourceType.getShape() ||
+        bufferType.getDimSize(0) != sourceType.getDimSize(0) ||
+        bufferType.getDimSize(1) != sourceType.getDimSize(1))
+      return std::nullopt;
+    found.source = copy.getSource();
+    found.top = offsets[2];
+    found.left = offsets[3];
+  }
+  // Filled, then copied into, then nothing writes x before the convolution.
+  if (!fill || !copy || fill->getBlock() != copy->getBlock() || !fill->isBeforeInBlock(copy))
+    return std::nullopt;
+  Value root = rootOf(found.source);
+  if (root == rootOf(conv.getDpsInitOperand(0)->get()) || writtenBetween(copy, conv, root))
+    return std::nullopt;
+  return found;
+}
+
+/// A padded buffer no convolution reads any more, with its fill and copy.
+void erasePaddedBuffer(memref::AllocOp buffer) {
+  SmallVector<Operation *> users(buffer->getUsers());
+  for (Operation *user : users) {
+    if (isa<linalg::FillOp>(user))
+      continue;
+    auto sub = dyn_cast<memref::SubViewOp>(user);
+    if (!sub || !llvm::all_of(sub->getUsers(), [](Operation *u) { return isa<memref::CopyOp>(u); }))
+      return; // still read
+  }
+  for (Operation *user : users) {
+    SmallVector<Operation *> copies(user->getUsers());
+    for (Operation *copy : copies)
+      copy->erase();
+    user->erase();
+  }
+  buffer->erase();
 }
 
 /// out[n, f, oh, ow] += x[n, c, oh * sh + i * dh, ow * sw + j * dw] w[f, c, i, j]
 /// as one kernel call per image: C = out[n] as [F, OH * OW], A = w as
 /// [F, C * KH * KW], B the windows of x[n]. Needs w's and out's collapsed
 /// dims contiguous (always for a whole or row-tiled output); checks (folded
-/// where static) that the operands agree and every window lies in x.
-LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
+/// where static) that the operands agree and every window lies in x. A
+/// zero-padded x is read unpadded (`padded`, its buffer then left to the
+/// caller to erase).
+LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
+                          SetVector<Operation *> &padded) {
   Value x = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get();
   Value out = op.getDpsInitOperand(0)->get();
   auto wType = cast<MemRefType>(w.getType()), outType = cast<MemRefType>(out.getType());
@@ -407,6 +581,9 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
   if (!memref::CollapseShapeOp::isGuaranteedCollapsible(wType, wGroups) ||
       !memref::CollapseShapeOp::isGuaranteedCollapsible(outType, outGroups))
     return failure();
+  // Found before the checks go in between.
+  linalg::FillOp fill = zeroFillBefore(op);
+  std::optional<PaddedInput> pad = paddedInput(op);
   OpBuilder b(op);
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
@@ -450,10 +627,10 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
   auto i64 = [&](Value v) -> Value { return b.create<arith::IndexCastOp>(loc, b.getI64Type(), v); };
   auto constant = [&](int64_t v) -> Value { return b.create<arith::ConstantIntOp>(loc, v, 64); };
   auto perImage = [&](OpBuilder &nb, Location nl, Value n) {
-    auto image = [&](Value v, int64_t rank) -> Value {
+    auto image = [&](Value v, int64_t rank, Value at) -> Value {
       auto type = cast<MemRefType>(v.getType());
       SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0)), sizes, ones(rank, nb.getIndexAttr(1));
-      offsets[0] = n;
+      offsets[0] = at;
       sizes.push_back(nb.getIndexAttr(1));
       for (int64_t d = 1; d < rank; ++d)
         sizes.push_back(memref::getMixedSize(nb, nl, v, d));
@@ -461,8 +638,18 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
       auto reduced = memref::SubViewOp::inferRankReducedResultType(shape, type, offsets, sizes, ones);
       return nb.create<memref::SubViewOp>(nl, cast<MemRefType>(reduced), v, offsets, sizes, ones);
     };
-    Value xn = nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), image(x, 4));
-    Value on = nb.create<memref::CollapseShapeOp>(nl, image(out, 4), SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    // Window (0, 0) at (y0, x0) of the image the kernel reads.
+    Value xn, y0 = c(0), x0 = c(0);
+    if (pad) {
+      Value at = nb.create<arith::AddIOp>(nl, n, getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[0]));
+      xn = image(pad->source, 4, at);
+      y0 = nb.create<arith::SubIOp>(nl, getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[2]), c(pad->top));
+      x0 = nb.create<arith::SubIOp>(nl, getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[3]), c(pad->left));
+    } else {
+      xn = image(x, 4, n);
+    }
+    xn = nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), xn);
+    Value on = nb.create<memref::CollapseShapeOp>(nl, image(out, 4, n), SmallVector<ReassociationIndices>{{0}, {1, 2}});
     SmallVector<Value> operands;
     if (panels) {
       auto [data, row0] = panelArguments(nb, nl, panels->rows, panels->global, Value());
@@ -472,7 +659,8 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
     }
     operands.append({xn, nb.create<memref::CastOp>(nl, kernelOperandType(ctx), on), i64(dim(w, 2)),
                      i64(dim(w, 3)), constant(strides[0]), constant(strides[1]),
-                     constant(dilations[0]), constant(dilations[1]), i64(dim(out, 3))});
+                     constant(dilations[0]), constant(dilations[1]), i64(dim(out, 3)), i64(y0),
+                     i64(x0), nb.create<arith::ConstantIntOp>(nl, bool(fill), 32)});
     auto call = nb.create<func::CallOp>(nl, panels ? panels->kernel : kernel, operands);
     auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
     int64_t work = 1;
@@ -495,6 +683,10 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
                               });
   }
   op->erase();
+  if (fill)
+    fill->erase();
+  if (pad)
+    padded.insert(pad->buffer);
   return success();
 }
 
@@ -522,8 +714,16 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
     }
     if (!convolutions.empty()) {
       func::FuncOp kernel = declareConv(module);
+      SetVector<Operation *> padded;
       for (linalg::Conv2DNchwFchwOp op : convolutions)
-        (void)rewriteConv(op, kernel); // one it cannot take stays loops
+        (void)rewriteConv(op, kernel, padded); // one it cannot take stays loops
+      // The views the convolutions read die first.
+      for (Operation *buffer : padded)
+        for (Operation *user : llvm::make_early_inc_range(buffer->getUsers()))
+          if (isa<memref::SubViewOp>(user) && user->use_empty())
+            user->erase();
+      for (Operation *buffer : padded)
+        erasePaddedBuffer(cast<memref::AllocOp>(buffer));
     }
     // Views of weights now read from their panels, then the weights
     // themselves where nothing else reads them: not stored twice.

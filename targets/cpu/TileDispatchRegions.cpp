@@ -107,8 +107,8 @@ SmallVector<int64_t> outputTileSizes(RankedTensorType result, bool convolution) 
   int64_t rank = result.getRank();
   if (convolution) {
     int64_t ow = result.getDimSize(3);
-    OutputTile tile = chooseOutputTile(result.getDimSize(0), result.getDimSize(1),
-                                       result.getDimSize(2) * ow);
+    OutputTile tile = chooseConvolutionTile(result.getDimSize(0), result.getDimSize(1),
+                                            result.getDimSize(2) * ow);
     return {1, tile.rows, std::max<int64_t>(1, tile.cols / ow), 0};
   }
   int64_t batch = 1;

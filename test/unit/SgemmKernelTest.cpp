@@ -4,40 +4,43 @@
 // host, over random shapes around the tile and block sizes (remainders in
 // M, N and K, the small-M path that reads B in place, M = 1) and strides (a
 // transposed A or B, a C inside a larger matrix); the convolution entry
-// point over random windows, strides, dilations and row tiles; both with
-// A from panels packed ahead of time.
+// point over random windows, strides, dilations, paddings and row tiles;
+// both with A from panels packed ahead of time, and overwriting C (whose
+// old values, NaN here, must then never be read).
 //
 //===----------------------------------------------------------------------===//
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
 
 #define MATRIX_ARGS(p) float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t
-extern "C" int32_t ingot_sgemm_f32_mr12(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c));
-extern "C" int32_t ingot_sgemm_f32_mr6(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c));
+extern "C" int32_t ingot_sgemm_f32_mr12(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
+extern "C" int32_t ingot_sgemm_f32_mr6(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
 #define VOLUME_ARGS(p) float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t
 #define CONV_ARGS                                                                                 \
   MATRIX_ARGS(w), VOLUME_ARGS(x), MATRIX_ARGS(c), int64_t, int64_t, int64_t, int64_t, int64_t,    \
-      int64_t, int64_t
+      int64_t, int64_t, int64_t, int64_t, int32_t
 extern "C" int32_t ingot_sconv2d_f32_mr12(CONV_ARGS);
 extern "C" int32_t ingot_sconv2d_f32_mr6(CONV_ARGS);
 // A from panels packed at compile time: the panels' memref, row0, K.
 #define PANEL_ARGS float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t
-extern "C" int32_t ingot_sgemm_panels_f32_mr12(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c));
-extern "C" int32_t ingot_sgemm_panels_f32_mr6(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c));
+extern "C" int32_t ingot_sgemm_panels_f32_mr12(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
+extern "C" int32_t ingot_sgemm_panels_f32_mr6(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
 #define CONV_PANEL_ARGS                                                                           \
   PANEL_ARGS, VOLUME_ARGS(x), MATRIX_ARGS(c), int64_t, int64_t, int64_t, int64_t, int64_t,        \
-      int64_t, int64_t
+      int64_t, int64_t, int64_t, int64_t, int32_t
 extern "C" int32_t ingot_sconv2d_panels_f32_mr12(CONV_PANEL_ARGS);
 extern "C" int32_t ingot_sconv2d_panels_f32_mr6(CONV_PANEL_ARGS);
 
 namespace {
 
-using Kernel = int32_t (*)(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c));
+using Kernel = int32_t (*)(MATRIX_ARGS(a), MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
+const float kGarbage = std::nanf("");
 
 /// A rows x cols view of `data` at strides (s0, s1).
 struct View {
@@ -56,26 +59,31 @@ View makeView(int64_t rows, int64_t cols, bool transposed, int64_t pad, std::mt1
 }
 
 void check(Kernel kernel, int64_t m, int64_t n, int64_t k, bool transA, bool transB,
-           std::mt19937 &rng) {
+           bool overwrite, std::mt19937 &rng) {
   View a = makeView(m, k, transA, 3, rng), b = makeView(k, n, transB, 5, rng);
   View c = makeView(m, n, false, 7, rng);
+  if (overwrite)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c.at(i, j) = kGarbage;
   std::vector<double> want(m * n);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      double sum = c.at(i, j);
+      double sum = overwrite ? 0.0 : c.at(i, j);
       for (int64_t p = 0; p < k; ++p)
         sum += double(a.at(i, p)) * double(b.at(p, j));
       want[i * n + j] = sum;
     }
   std::vector<float> padding(c.data.begin(), c.data.end());
   ASSERT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, b.data.data(), b.data.data(),
-                   0, k, n, b.s0, b.s1, c.data.data(), c.data.data(), 0, m, n, c.s0, c.s1),
+                   0, k, n, b.s0, b.s1, c.data.data(), c.data.data(), 0, m, n, c.s0, c.s1,
+                   overwrite),
             0);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
       ASSERT_NEAR(c.at(i, j), want[i * n + j], 1e-4 * (1 + std::sqrt(double(k))))
           << "M=" << m << " N=" << n << " K=" << k << " transA=" << transA
-          << " transB=" << transB << " at (" << i << ", " << j << ")";
+          << " transB=" << transB << " overwrite=" << overwrite << " at (" << i << ", " << j << ")";
   // The padding between C's rows is untouched.
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = n; j < c.s0; ++j)
@@ -88,10 +96,13 @@ void sweep(Kernel kernel) {
   std::uniform_int_distribution<int> pick(0, std::size(sizes) - 1);
   for (int trial = 0; trial < 120; ++trial)
     check(kernel, sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)], trial % 3 == 1,
-          trial % 4 == 2, rng);
+          trial % 4 == 2, trial % 5 < 2, rng);
   // Past one block of each loop: K > 256, N > 512, M > 10 tiles.
-  check(kernel, 130, 530, 300, false, false, rng);
-  check(kernel, 1, 700, 600, false, true, rng);
+  check(kernel, 130, 530, 300, false, false, false, rng);
+  check(kernel, 130, 530, 300, false, false, true, rng);
+  check(kernel, 1, 700, 600, false, true, false, rng);
+  // Overwriting with K = 0: C becomes zeros.
+  check(kernel, 13, 17, 0, false, false, true, rng);
 }
 
 TEST(SgemmKernel, TwelveRowTilesMatchNaiveLoops) { sweep(ingot_sgemm_f32_mr12); }
@@ -100,13 +111,14 @@ TEST(SgemmKernel, SixRowTilesMatchNaiveLoops) { sweep(ingot_sgemm_f32_mr6); }
 TEST(SgemmKernel, EmptyProductsLeaveCAlone) {
   float c[4] = {1, 2, 3, 4};
   float x = 0;
-  EXPECT_EQ(ingot_sgemm_f32_mr12(&x, &x, 0, 2, 0, 0, 1, &x, &x, 0, 0, 2, 2, 1, c, c, 0, 2, 2, 2, 1), 0);
+  EXPECT_EQ(ingot_sgemm_f32_mr12(&x, &x, 0, 2, 0, 0, 1, &x, &x, 0, 0, 2, 2, 1, c, c, 0, 2, 2, 2, 1, 0),
+            0);
   EXPECT_EQ(c[0], 1);
   EXPECT_EQ(c[3], 4);
 }
 
 using ConvKernel = int32_t (*)(CONV_ARGS);
-using PanelKernel = int32_t (*)(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c));
+using PanelKernel = int32_t (*)(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
 using ConvPanelKernel = int32_t (*)(CONV_PANEL_ARGS);
 
 /// Rows x k row-major `a` as the documented panels: 12 rows each, zero past
@@ -123,7 +135,7 @@ std::vector<float> packPanels(const std::vector<float> &a, int64_t rows, int64_t
 /// Rows row0 .. row0 + m of a (row0 + m + 5) x k constant, from its panels,
 /// times a k x n B, into C; row0 off a panel is refused (status 2).
 void checkPanels(PanelKernel kernel, int64_t row0, int64_t m, int64_t n, int64_t k,
-                 std::mt19937 &rng) {
+                 bool overwrite, std::mt19937 &rng) {
   std::uniform_real_distribution<float> dist(-1, 1);
   int64_t rows = row0 + m + 5;
   std::vector<float> a(rows * k), b(k * n), c(m * n);
@@ -131,22 +143,25 @@ void checkPanels(PanelKernel kernel, int64_t row0, int64_t m, int64_t n, int64_t
     for (float &e : *v)
       e = dist(rng);
   std::vector<float> panels = packPanels(a, rows, k), want(c.begin(), c.end());
+  if (overwrite)
+    std::fill(c.begin(), c.end(), kGarbage);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      double sum = want[i * n + j];
+      double sum = overwrite ? 0.0 : want[i * n + j];
       for (int64_t p = 0; p < k; ++p)
         sum += double(a[(row0 + i) * k + p]) * double(b[p * n + j]);
       want[i * n + j] = sum;
     }
   int64_t size = panels.size();
   ASSERT_EQ(kernel(panels.data(), panels.data(), 0, size, 1, row0, k, b.data(), b.data(), 0, k, n,
-                   n, 1, c.data(), c.data(), 0, m, n, n, 1),
+                   n, 1, c.data(), c.data(), 0, m, n, n, 1, overwrite),
             0);
   for (int64_t i = 0; i < m * n; ++i)
     ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + std::sqrt(double(k))))
-        << "row0=" << row0 << " M=" << m << " N=" << n << " K=" << k << " at " << i;
+        << "row0=" << row0 << " M=" << m << " N=" << n << " K=" << k
+        << " overwrite=" << overwrite << " at " << i;
   EXPECT_EQ(kernel(panels.data(), panels.data(), 0, size, 1, row0 + 6, k, b.data(), b.data(), 0, k,
-                   n, n, 1, c.data(), c.data(), 0, m, n, n, 1),
+                   n, n, 1, c.data(), c.data(), 0, m, n, n, 1, 0),
             2);
 }
 
@@ -155,59 +170,85 @@ void sweepPanels(PanelKernel kernel) {
   const int64_t sizes[] = {1, 5, 6, 12, 13, 17, 33, 130, 300};
   std::uniform_int_distribution<int> pick(0, std::size(sizes) - 1), panel(0, 3);
   for (int trial = 0; trial < 40; ++trial)
-    checkPanels(kernel, 12 * panel(rng), sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)], rng);
+    checkPanels(kernel, 12 * panel(rng), sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)],
+                trial % 3 == 0, rng);
 }
 
 TEST(SgemmKernel, TwelveRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr12); }
 TEST(SgemmKernel, SixRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr6); }
 
-/// One image, C channels of h x w (already padded), F filters of kh x kw,
-/// strides and dilations; the output split into calls of `rows` output
-/// rows each, as cpu-tile-dispatch-regions tiles it (C's columns are whole
-/// output rows), written into a C with padding between filters.
-/// With `fromPanels`, the weights come packed into panels and each call
-/// takes `fromPanels`'s filter rows from them, 12 at a time.
-void checkConv(ConvKernel kernel, ConvPanelKernel fromPanels, int64_t channels, int64_t h, int64_t w,
-               int64_t filters, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
-               int64_t rows, std::mt19937 &rng) {
+/// Pads, strides and dilations of one convolution.
+struct ConvShape {
+  int64_t channels, h, w, filters, kh, kw, sh, sw, dh, dw;
+  int64_t top, left, bottom, right; // zero padding around x
+  int64_t columnStride = 1;         // x's: 2 reads every other column of a wider buffer
+};
+
+/// One image, C channels of h x w, F filters of kh x kw, strides,
+/// dilations and zero padding; the output split into calls of `rows`
+/// output rows each, as cpu-tile-dispatch-regions tiles it (C's columns are
+/// whole output rows), written into a C with padding between filters. A
+/// call reads the whole image, its first window at (y0, x0) (negative in
+/// the padding), or, where nothing is padded, every other call a view of x
+/// from its first row as the unpadded lowering passes it. With
+/// `fromPanels`, the weights come packed into panels and each call takes
+/// 12 of the filter rows from them. With `overwrite`, C starts as NaN.
+void checkConv(ConvKernel kernel, ConvPanelKernel fromPanels, const ConvShape &s, int64_t rows,
+               bool overwrite, std::mt19937 &rng) {
   std::uniform_real_distribution<float> dist(-1, 1);
-  int64_t oh = (h - (kh - 1) * dh - 1) / sh + 1, ow = (w - (kw - 1) * dw - 1) / sw + 1;
-  int64_t depth = channels * kh * kw, pitch = oh * ow + 3;
-  std::vector<float> x(channels * h * w), weights(filters * depth), c(filters * pitch);
+  int64_t h = s.h, w = s.w, sh = s.sh, sw = s.sw;
+  int64_t oh = (h + s.top + s.bottom - (s.kh - 1) * s.dh - 1) / sh + 1;
+  int64_t ow = (w + s.left + s.right - (s.kw - 1) * s.dw - 1) / sw + 1;
+  int64_t depth = s.channels * s.kh * s.kw, pitch = oh * ow + 3;
+  int64_t cs = s.columnStride, rs = w * cs; // x's column and row strides
+  std::vector<float> x(s.channels * h * rs), weights(s.filters * depth), c(s.filters * pitch);
   for (std::vector<float> *v : {&x, &weights, &c})
     for (float &e : *v)
       e = dist(rng);
+  if (overwrite)
+    for (int64_t f = 0; f < s.filters; ++f)
+      std::fill(c.begin() + f * pitch, c.begin() + f * pitch + oh * ow, kGarbage);
   std::vector<float> before = c;
-  std::vector<float> panels = packPanels(weights, filters, depth);
+  std::vector<float> panels = packPanels(weights, s.filters, depth);
   int64_t size = panels.size();
+  bool padded = s.top || s.left || s.bottom || s.right;
   for (int64_t r0 = 0; r0 < oh; r0 += rows) {
     int64_t count = std::min(rows, oh - r0);
+    // x from row `first` (a view of its rows), the first window at y0.
+    bool view = !padded && (r0 / rows) % 2 == 1;
+    int64_t first = view ? r0 * sh : 0, y0 = view ? 0 : r0 * sh - s.top, x0 = -s.left;
     if (!fromPanels) {
-      ASSERT_EQ(kernel(weights.data(), weights.data(), 0, filters, depth, depth, 1, x.data(),
-                       x.data(), r0 * sh * w, channels, h - r0 * sh, w, h * w, w, 1, c.data(),
-                       c.data(), r0 * ow, filters, count * ow, pitch, 1, kh, kw, sh, sw, dh, dw, ow),
+      ASSERT_EQ(kernel(weights.data(), weights.data(), 0, s.filters, depth, depth, 1, x.data(),
+                       x.data(), first * rs, s.channels, h - first, w, h * rs, rs, cs, c.data(),
+                       c.data(), r0 * ow, s.filters, count * ow, pitch, 1, s.kh, s.kw, sh, sw, s.dh,
+                       s.dw, ow, y0, x0, overwrite),
                 0);
       continue;
     }
-    for (int64_t f0 = 0; f0 < filters; f0 += 12)
+    for (int64_t f0 = 0; f0 < s.filters; f0 += 12)
       ASSERT_EQ(fromPanels(panels.data(), panels.data(), 0, size, 1, f0, depth, x.data(), x.data(),
-                           r0 * sh * w, channels, h - r0 * sh, w, h * w, w, 1, c.data(), c.data(),
-                           f0 * pitch + r0 * ow, std::min<int64_t>(12, filters - f0), count * ow,
-                           pitch, 1, kh, kw, sh, sw, dh, dw, ow),
+                           first * rs, s.channels, h - first, w, h * rs, rs, cs, c.data(), c.data(),
+                           f0 * pitch + r0 * ow, std::min<int64_t>(12, s.filters - f0), count * ow,
+                           pitch, 1, s.kh, s.kw, sh, sw, s.dh, s.dw, ow, y0, x0, overwrite),
                 0);
   }
-  for (int64_t f = 0; f < filters; ++f) {
+  for (int64_t f = 0; f < s.filters; ++f) {
     for (int64_t p = 0; p < oh * ow; ++p) {
-      double sum = before[f * pitch + p];
-      for (int64_t ch = 0; ch < channels; ++ch)
-        for (int64_t i = 0; i < kh; ++i)
-          for (int64_t j = 0; j < kw; ++j)
-            sum += double(weights[f * depth + (ch * kh + i) * kw + j]) *
-                   double(x[(ch * h + (p / ow) * sh + i * dh) * w + (p % ow) * sw + j * dw]);
+      double sum = overwrite ? 0.0 : before[f * pitch + p];
+      for (int64_t ch = 0; ch < s.channels; ++ch)
+        for (int64_t i = 0; i < s.kh; ++i)
+          for (int64_t j = 0; j < s.kw; ++j) {
+            int64_t y = (p / ow) * sh + i * s.dh - s.top, xc = (p % ow) * sw + j * s.dw - s.left;
+            if (y >= 0 && y < h && xc >= 0 && xc < w)
+              sum += double(weights[f * depth + (ch * s.kh + i) * s.kw + j]) *
+                     double(x[(ch * h + y) * rs + xc * cs]);
+          }
       ASSERT_NEAR(c[f * pitch + p], sum, 1e-4 * (1 + std::sqrt(double(depth))))
-          << "C=" << channels << " " << h << "x" << w << " F=" << filters << " k=" << kh << "x"
-          << kw << " s=" << sh << "," << sw << " d=" << dh << "," << dw << " rows=" << rows
-          << " at filter " << f << ", output " << p;
+          << "C=" << s.channels << " " << h << "x" << w << " F=" << s.filters << " k=" << s.kh
+          << "x" << s.kw << " s=" << sh << "," << sw << " d=" << s.dh << "," << s.dw
+          << " pads=" << s.top << "," << s.left << "," << s.bottom << "," << s.right
+          << " column stride=" << cs << " rows=" << rows << " overwrite=" << overwrite << " at filter " << f << ", output "
+          << p;
     }
     for (int64_t p = oh * ow; p < pitch; ++p)
       ASSERT_EQ(c[f * pitch + p], before[f * pitch + p]) << "wrote past filter " << f;
@@ -216,18 +257,30 @@ void checkConv(ConvKernel kernel, ConvPanelKernel fromPanels, int64_t channels, 
 
 void sweepConv(ConvKernel kernel, ConvPanelKernel fromPanels) {
   std::mt19937 rng(11);
-  std::uniform_int_distribution<int> small(1, 3), size(3, 20), filters(1, 40);
-  for (int trial = 0; trial < 60; ++trial) {
-    int64_t kh = small(rng), kw = small(rng), dh = 1 + trial % 2, dw = 1 + trial % 3 / 2;
-    int64_t h = std::max<int64_t>(size(rng), (kh - 1) * dh + 1);
-    int64_t w = std::max<int64_t>(size(rng), (kw - 1) * dw + 1);
-    checkConv(kernel, trial % 2 ? fromPanels : nullptr, small(rng) * 3, h, w, filters(rng), kh, kw,
-              small(rng), 1 + trial % 2, dh, dw, small(rng), rng);
+  std::uniform_int_distribution<int> small(1, 3), size(3, 20), filters(1, 40), pad(0, 2);
+  for (int trial = 0; trial < 90; ++trial) {
+    ConvShape s;
+    s.kh = small(rng), s.kw = small(rng), s.dh = 1 + trial % 2, s.dw = 1 + trial % 3 / 2;
+    // A third unpadded, the rest with pads up to 2 (past a window at times).
+    bool padded = trial % 3 != 0;
+    s.top = padded ? pad(rng) : 0, s.left = padded ? pad(rng) : 0;
+    s.bottom = padded ? pad(rng) : 0, s.right = padded ? pad(rng) : 0;
+    s.h = std::max<int64_t>(size(rng), (s.kh - 1) * s.dh + 1 - s.top - s.bottom);
+    s.w = std::max<int64_t>(size(rng), (s.kw - 1) * s.dw + 1 - s.left - s.right);
+    s.channels = small(rng) * 3, s.filters = filters(rng), s.sh = small(rng), s.sw = 1 + trial % 2;
+    s.columnStride = trial % 5 == 1 ? 2 : 1;
+    checkConv(kernel, trial % 2 ? fromPanels : nullptr, s, small(rng), trial % 4 == 0, rng);
   }
   // K past one block (64 x 9 > 256), many columns, wide rows across panels.
-  checkConv(kernel, nullptr, 64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 9, rng);
-  checkConv(kernel, fromPanels, 64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 9, rng);
-  checkConv(kernel, nullptr, 8, 9, 70, 13, 3, 3, 1, 1, 1, 1, 8, rng);
+  checkConv(kernel, nullptr, {64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, 9, false, rng);
+  checkConv(kernel, fromPanels, {64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, 9, false, rng);
+  checkConv(kernel, nullptr, {8, 9, 70, 13, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, 8, false, rng);
+  // ResNet's padded layers: 3x3 pad 1 (K over two blocks), 7x7 stride 2 pad 3.
+  checkConv(kernel, fromPanels, {64, 14, 14, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 5, true, rng);
+  checkConv(kernel, nullptr, {3, 20, 20, 16, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, 4, true, rng);
+  // Short output rows (ResNet's 7 x 7 stage): runs of 7 within one vector.
+  checkConv(kernel, fromPanels, {32, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 7, true, rng);
+  checkConv(kernel, fromPanels, {16, 14, 14, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 3, false, rng);
 }
 
 TEST(SconvKernel, TwelveRowTilesMatchNaiveLoops) {

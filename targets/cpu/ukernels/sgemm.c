@@ -12,7 +12,9 @@
 // time, into panels of NR columns (one vector wide, zero-padded; for a few
 // rows of A, a row-major B is read in place), A into panels of MR rows; the
 // micro-kernel keeps an MR x NR tile of C in MR
-// vector registers for the KC steps and adds it to C once. MR is 12 where
+// vector registers for the KC steps and adds it to C once (or, where the
+// caller says C is to be overwritten, stores it on the first KC block: the
+// zero fill before the product is then not needed). MR is 12 where
 // there are 32 vector registers (AVX-512) and 6 where there are 16 (AVX2:
 // the 6 x 16 tile is then 12 ymm accumulators).
 //
@@ -49,6 +51,7 @@ enum {
 _Static_assert(MR == 6 || MR == 12, "microKernel has cases for 1..12 rows");
 
 typedef float vfloat __attribute__((vector_size(NR * sizeof(float))));
+typedef int32_t vint __attribute__((vector_size(NR * sizeof(int32_t))));
 
 void *aligned_alloc(size_t alignment, size_t size);
 void free(void *p);
@@ -91,13 +94,14 @@ static void packA(const float *a, int64_t as0, int64_t as1, int64_t mc, int64_t 
   }
 }
 
-/// C[0 : rows, 0 : cols] += (packed A panel) x (B panel): NR columns of
-/// rows `bs0` apart, a packed panel (bs0 = NR) or B itself.
+/// C[0 : rows, 0 : cols] += (packed A panel) x (B panel), or = where
+/// `overwrite`: NR columns of rows `bs0` apart, a packed panel (bs0 = NR)
+/// or B itself.
 /// `rows` is a constant where it is called (see microKernel), so each
 /// height gets its own code: a 1-row GEMV does not compute MR rows.
 static inline __attribute__((always_inline)) void
 tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restrict bp, int64_t bs0,
-           float *c, int64_t cs0, int64_t cs1, const int rows, int64_t cols) {
+           float *c, int64_t cs0, int64_t cs1, const int rows, int64_t cols, int overwrite) {
   vfloat acc[MR];
   for (int r = 0; r < rows; ++r)
     acc[r] = (vfloat){0};
@@ -108,21 +112,21 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restri
   }
   if (cols == NR && cs1 == 1) {
     for (int r = 0; r < rows; ++r)
-      storeUnaligned(c + r * cs0, loadUnaligned(c + r * cs0) + acc[r]);
+      storeUnaligned(c + r * cs0, overwrite ? acc[r] : loadUnaligned(c + r * cs0) + acc[r]);
     return;
   }
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j)
-      c[r * cs0 + j * cs1] += acc[r][j];
+      c[r * cs0 + j * cs1] = overwrite ? acc[r][j] : c[r * cs0 + j * cs1] + acc[r][j];
 }
 
 static void microKernel(int64_t kc, const float *restrict ap, int64_t as,
                         const float *restrict bp, int64_t bs0, float *c, int64_t cs0, int64_t cs1,
-                        int64_t rows, int64_t cols) {
+                        int64_t rows, int64_t cols, int overwrite) {
   switch (rows) {
 #define ROWS(n)                                                                                   \
   case n:                                                                                         \
-    tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, cols);                                        \
+    tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, cols, overwrite);                             \
     return;
     ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #if INGOT_SGEMM_MR > 6
@@ -135,43 +139,126 @@ static void microKernel(int64_t kc, const float *restrict ap, int64_t as,
 }
 
 /// Where B comes from: a matrix, or a convolution's windows over its
-/// (padded) input, B[(c, i, j), (oh, ow)] = x[c, oh * sh + i * dh, ow * sw + j * dw],
-/// which is never materialized: its panels are packed from x directly.
+/// input, B[(c, i, j), (oh, ow)] = x[c, y0 + oh * sh + i * dh, x0 + ow * sw + j * dw],
+/// zero outside x's h x w (the padding: never materialized, nor is B; its
+/// panels are packed from x directly).
 typedef struct {
   const float *x;
   int64_t xs0, xs1, xs2;         // strides of x[c, h, w]
+  int64_t h, w;                   // x's rows and columns
+  int64_t y0, x0;                 // where window (0, 0) starts: < 0 in the padding
   int64_t kh, kw, sh, sw, dh, dw; // window, strides, dilations
   int64_t ow;                     // output width: column p is (p / ow, p % ow)
+  int64_t extent;                 // x[e] may be read for e in [0, extent): x's span
 } Windows;
 
+/// The elements x's views span, from the first to one past the last.
+static int64_t spanOf(int64_t c, int64_t h, int64_t w, int64_t s0, int64_t s1, int64_t s2) {
+  return c == 0 || h == 0 || w == 0 ? 0 : (c - 1) * s0 + (h - 1) * s1 + (w - 1) * s2 + 1;
+}
+
+/// The first t >= 0 with start + t * step >= bound (step > 0).
+static inline int64_t firstAtLeast(int64_t start, int64_t step, int64_t bound) {
+  return start >= bound ? 0 : (bound - start + step - 1) / step;
+}
+
+enum { RING = 4 }; // rows of B gathered ahead of their copy into panels
+
+/// Lanes [from, to) of the NR values at x[at], the others zero.
+static inline vint maskedLanes(vint v, int64_t from, int64_t to) {
+  vint lane;
+  for (int l = 0; l < NR; ++l)
+    lane[l] = l;
+  return v & ((lane >= (int32_t)from) & (lane < (int32_t)to));
+}
+
 /// Columns [p0, p0 + nc) of rows [k0, k0 + kc) of the windows' B, packed
-/// as packB does. A run of columns along one output row reads x with one
-/// stride; where that is 1, a full panel segment is one vector copy.
+/// as packB does. Each row is gathered into one of RING row buffers (nc +
+/// NR floats each, L1 resident) and copied to its panels a vector at a time
+/// RING - 1 rows later: by then the overlapping stores that built it have
+/// left the store buffer (read back at once, each load waited on them).
+/// Along one output row the columns read x with one stride: a run inside x
+/// between zeros where it crosses the padding. With stride 1 or 2 a run is
+/// read NR columns at a time (one or two loads), lanes outside the run or x
+/// masked to zero; the loads stay within x's span, and a store may run past
+/// its run into what the next run or the zero tail overwrites. Element by
+/// element (bounds tested per element, runs cut at panel edges, libc's
+/// memcpy for 7 floats) it cost as much as the multiply-adds where output
+/// rows are 7 or 14 wide.
 static void packWindows(const Windows *g, int64_t k0, int64_t kc, int64_t p0, int64_t nc,
-                        float *out) {
-  int64_t window = g->kh * g->kw, step = g->sw * g->xs2;
-  for (int64_t k = 0; k < kc; ++k) {
-    int64_t kk = k0 + k, r = kk % window;
-    const float *plane = g->x + (kk / window) * g->xs0 + (r / g->kw) * g->dh * g->xs1 +
-                         (r % g->kw) * g->dw * g->xs2;
-    int64_t oh = p0 / g->ow, w = p0 % g->ow;
+                        float *out, float *restrict rows) {
+  int64_t window = g->kh * g->kw, step = g->sw * g->xs2, padded = (nc + NR - 1) / NR * NR;
+  int64_t rowSize = padded + NR;
+  for (int b = 0; b < RING; ++b)
+    for (int64_t q = nc; q < padded; ++q)
+      rows[b * rowSize + q] = 0.0f;
+  // Row k0 + k of B is window element (c, i, j): stepped along, not
+  // divided out per row.
+  int64_t c = k0 / window, i = k0 % window / g->kw, j = k0 % g->kw;
+  int64_t oh0 = p0 / g->ow, w0 = p0 % g->ow;
+  for (int64_t k = 0; k < kc + RING - 1; ++k) {
+    if (k >= RING - 1) {
+      int64_t done = k - (RING - 1);
+      const float *row = rows + (done % RING) * rowSize;
+      for (int64_t q = 0; q < padded; q += NR)
+        storeUnaligned(out + (q / NR) * kc * NR + done * NR, loadUnaligned(row + q));
+    }
+    if (k >= kc)
+      continue;
+    float *row = rows + (k % RING) * rowSize;
+    // Output column ow reads x's column left + ow * sw: inside x for ow in
+    // [lo, hi).
+    int64_t left = g->x0 + j * g->dw, lo, hi;
+    if (g->sw == 1) {
+      lo = left < 0 ? -left : 0;
+      hi = g->w - left < 0 ? 0 : g->w - left;
+    } else {
+      lo = firstAtLeast(left, g->sw, 0);
+      hi = firstAtLeast(left, g->sw, g->w);
+    }
+    int64_t plane = c * g->xs0, oh = oh0, w = w0, y0 = g->y0 + i * g->dh;
+    if (++j == g->kw) {
+      j = 0;
+      if (++i == g->kh)
+        i = 0, ++c;
+    }
     for (int64_t q = 0; q < nc; ++oh, w = 0) {
-      const float *src = plane + oh * g->sh * g->xs1 + w * step;
       int64_t run = g->ow - w < nc - q ? g->ow - w : nc - q;
-      for (int64_t t = 0; t < run;) {
-        int64_t lane = (q + t) % NR, segment = NR - lane < run - t ? NR - lane : run - t;
-        float *dst = out + ((q + t) / NR) * kc * NR + k * NR + lane;
-        if (segment == NR && step == 1)
-          storeUnaligned(dst, loadUnaligned(src + t));
-        else
-          for (int64_t e = 0; e < segment; ++e)
-            dst[e] = src[(t + e) * step];
-        t += segment;
+      int64_t y = y0 + oh * g->sh;
+      // Columns [w, w + run) of this output row: [w + a, w + b) inside x.
+      int64_t a = lo - w, b = hi - w;
+      a = a < 0 ? 0 : a > run ? run : a;
+      b = b < a ? a : b > run ? run : b;
+      if (y < 0 || y >= g->h)
+        a = b = run;
+      float *dst = row + q;
+      // x[at + e * step] is the column of lane e (an index: negative or past
+      // x where the lane is in the padding).
+      int64_t at = plane + y * g->xs1 + (left + w * g->sw) * g->xs2;
+      for (int64_t t = 0; t < run; t += NR) {
+        int64_t from = a - t, to = b - t, first = at + t * step;
+        if (from >= NR || to <= 0) {
+          storeUnaligned(dst + t, (vfloat){0});
+          continue;
+        }
+        if ((step == 1 || step == 2) && first >= 0 && first + step * NR <= g->extent) {
+          vint v0, v1;
+          __builtin_memcpy(&v0, g->x + first, sizeof(v0));
+          if (step == 2) {
+            __builtin_memcpy(&v1, g->x + first + NR, sizeof(v1));
+            v0 = __builtin_shufflevector(v0, v1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
+                                         26, 28, 30);
+          }
+          v0 = maskedLanes(v0, from, to);
+          __builtin_memcpy(dst + t, &v0, sizeof(v0));
+          continue;
+        }
+        int64_t n = run - t < NR ? run - t : NR;
+        for (int64_t e = 0; e < n; ++e)
+          dst[t + e] = e >= from && e < to ? g->x[first + e * step] : 0.0f;
       }
       q += run;
     }
-    for (int64_t q = nc; q % NR; ++q)
-      out[(q / NR) * kc * NR + k * NR + q % NR] = 0.0f;
   }
 }
 
@@ -185,16 +272,21 @@ typedef struct {
   int64_t row0, k; // the first row of this A in the panels; K
 } Panels;
 
-/// C += A B, C being m x n, A m x k (the matrix a at strides as0, as1, or
-/// `panels`), B k x n (the matrix b at strides bs0, bs1, or, with
-/// `windows`, a convolution's input). Returns 0, 1 when out of memory, 2
-/// when `panels` does not start on a panel.
+/// C += A B, or C = A B where `overwrite` (C's old values are then never
+/// read: they may be garbage), C being m x n, A m x k (the matrix a at
+/// strides as0, as1, or `panels`), B k x n (the matrix b at strides bs0,
+/// bs1, or, with `windows`, a convolution's input). Returns 0, 1 when out
+/// of memory, 2 when `panels` does not start on a panel.
 static inline __attribute__((always_inline)) int32_t
 gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float *b, int64_t bs0,
      int64_t bs1, const Windows *windows, float *c, int64_t cs0, int64_t cs1, int64_t m, int64_t n,
-     int64_t k) {
+     int64_t k, int overwrite) {
   if (panels && panels->row0 % PANEL != 0)
     return 2;
+  if (overwrite && k == 0)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * cs0 + j * cs1] = 0.0f;
   if (m == 0 || n == 0 || k == 0)
     return 0;
   int64_t kcMax = k < KC ? k : KC;
@@ -203,6 +295,9 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
   // aligned_alloc takes sizes that are a multiple of the alignment.
   size_t bBytes = ((size_t)(kcMax * ncMax) * sizeof(float) + 63) / 64 * 64;
   size_t aBytes = ((size_t)(kcMax * mcMax) * sizeof(float) + 63) / 64 * 64;
+  // Windows are gathered a row at a time after B's panels.
+  if (windows)
+    bBytes += (size_t)(RING * (ncMax + NR)) * sizeof(float);
   float *bPacked = aligned_alloc(64, bBytes);
   float *aPacked = panels ? 0 : aligned_alloc(64, aBytes);
   if (!bPacked || (!panels && !aPacked)) {
@@ -219,7 +314,7 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
       const float *bBlock = windows ? 0 : b + p0 * bs0 + j0 * bs1;
       int64_t direct = !windows && bs1 == 1 && m <= 2 * MR ? nc / NR * NR : 0;
       if (windows)
-        packWindows(windows, p0, kc, j0, nc, bPacked);
+        packWindows(windows, p0, kc, j0, nc, bPacked, bPacked + kcMax * ncMax);
       else if (direct < nc)
         packB(bBlock + direct * bs1, bs0, bs1, kc, nc - direct, bPacked);
       for (int64_t i0 = 0; i0 < m; i0 += MC) {
@@ -236,7 +331,8 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
                                      : aPacked + (i / MR) * kc * MR;
             microKernel(kc, ap, panels ? PANEL : MR, panel, panelStride,
                         c + (i0 + i) * cs0 + (j0 + j) * cs1, cs0, cs1,
-                        mc - i < MR ? mc - i : MR, nc - j < NR ? nc - j : NR);
+                        mc - i < MR ? mc - i : MR, nc - j < NR ? nc - j : NR,
+                        overwrite && p0 == 0);
           }
         }
       }
@@ -261,44 +357,49 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
       int64_t name##Size1, int64_t name##Size2, int64_t name##s0, int64_t name##s1,               \
       int64_t name##s2
 
-/// C += A B, C being M x N, A M x K, B K x N (sizes checked by the caller).
-/// Returns 1 when the packing buffers cannot be allocated, else 0.
-int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c)) {
+/// C += A B (C = A B where `overwrite`), C being M x N, A M x K, B K x N
+/// (sizes checked by the caller). Returns 1 when the packing buffers cannot
+/// be allocated, else 0.
+int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c), int32_t overwrite) {
   (void)aAllocated, (void)bAllocated, (void)cAllocated, (void)bCols, (void)aCols;
   return gemm(aAligned + aOffset, as0, as1, 0, bAligned + bOffset, bs0, bs1, 0,
-              cAligned + cOffset, cs0, cs1, cRows, cCols, aCols);
+              cAligned + cOffset, cs0, cs1, cRows, cCols, aCols, overwrite);
 }
 
 /// The same with A's rows row0.. of the constant packed into `panels`
 /// (K columns). Returns 2 when row0 is not a multiple of 12.
-int32_t INGOT_SGEMM_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, MATRIX(b), MATRIX(c)) {
+int32_t INGOT_SGEMM_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, MATRIX(b), MATRIX(c),
+                                int32_t overwrite) {
   (void)pAllocated, (void)pSize, (void)pStride, (void)bAllocated, (void)cAllocated, (void)bCols;
   Panels panels = {pAligned + pOffset, row0, k};
   return gemm(0, 0, 0, &panels, bAligned + bOffset, bs0, bs1, 0, cAligned + cOffset, cs0, cs1,
-              cRows, cCols, k);
+              cRows, cCols, k, overwrite);
 }
 
-/// A 2-D convolution of one image as C[F, P] += W[F, C * kh * kw] B, B its
-/// windows over x[C, H, W] (padded; sizes checked by the caller: every
-/// window of the P = rows x ow outputs lies in x). C's column p is output
-/// (p / ow, p % ow). Returns 1 when the packing buffers cannot be allocated.
+/// A 2-D convolution of one image as C[F, P] += W[F, C * kh * kw] B (= where
+/// `overwrite`), B its windows over x[C, H, W], the first at (y0, x0)
+/// (negative in the padding: what lies outside x reads as zero). C's column
+/// p is output (p / ow, p % ow). Returns 1 when the packing buffers cannot
+/// be allocated.
 int32_t INGOT_SCONV_NAME(MATRIX(w), VOLUME(x), MATRIX(c), int64_t kh, int64_t kw, int64_t sh,
-                         int64_t sw, int64_t dh, int64_t dw, int64_t ow) {
+                         int64_t sw, int64_t dh, int64_t dw, int64_t ow, int64_t y0, int64_t x0,
+                         int32_t overwrite) {
   (void)wAllocated, (void)xAllocated, (void)cAllocated, (void)wRows;
-  (void)xSize0, (void)xSize1, (void)xSize2;
-  Windows windows = {xAligned + xOffset, xs0, xs1, xs2, kh, kw, sh, sw, dh, dw, ow};
+  Windows windows = {xAligned + xOffset, xs0, xs1, xs2, xSize1, xSize2, y0, x0, kh, kw, sh, sw,
+                     dh, dw, ow, spanOf(xSize0, xSize1, xSize2, xs0, xs1, xs2)};
   return gemm(wAligned + wOffset, ws0, ws1, 0, 0, 0, 0, &windows, cAligned + cOffset, cs0, cs1,
-              cRows, cCols, wCols);
+              cRows, cCols, wCols, overwrite);
 }
 
 /// The same with the filters row0.. of the constant weights packed into
 /// `panels` (K = C * kh * kw columns).
 int32_t INGOT_SCONV_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, VOLUME(x), MATRIX(c),
                                 int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh,
-                                int64_t dw, int64_t ow) {
+                                int64_t dw, int64_t ow, int64_t y0, int64_t x0, int32_t overwrite) {
   (void)pAllocated, (void)pSize, (void)pStride, (void)xAllocated, (void)cAllocated;
-  (void)xSize0, (void)xSize1, (void)xSize2;
   Panels panels = {pAligned + pOffset, row0, k};
-  Windows windows = {xAligned + xOffset, xs0, xs1, xs2, kh, kw, sh, sw, dh, dw, ow};
-  return gemm(0, 0, 0, &panels, 0, 0, 0, &windows, cAligned + cOffset, cs0, cs1, cRows, cCols, k);
+  Windows windows = {xAligned + xOffset, xs0, xs1, xs2, xSize1, xSize2, y0, x0, kh, kw, sh, sw,
+                     dh, dw, ow, spanOf(xSize0, xSize1, xSize2, xs0, xs1, xs2)};
+  return gemm(0, 0, 0, &panels, 0, 0, 0, &windows, cAligned + cOffset, cs0, cs1, cRows, cCols, k,
+              overwrite);
 }

@@ -11,13 +11,15 @@
 // CHECK-DAG: %[[ROWS:.*]] = arith.constant 60 : index
 // CHECK-DAG: %[[COLS:.*]] = arith.constant 160 : index
 // CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to ({{.*}}) step (%[[ROWS]], %[[COLS]])
+// C is added to (no zero fill before): `overwrite` is 0.
+// CHECK: %[[ADD:.*]] = arith.constant 0 : i32
 // CHECK: memref.subview {{.*}}[%[[I]], %{{.*}}] [
 // CHECK: memref.subview {{.*}}[%{{.*}}, %[[J]]] [
 // CHECK: memref.subview {{.*}}[%[[I]], %[[J]]] [
-// CHECK: %[[S:.*]] = func.call @ingot_sgemm_f32({{.*}}) {ingot.estimated_work = {{[0-9]+}} : i64} : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> i32
+// CHECK: %[[S:.*]] = func.call @ingot_sgemm_f32({{.*}}, %[[ADD]]) {ingot.estimated_work = {{[0-9]+}} : i64} : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32) -> i32
 // CHECK: graph.runtime_check {{.*}}the matrix multiply kernel failed with status {0} (1: cannot allocate its packing buffers, 2: a tile of weights off its 12-row panels)
 // CHECK-NOT: linalg.matmul
-// CHECK: func.func private @ingot_sgemm_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> i32
+// CHECK: func.func private @ingot_sgemm_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32) -> i32
 func.func @matmul(%a: memref<100x50xf32>, %b: memref<50x300xf32>, %c: memref<100x300xf32>) {
   linalg.matmul ins(%a, %b : memref<100x50xf32>, memref<50x300xf32>) outs(%c : memref<100x300xf32>)
   return
@@ -147,7 +149,7 @@ func.func @one_tile(%a: memref<400x50xf32>, %b: memref<50x300xf32>, %c: memref<4
 // CHECK: func.call @ingot_sconv2d_f32({{.*}}) {ingot.estimated_work = 1728 : i64}
 // CHECK: graph.runtime_check {{.*}}the matrix multiply kernel failed with status
 // CHECK-NOT: linalg.conv_2d
-// CHECK: func.func private @ingot_sconv2d_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64, i64, i64, i64, i64) -> i32
+// CHECK: func.func private @ingot_sconv2d_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64, i64, i64, i64, i64, i64, i64, i32) -> i32
 func.func @conv2d(%x: memref<2x3x10x10xf32>, %w: memref<4x3x3x3xf32>, %y: memref<2x4x4x4xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%x, %w : memref<2x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<2x4x4x4xf32>)
@@ -181,12 +183,110 @@ func.func @conv2d_runtime_sizes(%x: memref<1x?x?x12xf32>, %w: memref<?x3x3x3xf32
 // CHECK: %[[F:.*]] = memref.cast %[[P]] : memref<36xf32> to memref<?xf32, strided<[?], offset: ?>>
 // CHECK: %[[ROW:.*]] = arith.index_cast %{{.*}} : index to i64
 // CHECK: %[[K:.*]] = arith.constant 3 : i64
-// CHECK: call @ingot_sgemm_panels_f32(%[[F]], %[[ROW]], %[[K]], %{{.*}}, %{{.*}})
+// CHECK: call @ingot_sgemm_panels_f32(%[[F]], %[[ROW]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}})
 // Panel 0, k = 0: rows 0 and 1 (1.0, 4.0), then zeros; k = 1: 2.0, 5.0, ...
 // CHECK: weights_panels: "0x040000000000803F000080400000000000000000
 memref.global "private" constant @weights : memref<2x3xf32> = dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]>
 func.func @constant_a(%b: memref<3x5xf32>, %c: memref<2x5xf32>) {
   %a = memref.get_global @weights : memref<2x3xf32>
   linalg.matmul ins(%a, %b : memref<2x3xf32>, memref<3x5xf32>) outs(%c : memref<2x5xf32>)
+  return
+}
+
+// -----
+
+// A zero fill of C right before the product: the kernel stores C instead
+// of adding to it (`overwrite` 1) and the fill goes.
+// CHECK-LABEL: func.func @zero_fill_dropped
+// CHECK-NOT: linalg.fill
+// CHECK: %[[STORE:.*]] = arith.constant 1 : i32
+// CHECK: func.call @ingot_sgemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[STORE]])
+// CHECK-NOT: linalg.fill
+func.func @zero_fill_dropped(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x6xf32>)
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  return
+}
+
+// -----
+
+// Fills kept: one of another value, one with a store between it and the
+// product, one that also zeroes an input.
+// CHECK-LABEL: func.func @fills_kept
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg2
+// CHECK: %[[ADD:.*]] = arith.constant 0 : i32
+// CHECK: func.call @ingot_sgemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[ADD]])
+// CHECK: linalg.fill
+// CHECK: memref.store
+// CHECK: func.call @ingot_sgemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[ADD]])
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg3
+// CHECK: func.call @ingot_sgemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[ADD]])
+func.func @fills_kept(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %s: memref<8x8xf32>) {
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %i = arith.constant 0 : index
+  linalg.fill ins(%one : f32) outs(%c : memref<8x6xf32>)
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x6xf32>)
+  memref.store %one, %c[%i, %i] : memref<8x6xf32>
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  linalg.fill ins(%zero : f32) outs(%s : memref<8x8xf32>)
+  linalg.matmul ins(%s, %s : memref<8x8xf32>, memref<8x8xf32>) outs(%s : memref<8x8xf32>)
+  return
+}
+
+// -----
+
+// A convolution's input zero-padded by a copy into a filled buffer: the
+// kernel reads x itself, its first window at (-1, -1), and the buffer, its
+// fill and the copy go; the output's zero fill goes too (`overwrite` 1).
+// FOLDED-LABEL: func.func @padded_input_read_in_place
+// FOLDED-NOT: memref.alloc() : memref<1x3x10x10xf32>
+// FOLDED-NOT: linalg.fill
+// FOLDED-NOT: memref.copy
+// FOLDED-DAG: %[[NEG:.*]] = arith.constant -1 : i64
+// FOLDED-DAG: %[[STORE:.*]] = arith.constant 1 : i32
+// FOLDED: %[[IMAGE:.*]] = memref.subview %arg0[0, 0, 0, 0] [1, 3, 8, 8] [1, 1, 1, 1]
+// FOLDED: %[[X:.*]] = memref.cast %[[IMAGE]]
+// FOLDED: call @ingot_sconv2d_f32(%{{.*}}, %[[X]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[NEG]], %[[NEG]], %[[STORE]])
+// CHECK-LABEL: func.func @padded_input_read_in_place
+// CHECK: memref.alloc() : memref<1x4x8x8xf32>
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: memref.copy
+// CHECK: call @ingot_sconv2d_f32
+// CHECK: memref.copy %{{.*}}, %arg2
+func.func @padded_input_read_in_place(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %padded = memref.alloc() : memref<1x3x10x10xf32>
+  linalg.fill ins(%zero : f32) outs(%padded : memref<1x3x10x10xf32>)
+  %interior = memref.subview %padded[0, 0, 1, 1] [1, 3, 8, 8] [1, 1, 1, 1] : memref<1x3x10x10xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  memref.copy %x, %interior : memref<1x3x8x8xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  %out = memref.alloc() : memref<1x4x8x8xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x4x8x8xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%padded, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%out : memref<1x4x8x8xf32>)
+  memref.copy %out, %y : memref<1x4x8x8xf32> to memref<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+// x written after it was copied into the padded buffer: the copy is what
+// the convolution must read, so the buffer stays.
+// CHECK-LABEL: func.func @padded_input_kept
+// CHECK: memref.alloc
+// CHECK: linalg.fill
+// CHECK: memref.copy
+// CHECK: call @ingot_sconv2d_f32
+func.func @padded_input_kept(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %padded = memref.alloc() : memref<1x3x10x10xf32>
+  linalg.fill ins(%zero : f32) outs(%padded : memref<1x3x10x10xf32>)
+  %interior = memref.subview %padded[0, 0, 1, 1] [1, 3, 8, 8] [1, 1, 1, 1] : memref<1x3x10x10xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  memref.copy %x, %interior : memref<1x3x8x8xf32> to memref<1x3x8x8xf32, strided<[300, 100, 10, 1], offset: 11>>
+  linalg.fill ins(%zero : f32) outs(%x : memref<1x3x8x8xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%padded, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x8x8xf32>)
   return
 }
