@@ -128,8 +128,8 @@ OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n) {
 // Packing a window costs about what a dozen filters' multiply-adds on it
 // do (rows of x gathered per output row): 7 tiles of 48 filters over a
 // 14 x 14 output took twice ONNX Runtime's time, mostly packing.
-OutputTile chooseConvolutionTile(int64_t batch, int64_t filters, int64_t positions) {
-  return chooseTile(batch, filters, positions, /*minCols=*/64, /*minRows=*/128);
+OutputTile chooseTileOverPanels(int64_t batch, int64_t m, int64_t n) {
+  return chooseTile(batch, m, n, /*minCols=*/64, /*minRows=*/128);
 }
 
 } // namespace ingot::cpu

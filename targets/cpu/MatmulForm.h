@@ -43,10 +43,11 @@ struct OutputTile {
 /// where a size is unknown.
 OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n);
 
-/// The same for a convolution's [filters, output positions]: every tile of
-/// filters packs its windows again, so columns are split first down to 64
-/// and filters only down to 128.
-OutputTile chooseConvolutionTile(int64_t batch, int64_t filters, int64_t positions);
+/// The same where A needs no packing (constant weights, packed into panels
+/// when compiling; a convolution's filters): every tile of rows packs B (or
+/// the windows) again and a tile of columns costs nothing more, so columns
+/// are split first down to 64 and rows only down to 128.
+OutputTile chooseTileOverPanels(int64_t batch, int64_t m, int64_t n);
 
 } // namespace ingot::cpu
 

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 
 namespace ingot::cpu {
 #define GEN_PASS_DEF_CPUTILEDISPATCHREGIONS
@@ -99,22 +100,34 @@ bool isKernelContraction(linalg::LinalgOp op) {
   return matchMatmul(op) || isKernelConvolution(op);
 }
 
-/// Tile sizes per output dim of `result`: batch dims by 1, then rows and
-/// columns of one micro-kernel call; for a convolution [N, F, OH, OW],
-/// filters by rows and whole output rows (a call's columns are OH x OW
-/// positions, so they must be whole rows).
-SmallVector<int64_t> outputTileSizes(RankedTensorType result, bool convolution) {
+/// Whether the contraction's A is a constant (through reshapes): the
+/// weights MatmulToUkernel packs into panels when compiling, or a
+/// convolution's filters.
+bool readsConstantA(linalg::LinalgOp contraction) {
+  Value a = contraction.getDpsInputOperand(0)->get();
+  while (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(a.getDefiningOp()))
+    a = a.getDefiningOp()->getOperand(0);
+  return matchPattern(a, m_Constant());
+}
+
+/// Tile sizes per output dim of `contraction`'s `result`: batch dims by 1,
+/// then rows and columns of one micro-kernel call; for a convolution [N, F,
+/// OH, OW], filters by rows and whole output rows (a call's columns are OH
+/// x OW positions, so they must be whole rows).
+SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp contraction) {
   int64_t rank = result.getRank();
-  if (convolution) {
+  if (isKernelConvolution(contraction)) {
     int64_t ow = result.getDimSize(3);
-    OutputTile tile = chooseConvolutionTile(result.getDimSize(0), result.getDimSize(1),
-                                            result.getDimSize(2) * ow);
+    OutputTile tile = chooseTileOverPanels(result.getDimSize(0), result.getDimSize(1),
+                                           result.getDimSize(2) * ow);
     return {1, tile.rows, std::max<int64_t>(1, tile.cols / ow), 0};
   }
   int64_t batch = 1;
   for (int64_t d = 0; d + 2 < rank && !ShapedType::isDynamic(batch); ++d)
     batch = result.isDynamicDim(d) ? ShapedType::kDynamic : batch * result.getDimSize(d);
-  OutputTile tile = chooseOutputTile(batch, result.getDimSize(rank - 2), result.getDimSize(rank - 1));
+  int64_t m = result.getDimSize(rank - 2), n = result.getDimSize(rank - 1);
+  OutputTile tile = readsConstantA(contraction) ? chooseTileOverPanels(batch, m, n)
+                                                : chooseOutputTile(batch, m, n);
   SmallVector<int64_t> sizes(rank, 1);
   sizes[rank - 2] = tile.rows;
   sizes[rank - 1] = tile.cols;
@@ -153,7 +166,7 @@ void tileContraction(RewriterBase &rewriter, graph::FusedOp region) {
   if (rank < 2)
     return;
   // The reduction (K) is never tiled.
-  SmallVector<int64_t> tile = outputTileSizes(resultType, isKernelConvolution(contraction));
+  SmallVector<int64_t> tile = outputTileSizes(resultType, contraction);
   AffineMap output = root.getMatchingIndexingMap(root.getDpsInitOperand(0));
   SmallVector<OpFoldResult> sizes(root.getNumLoops(), rewriter.getIndexAttr(0));
   for (int64_t d = 0; d < rank; ++d)

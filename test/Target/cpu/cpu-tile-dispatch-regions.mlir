@@ -104,3 +104,37 @@ func.func @conv_bias_relu(%x: tensor<1x8x20x20xf32>, %w: tensor<32x8x3x3xf32>, %
   }
   return %r : tensor<1x32x20x20xf32>
 }
+
+// -----
+
+// Constant weights as A (a pointwise convolution as a MatMul): A is read
+// from panels packed when compiling, and each tile of rows packs B again,
+// so 512 rows go in 4 tiles of 132 (a multiple of 12), not 8 of 72 as an A computed at run
+// time does; 49 columns stay one tile.
+// CHECK-LABEL: func.func @constant_weights
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (512, 49) step (132, 64)
+// CHECK-LABEL: func.func @computed_weights
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (512, 49) step (72, 64)
+func.func @constant_weights(%x: tensor<64x49xf32>) -> tensor<512x49xf32> {
+  %r = graph.fused "contraction"(%x) : (tensor<64x49xf32>) -> tensor<512x49xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%b: tensor<64x49xf32>):
+    %zero = arith.constant 0.0 : f32
+    %w = arith.constant dense<0.5> : tensor<512x64xf32>
+    %e = tensor.empty() : tensor<512x49xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<512x49xf32>) -> tensor<512x49xf32>
+    %p = linalg.matmul ins(%w, %b : tensor<512x64xf32>, tensor<64x49xf32>) outs(%f : tensor<512x49xf32>) -> tensor<512x49xf32>
+    graph.yield %p : tensor<512x49xf32>
+  }
+  return %r : tensor<512x49xf32>
+}
+func.func @computed_weights(%w: tensor<512x64xf32>, %x: tensor<64x49xf32>) -> tensor<512x49xf32> {
+  %r = graph.fused "contraction"(%w, %x) : (tensor<512x64xf32>, tensor<64x49xf32>) -> tensor<512x49xf32> attributes {anchor = "graph.matmul"} {
+  ^bb0(%a: tensor<512x64xf32>, %b: tensor<64x49xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<512x49xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<512x49xf32>) -> tensor<512x49xf32>
+    %p = linalg.matmul ins(%a, %b : tensor<512x64xf32>, tensor<64x49xf32>) outs(%f : tensor<512x49xf32>) -> tensor<512x49xf32>
+    graph.yield %p : tensor<512x49xf32>
+  }
+  return %r : tensor<512x49xf32>
+}
