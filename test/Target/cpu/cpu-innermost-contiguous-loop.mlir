@@ -62,3 +62,24 @@ func.func @unchanged(%x: memref<4x8xf32>, %y: memref<4x8xf32>, %dot: memref<4xf3
   }
   return
 }
+
+// -----
+
+// A 3x3 stride-2 max pool (n, c, oh, ow, kh, kw): the window's shape
+// operand is never read, so it does not count for kw; ow moves innermost,
+// where the output is contiguous (the input is read at stride 2).
+// CHECK-LABEL: func.func @max_pool
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]
+#px = affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>
+#pw = affine_map<(n, c, oh, ow, kh, kw) -> (kh, kw)>
+#py = affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>
+func.func @max_pool(%x: memref<1x4x11x11xf32>, %window: memref<3x3xf32>, %y: memref<1x4x5x5xf32>) {
+  linalg.generic {indexing_maps = [#px, #pw, #py],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %window : memref<1x4x11x11xf32>, memref<3x3xf32>) outs(%y : memref<1x4x5x5xf32>) {
+  ^bb0(%a: f32, %unused: f32, %acc: f32):
+    %m = arith.maximumf %acc, %a : f32
+    linalg.yield %m : f32
+  }
+  return
+}
