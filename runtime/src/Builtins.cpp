@@ -44,31 +44,63 @@ struct DescriptorView {
   }
 };
 
-/// Copies between two memrefs of the same shape and any strides.
+/// Copies between two memrefs of the same shape and any strides: dims that
+/// are contiguous in both are merged, and a run of the innermost dim that
+/// is contiguous in both is one memmove (a padded convolution input is
+/// copied row by row, not an element at a time with a multi-index step
+/// each: that made the copy cost more than the convolution).
 extern "C" void ingotMemrefCopy(int64_t elementBytes, UnrankedMemRef *src, UnrankedMemRef *dst) {
   int64_t rank = src->rank;
-  DescriptorView from(*src), to(*dst);
-  int64_t total = 1;
-  for (int64_t d = 0; d < rank; ++d)
-    total *= from.sizes[d];
-  if (total == 0)
-    return;
-  int64_t index[16] = {0};
   if (rank > 16)
     std::abort();
+  DescriptorView from(*src), to(*dst);
+  int64_t sizes[16], fromStrides[16], toStrides[16], dims = 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (from.sizes[d] == 0)
+      return;
+    if (from.sizes[d] == 1)
+      continue;
+    if (dims > 0 && fromStrides[dims - 1] == from.strides[d] * from.sizes[d] &&
+        toStrides[dims - 1] == to.strides[d] * from.sizes[d]) {
+      sizes[dims - 1] *= from.sizes[d];
+      fromStrides[dims - 1] = from.strides[d];
+      toStrides[dims - 1] = to.strides[d];
+      continue;
+    }
+    sizes[dims] = from.sizes[d];
+    fromStrides[dims] = from.strides[d];
+    toStrides[dims] = to.strides[d];
+    ++dims;
+  }
+  if (dims == 0) {
+    sizes[0] = 1, fromStrides[0] = toStrides[0] = 1;
+    dims = 1;
+  }
+  int64_t run = sizes[dims - 1], fromStep = fromStrides[dims - 1], toStep = toStrides[dims - 1];
+  bool contiguous = fromStep == 1 && toStep == 1;
+  int64_t outer = 1;
+  for (int64_t d = 0; d + 1 < dims; ++d)
+    outer *= sizes[d];
+  int64_t index[16] = {0};
   int64_t srcOffset = from.offset, dstOffset = to.offset;
-  for (int64_t n = 0; n < total; ++n) {
-    std::memcpy(to.aligned + dstOffset * elementBytes, from.aligned + srcOffset * elementBytes,
-                elementBytes);
-    // Advance the multi-index, innermost dim first.
-    for (int64_t d = rank - 1; d >= 0; --d) {
+  for (int64_t n = 0; n < outer; ++n) {
+    char *target = to.aligned + dstOffset * elementBytes;
+    const char *source = from.aligned + srcOffset * elementBytes;
+    if (contiguous)
+      std::memmove(target, source, run * elementBytes);
+    else
+      for (int64_t e = 0; e < run; ++e)
+        std::memcpy(target + e * toStep * elementBytes, source + e * fromStep * elementBytes,
+                    elementBytes);
+    // Advance the multi-index over the outer dims, innermost first.
+    for (int64_t d = dims - 2; d >= 0; --d) {
       ++index[d];
-      srcOffset += from.strides[d];
-      dstOffset += to.strides[d];
-      if (index[d] < from.sizes[d])
+      srcOffset += fromStrides[d];
+      dstOffset += toStrides[d];
+      if (index[d] < sizes[d])
         break;
-      srcOffset -= from.strides[d] * from.sizes[d];
-      dstOffset -= to.strides[d] * from.sizes[d];
+      srcOffset -= fromStrides[d] * sizes[d];
+      dstOffset -= toStrides[d] * sizes[d];
       index[d] = 0;
     }
   }

@@ -2,20 +2,24 @@
 //
 // The manifest reader against hand-written JSON, the buffer pool's reuse,
 // the thread pool's split of a loop (every unit exactly once, on more than
-// one thread when the work allows), and the checksum's sensitivity to any
-// single flipped bit.
+// one thread when the work allows), the checksum's sensitivity to any
+// single flipped bit, and memrefCopy over views of every layout.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/include/ingot/ArtifactFormat.h"
 #include "runtime/src/BufferPool.h"
 #include "runtime/src/Json.h"
+#include "runtime/src/ObjectLoader.h"
 #include "runtime/src/ThreadPool.h"
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -153,6 +157,91 @@ TEST(Checksum, ChangesWithAnySingleBit) {
   EXPECT_EQ(seen.size(), 1 + (data.size() + 6) / 7 * 3);
   EXPECT_EQ(ingot::artifact::checksum(data.data(), data.size()), original);
   EXPECT_NE(ingot::artifact::checksum(data.data(), data.size() - 1), original);
+}
+
+} // namespace
+
+namespace {
+
+/// A ranked memref descriptor {allocated, aligned, offset, sizes, strides}
+/// as memrefCopy receives it behind an unranked one.
+struct Descriptor {
+  std::vector<int64_t> words;
+  Descriptor(char *data, int64_t offset, const std::vector<int64_t> &sizes,
+             const std::vector<int64_t> &strides) {
+    words = {reinterpret_cast<int64_t>(data), reinterpret_cast<int64_t>(data), offset};
+    words.insert(words.end(), sizes.begin(), sizes.end());
+    words.insert(words.end(), strides.begin(), strides.end());
+  }
+};
+
+struct Unranked {
+  int64_t rank;
+  void *descriptor;
+};
+
+/// Strides of a row-major buffer of `sizes` with `pad` spare elements
+/// after each dim (a view inside a larger buffer), dims in `order`.
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &sizes, const std::vector<int64_t> &pad,
+                               const std::vector<int> &order, int64_t &span) {
+  std::vector<int64_t> strides(sizes.size());
+  span = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    int d = order[i];
+    strides[d] = span;
+    span *= sizes[d] + pad[d];
+  }
+  return strides;
+}
+
+// The runtime's memrefCopy (what memref.copy of views becomes) against an
+// element-by-element copy: ranks 0..4, sizes 0..4 (1s merged away),
+// strides of padded and transposed views on either side, 1-, 4- and 8-byte
+// elements; nothing outside the target view is written.
+TEST(MemrefCopy, CopiesEveryLayoutElementByElement) {
+  using Copy = void (*)(int64_t, Unranked *, Unranked *);
+  auto copy = reinterpret_cast<Copy>(resolveBuiltinSymbol("memrefCopy"));
+  ASSERT_NE(copy, nullptr);
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 400; ++trial) {
+    int rank = trial % 5;
+    int64_t bytes = std::vector<int64_t>{1, 4, 8}[trial % 3];
+    std::vector<int64_t> sizes(rank), srcPad(rank), dstPad(rank);
+    std::vector<int> srcOrder(rank), dstOrder(rank);
+    for (int d = 0; d < rank; ++d) {
+      sizes[d] = trial % 7 == 0 ? rng() % 5 : 1 + rng() % 4;
+      srcPad[d] = rng() % 3 == 0 ? rng() % 3 : 0;
+      dstPad[d] = rng() % 3 == 0 ? rng() % 3 : 0;
+      srcOrder[d] = dstOrder[d] = d;
+    }
+    if (trial % 4 == 1)
+      std::shuffle(srcOrder.begin(), srcOrder.end(), rng);
+    int64_t srcSpan, dstSpan, srcOffset = rng() % 3, dstOffset = rng() % 3;
+    std::vector<int64_t> srcStrides = stridesOf(sizes, srcPad, srcOrder, srcSpan);
+    std::vector<int64_t> dstStrides = stridesOf(sizes, dstPad, dstOrder, dstSpan);
+    std::vector<char> src((srcSpan + srcOffset) * bytes), dst((dstSpan + dstOffset) * bytes);
+    for (char &c : src)
+      c = char(rng());
+    for (char &c : dst)
+      c = char(rng());
+    std::vector<char> expected = dst;
+    int64_t total = 1;
+    for (int64_t s : sizes)
+      total *= s;
+    for (int64_t n = 0; n < total; ++n) {
+      int64_t rest = n, from = srcOffset, to = dstOffset;
+      for (int d = rank - 1; d >= 0; --d) {
+        from += (rest % sizes[d]) * srcStrides[d];
+        to += (rest % sizes[d]) * dstStrides[d];
+        rest /= sizes[d];
+      }
+      std::memcpy(&expected[to * bytes], &src[from * bytes], bytes);
+    }
+    Descriptor a(src.data(), srcOffset, sizes, srcStrides), b(dst.data(), dstOffset, sizes, dstStrides);
+    Unranked from{rank, a.words.data()}, to{rank, b.words.data()};
+    copy(bytes, &from, &to);
+    ASSERT_EQ(dst, expected) << "trial " << trial << " rank " << rank;
+  }
 }
 
 } // namespace
