@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Ingot next to ONNX Runtime on this machine, in one run.
 
-    python3 bench/compare.py                    # the GEMMs, BERT-base, ResNet-50, SqueezeNet; 1 and 2 threads
+    python3 bench/compare.py                    # the GEMMs, BERT-base, GPT-2 block, ResNet-50, SqueezeNet, MobileNetV2; 1 and 2 threads
     python3 bench/compare.py --models resnet50 --threads 1 --repeat 20
     python3 bench/compare.py --iree             # IREE too (iree-base-compiler/runtime)
 
@@ -31,6 +31,7 @@ from onnx import shape_inference
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 import light_models  # noqa: E402
+import mobilenet  # noqa: E402
 import transformers  # noqa: E402
 from compare_with_onnxruntime import median_ms  # noqa: E402
 
@@ -54,6 +55,8 @@ MODELS = {
     "gemv-1x768x768": (lambda: gemm(1, 768, 768), {}),
     "resnet50": (lambda: light_models.load_with_random_weights("resnet50"), {}),
     "squeezenet": (lambda: light_models.load_with_random_weights("squeezenet"), {}),
+    # MobileNetV2's layer plan (depthwise 3x3 convolutions, ReLU6), random weights.
+    "mobilenet-v2": (lambda: mobilenet.mobilenet_v2(), {}),
     "bert-base": (lambda: transformers.bert(layers=12, width=768, heads=12, vocab=30522,
                                             max_positions=512),
                   {"input_ids": (1, 128), "attention_mask": (1, 128)}),
@@ -214,7 +217,7 @@ def main():
     parser.add_argument("--models", nargs="+",
                         default=["gemm-1024", "gemm-128x768x768", "gemm-128x768x3072",
                                  "gemm-128x3072x768", "gemv-1x768x768", "bert-base", "gpt2-block",
-                                 "resnet50", "squeezenet"],
+                                 "resnet50", "squeezenet", "mobilenet-v2"],
                         choices=sorted(MODELS))
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--repeat", type=int, default=7)

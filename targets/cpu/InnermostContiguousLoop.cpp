@@ -22,6 +22,9 @@ using namespace mlir;
 namespace ingot::cpu {
 namespace {
 
+/// Iterations of trailing reductions that LLVM unrolls whole (3x3 to 7x7).
+constexpr int64_t kSmallWindow = 64;
+
 /// Whether advancing `dim` by one moves `map`'s innermost index by exactly
 /// one: `dim` is that index alone or one unit term of a sum (`ow + kw`).
 bool walksContiguously(AffineMap map, unsigned dim) {
@@ -57,6 +60,16 @@ int64_t contiguityScore(linalg::GenericOp op, unsigned dim) {
   return score;
 }
 
+/// Whether every input the body reads and `dim` moves is walked
+/// contiguously by it.
+bool readsUnstrided(linalg::GenericOp op, unsigned dim) {
+  return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *operand) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    return op.getMatchingBlockArgument(operand).use_empty() || !map.isFunctionOfDim(dim) ||
+           walksContiguously(map, dim);
+  });
+}
+
 struct CpuInnermostContiguousLoopPass
     : impl::CpuInnermostContiguousLoopBase<CpuInnermostContiguousLoopPass> {
   void runOnOperation() override {
@@ -81,6 +94,18 @@ struct CpuInnermostContiguousLoopPass
           lastParallel = d;
       if (!lastParallel || *lastParallel == loops - 1 ||
           contiguityScore(op, *lastParallel) <= contiguityScore(op, loops - 1))
+        continue;
+      // Reductions over a small static window (a stride-1 depthwise
+      // convolution or pooling) stay innermost: LLVM unrolls them, and the
+      // output column around them is the loop it vectorizes, its element
+      // kept in a register across the window. With a stride the column's
+      // loads would be strided: the window goes outside instead (a 3x3/2 max
+      // pool took 1.6x longer so).
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      int64_t window = 1;
+      for (unsigned d = *lastParallel + 1; d < loops && window <= kSmallWindow; ++d)
+        window = ShapedType::isDynamic(ranges[d]) ? kSmallWindow + 1 : window * ranges[d];
+      if (window <= kSmallWindow && readsUnstrided(op, *lastParallel))
         continue;
       SmallVector<unsigned> order;
       for (unsigned d = 0; d < loops; ++d)

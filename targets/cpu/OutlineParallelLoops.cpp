@@ -15,6 +15,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace ingot::cpu {
@@ -52,6 +53,29 @@ int64_t estimateWork(Block &block) {
     work += 1 + trips * nested;
   }
   return work;
+}
+
+/// Iterations a loop nest may have and still count as a window to unroll.
+constexpr int64_t kSmallWindow = 64;
+
+/// Whether `op` is an scf.for of static bounds whose body, nested loops
+/// included, runs at most `budget` times its plain ops and calls nothing.
+bool isSmallStaticLoop(Operation &op, int64_t budget) {
+  auto loop = dyn_cast<scf::ForOp>(op);
+  if (!loop)
+    return false;
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  if (!lb || !ub || !step || *step <= 0)
+    return false;
+  int64_t trips = std::max<int64_t>(1, (*ub - *lb + *step - 1) / *step);
+  if (trips > budget)
+    return false;
+  return llvm::all_of(loop.getBody()->without_terminator(), [&](Operation &inner) {
+    return !isa<CallOpInterface>(inner) &&
+           (inner.getNumRegions() == 0 || isSmallStaticLoop(inner, budget / trips));
+  });
 }
 
 /// The LLVM type a captured value travels as, or null if it cannot.
@@ -115,8 +139,11 @@ struct CpuOutlineParallelLoopsPass
     // contraction's reductions) spreads all its dims over the units, so a
     // batch of 1 still splits over rows.
     // A micro-kernel call is such a contraction too.
+    // So is one whose loops are a small static window (a pooling or
+    // depthwise window: LLVM unrolls it and vectorizes the dim around it).
     bool leafBody = llvm::all_of(loop.getBody()->without_terminator(), [](Operation &op) {
-      return op.getNumRegions() == 0 && !op.hasAttr(kEstimatedWorkAttr);
+      return !op.hasAttr(kEstimatedWorkAttr) &&
+             (op.getNumRegions() == 0 || isSmallStaticLoop(op, kSmallWindow));
     });
     bool innerSequential = dims > 1 && leafBody;
     unsigned unitDims = innerSequential ? dims - 1 : dims;

@@ -1,23 +1,25 @@
 // RUN: ingot-opt %s --split-input-file --cpu-innermost-contiguous-loop | FileCheck %s
 
 // matmul: k innermost walks B by rows; j innermost updates a row of C and
-// walks B's row contiguously, so j moves in.
+// walks B's row contiguously, so j moves in (k being 128, more than a
+// window LLVM would unroll).
 // CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-LABEL: func.func @matmul
 // CHECK: linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "reduction", "parallel"]}
 // CHECK-NOT: linalg.matmul
-func.func @matmul(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
-  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+func.func @matmul(%a: memref<4x128xf32>, %b: memref<128x16xf32>, %c: memref<4x16xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x128xf32>, memref<128x16xf32>) outs(%c : memref<4x16xf32>)
   return
 }
 
 // -----
 
-// A 1-d convolution written as a generic (n, f, ow, c, kw): the output
-// column ow moves innermost, where the input (ow + kw) and the output are
-// contiguous; the reductions c, kw keep their order.
+// A 1-d convolution written as a generic (n, f, ow, c, kw) over 32 channels
+// (a window of 96, past what LLVM unrolls): the output column ow moves
+// innermost, where the input (ow + kw) and the output are contiguous; the
+// reductions c, kw keep their order.
 // CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d4 + d3)>
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d3)>
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4)>
@@ -26,10 +28,10 @@ func.func @matmul(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32
 #in = affine_map<(n, f, ow, c, kw) -> (n, c, ow + kw)>
 #w = affine_map<(n, f, ow, c, kw) -> (f, c, kw)>
 #out = affine_map<(n, f, ow, c, kw) -> (n, f, ow)>
-func.func @conv(%x: memref<1x3x10xf32>, %w: memref<4x3x3xf32>, %y: memref<1x4x8xf32>) {
+func.func @conv(%x: memref<1x32x10xf32>, %w: memref<4x32x3xf32>, %y: memref<1x4x8xf32>) {
   linalg.generic {indexing_maps = [#in, #w, #out],
                   iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
-      ins(%x, %w : memref<1x3x10xf32>, memref<4x3x3xf32>) outs(%y : memref<1x4x8xf32>) {
+      ins(%x, %w : memref<1x32x10xf32>, memref<4x32x3xf32>) outs(%y : memref<1x4x8xf32>) {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %m = arith.mulf %a, %b : f32
     %s = arith.addf %acc, %m : f32
@@ -80,6 +82,28 @@ func.func @max_pool(%x: memref<1x4x11x11xf32>, %window: memref<3x3xf32>, %y: mem
   ^bb0(%a: f32, %unused: f32, %acc: f32):
     %m = arith.maximumf %acc, %a : f32
     linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
+// A stride-1 depthwise window (n, c, oh, ow, kh, kw) of 3 x 3: small and
+// static, so it stays innermost for LLVM to unroll, the output column ow
+// around it being what it vectorizes (the input walked by ow + kw).
+// CHECK-LABEL: func.func @depthwise
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+#dx = affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh + kh, ow + kw)>
+#dw = affine_map<(n, c, oh, ow, kh, kw) -> (c, kh, kw)>
+#dy = affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>
+func.func @depthwise(%x: memref<1x4x10x10xf32>, %w: memref<4x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  linalg.generic {indexing_maps = [#dx, #dw, #dy],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x4x10x10xf32>, memref<4x3x3xf32>) outs(%y : memref<1x4x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
   }
   return
 }

@@ -46,8 +46,9 @@ module {
 
 // -----
 
-// A body with a loop of its own (a contraction's reduction): every parallel
-// dim becomes units (rows x columns), so one row still splits over threads.
+// A body with a loop of its own (a contraction's reduction, 128 long): every
+// parallel dim becomes units (rows x columns), so one row still splits over
+// threads.
 // CHECK-LABEL: func.func private @main_parallel_0(
 // CHECK: scf.for %[[UNIT:.*]] =
 // CHECK: arith.remsi %[[UNIT]]
@@ -62,19 +63,55 @@ module {
 // CHECK: %[[N:.*]] = arith.index_cast %[[UNITS]] : index to i64
 // CHECK: call @ingot_parallel_for(%{{.*}}, %{{.*}}, %[[N]], %{{.*}})
 module {
-  func.func @main(%a: memref<?x8xf32>, %b: memref<8xf32>, %out: memref<?x16xf32>, %rows: index) {
+  func.func @main(%a: memref<?x128xf32>, %b: memref<128xf32>, %out: memref<?x16xf32>, %rows: index) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
-    %c8 = arith.constant 8 : index
+    %c128 = arith.constant 128 : index
     %c16 = arith.constant 16 : index
     scf.parallel (%i, %j) = (%c0, %c0) to (%rows, %c16) step (%c1, %c1) {
-      scf.for %k = %c0 to %c8 step %c1 {
-        %x = memref.load %a[%i, %k] : memref<?x8xf32>
-        %y = memref.load %b[%k] : memref<8xf32>
+      scf.for %k = %c0 to %c128 step %c1 {
+        %x = memref.load %a[%i, %k] : memref<?x128xf32>
+        %y = memref.load %b[%k] : memref<128xf32>
         %acc = memref.load %out[%i, %j] : memref<?x16xf32>
         %m = arith.mulf %x, %y : f32
         %s = arith.addf %acc, %m : f32
         memref.store %s, %out[%i, %j] : memref<?x16xf32>
+      }
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
+// A body whose loops are a small static window (3 x 3, as pooling and a
+// depthwise convolution have): LLVM unrolls it, so the innermost parallel
+// dim stays a loop in each unit, for the vectorizer.
+// CHECK-LABEL: func.func private @main_parallel_0(
+// CHECK: scf.for %[[UNIT:.*]] =
+// CHECK: scf.for %[[COL:.*]] = %c0{{.*}} to %c16
+// CHECK: scf.for %[[KH:.*]] =
+// CHECK: scf.for %[[KW:.*]] =
+// CHECK: memref.load {{.*}}[%{{.*}}, %[[COL]]]
+// CHECK-LABEL: func.func @main(
+// CHECK: call @ingot_parallel_for
+module {
+  func.func @main(%a: memref<?x18xf32>, %out: memref<?x16xf32>, %rows: index) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c3 = arith.constant 3 : index
+    %c16 = arith.constant 16 : index
+    scf.parallel (%i, %j) = (%c0, %c0) to (%rows, %c16) step (%c1, %c1) {
+      scf.for %kh = %c0 to %c3 step %c1 {
+        scf.for %kw = %c0 to %c3 step %c1 {
+          %r = arith.addi %i, %kh : index
+          %c = arith.addi %j, %kw : index
+          %x = memref.load %a[%r, %c] : memref<?x18xf32>
+          %acc = memref.load %out[%i, %j] : memref<?x16xf32>
+          %s = arith.addf %acc, %x : f32
+          memref.store %s, %out[%i, %j] : memref<?x16xf32>
+        }
       }
       scf.reduce
     }
