@@ -128,6 +128,9 @@ def count_regions(build_dir, source, shapes, tmp):
 GLUE_OPS = {"constant", "reshape", "flatten", "squeeze", "unsqueeze", "shape", "size", "identity"}
 
 
+IREE_MIN_OPSET = 17
+
+
 def iree_engine(source, shapes, threads, tmp):
     """A callable running the model with IREE's llvm-cpu backend (data tiling,
     ukernels), or the reason it cannot."""
@@ -138,8 +141,14 @@ def iree_engine(source, shapes, threads, tmp):
     name = os.path.splitext(os.path.basename(source))[0]
     mlir, vmfb = os.path.join(tmp, name + ".iree.mlir"), os.path.join(tmp, name + ".vmfb")
     pinned = source
-    if shapes:
-        model = onnx.load(source)
+    model = onnx.load(source)
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+    if shapes or opset < IREE_MIN_OPSET:
+        # IREE's importer lowers old forms of some ops (BatchNormalization
+        # of opset 9, as the light models have) to nothing: upgraded first.
+        if opset < IREE_MIN_OPSET:
+            from onnx import version_converter
+            model = version_converter.convert_version(model, IREE_MIN_OPSET)
         for value in model.graph.input:
             if value.name in shapes:
                 for dim, size in zip(value.type.tensor_type.shape.dim, shapes[value.name]):
