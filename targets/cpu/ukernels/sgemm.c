@@ -9,14 +9,13 @@
 // with AVX2.
 //
 // The loops are the usual five of a packed GEMM: B is copied, KC rows at a
-// time, into panels of NR columns (one vector wide, zero-padded; for a few
-// rows of A, a row-major B is read in place), A into panels of MR rows; the
-// micro-kernel keeps an MR x NR tile of C in MR
-// vector registers for the KC steps and adds it to C once (or, where the
-// caller says C is to be overwritten, stores it on the first KC block: the
-// zero fill before the product is then not needed). MR is 12 where
-// there are 32 vector registers (AVX-512) and 6 where there are 16 (AVX2:
-// the 6 x 16 tile is then 12 ymm accumulators).
+// time, into panels of NR columns (zero-padded; for a few rows of A, a
+// row-major B is read in place), A into panels of MR rows; the micro-kernel
+// keeps an MR x NR tile of C in registers for the KC steps and adds it to C
+// once (or, where the caller says C is to be overwritten, stores it on the
+// first KC block: the zero fill before the product is then not needed).
+// Where there are 32 vector registers (AVX-512) the tile is 12 x 32 (24
+// zmm accumulators); where there are 16 (AVX2), 6 x 16 (12 ymm).
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,18 +39,25 @@
 #define INGOT_SCONV_PANELS_NAME ingot_sconv2d_panels_f32
 #endif
 
+// A tile is MR rows by NV vectors of VL floats. With 32 registers, 12 x 2
+// (24 accumulators): 13 loads (a B vector and 12 broadcasts of A) for 12
+// FMAs kept the 12 x 1 tile on the load ports at 73% of the FMA peak in
+// ResNet-50; 12 x 2 takes 14 for 24. With 16 registers, 6 x 1 (12 ymm).
 enum {
   MR = INGOT_SGEMM_MR,
-  NR = 16,
+  VL = 16,
+  NV = MR == 12 ? 2 : 1,
+  NR = VL * NV,
   KC = 256,
   MC = MR * 10,
-  NC = NR * 32,
+  NC = 512,
 };
 
 _Static_assert(MR == 6 || MR == 12, "microKernel has cases for 1..12 rows");
+_Static_assert(NC % NR == 0, "B blocks hold whole panels");
 
-typedef float vfloat __attribute__((vector_size(NR * sizeof(float))));
-typedef int32_t vint __attribute__((vector_size(NR * sizeof(int32_t))));
+typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
+typedef int32_t vint __attribute__((vector_size(VL * sizeof(int32_t))));
 
 void *aligned_alloc(size_t alignment, size_t size);
 void free(void *p);
@@ -74,7 +80,8 @@ static void packB(const float *b, int64_t bs0, int64_t bs1, int64_t kc, int64_t 
       int64_t width = nc - j < NR ? nc - j : NR;
       float *dst = out + (j / NR) * kc * NR + k * NR;
       if (width == NR && bs1 == 1) {
-        storeUnaligned(dst, loadUnaligned(row + j));
+        for (int v = 0; v < NV; ++v)
+          storeUnaligned(dst + v * VL, loadUnaligned(row + j + v * VL));
         continue;
       }
       for (int64_t c = 0; c < NR; ++c)
@@ -95,38 +102,55 @@ static void packA(const float *a, int64_t as0, int64_t as1, int64_t mc, int64_t 
 }
 
 /// C[0 : rows, 0 : cols] += (packed A panel) x (B panel), or = where
-/// `overwrite`: NR columns of rows `bs0` apart, a packed panel (bs0 = NR)
-/// or B itself.
-/// `rows` is a constant where it is called (see microKernel), so each
-/// height gets its own code: a 1-row GEMV does not compute MR rows.
+/// `overwrite`: cols <= vectors * VL columns of rows `bs0` apart, a packed
+/// panel (bs0 = NR) or B itself.
+/// `rows` and `vectors` are constants where it is called (see microKernel),
+/// so each height gets its own code (a 1-row GEMV does not compute MR
+/// rows), and a last panel of at most VL columns computes one vector.
 static inline __attribute__((always_inline)) void
 tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restrict bp, int64_t bs0,
-           float *c, int64_t cs0, int64_t cs1, const int rows, int64_t cols, int overwrite) {
-  vfloat acc[MR];
+           float *c, int64_t cs0, int64_t cs1, const int rows, const int vectors, int64_t cols,
+           int overwrite) {
+  vfloat acc[MR][NV];
   for (int r = 0; r < rows; ++r)
-    acc[r] = (vfloat){0};
+    for (int v = 0; v < vectors; ++v)
+      acc[r][v] = (vfloat){0};
   for (int64_t k = 0; k < kc; ++k) {
-    vfloat b = loadUnaligned(bp + k * bs0);
+    vfloat b[NV];
+    for (int v = 0; v < vectors; ++v)
+      b[v] = loadUnaligned(bp + k * bs0 + v * VL);
     for (int r = 0; r < rows; ++r)
-      acc[r] += ap[k * as + r] * b;
+      for (int v = 0; v < vectors; ++v)
+        acc[r][v] += ap[k * as + r] * b[v];
   }
-  if (cols == NR && cs1 == 1) {
-    for (int r = 0; r < rows; ++r)
-      storeUnaligned(c + r * cs0, overwrite ? acc[r] : loadUnaligned(c + r * cs0) + acc[r]);
-    return;
-  }
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < cols; ++j)
-      c[r * cs0 + j * cs1] = overwrite ? acc[r][j] : c[r * cs0 + j * cs1] + acc[r][j];
+  // Whole vectors of a row-major C as vectors, the rest (a panel's last
+  // columns, a transposed C) element by element.
+  int full = cs1 == 1 ? (int)(cols / VL) : 0;
+  for (int r = 0; r < rows; ++r)
+    for (int v = 0; v < vectors; ++v) {
+      float *at = c + r * cs0 + v * VL * cs1;
+      if (v < full) {
+        storeUnaligned(at, overwrite ? acc[r][v] : loadUnaligned(at) + acc[r][v]);
+        continue;
+      }
+      int64_t n = cols - v * VL < VL ? cols - v * VL : VL;
+      for (int64_t j = 0; j < n; ++j)
+        at[j * cs1] = overwrite ? acc[r][v][j] : at[j * cs1] + acc[r][v][j];
+    }
 }
 
 static void microKernel(int64_t kc, const float *restrict ap, int64_t as,
                         const float *restrict bp, int64_t bs0, float *c, int64_t cs0, int64_t cs1,
                         int64_t rows, int64_t cols, int overwrite) {
+  // A panel's last VL columns or fewer: one vector wide.
+  int wide = NV > 1 && cols > VL;
   switch (rows) {
 #define ROWS(n)                                                                                   \
   case n:                                                                                         \
-    tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, cols, overwrite);                             \
+    if (wide)                                                                                     \
+      tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, NV, cols, overwrite);                       \
+    else                                                                                          \
+      tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, 1, cols, overwrite);                        \
     return;
     ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #if INGOT_SGEMM_MR > 6
@@ -164,22 +188,22 @@ static inline int64_t firstAtLeast(int64_t start, int64_t step, int64_t bound) {
 
 enum { RING = 4 }; // rows of B gathered ahead of their copy into panels
 
-/// Lanes [from, to) of the NR values at x[at], the others zero.
+/// Lanes [from, to) of `v`, the others zero.
 static inline vint maskedLanes(vint v, int64_t from, int64_t to) {
   vint lane;
-  for (int l = 0; l < NR; ++l)
+  for (int l = 0; l < VL; ++l)
     lane[l] = l;
   return v & ((lane >= (int32_t)from) & (lane < (int32_t)to));
 }
 
 /// Columns [p0, p0 + nc) of rows [k0, k0 + kc) of the windows' B, packed
-/// as packB does. Each row is gathered into one of RING row buffers (nc +
-/// NR floats each, L1 resident) and copied to its panels a vector at a time
+/// as packB does. Each row is gathered into one of RING row buffers (nc
+/// rounded up to panels, + VL floats each, L1 resident) and copied to its panels a vector at a time
 /// RING - 1 rows later: by then the overlapping stores that built it have
 /// left the store buffer (read back at once, each load waited on them).
 /// Along one output row the columns read x with one stride: a run inside x
 /// between zeros where it crosses the padding. With stride 1 or 2 a run is
-/// read NR columns at a time (one or two loads), lanes outside the run or x
+/// read VL columns at a time (one or two loads), lanes outside the run or x
 /// masked to zero; the loads stay within x's span, and a store may run past
 /// its run into what the next run or the zero tail overwrites. Element by
 /// element (bounds tested per element, runs cut at panel edges, libc's
@@ -188,7 +212,7 @@ static inline vint maskedLanes(vint v, int64_t from, int64_t to) {
 static void packWindows(const Windows *g, int64_t k0, int64_t kc, int64_t p0, int64_t nc,
                         float *out, float *restrict rows) {
   int64_t window = g->kh * g->kw, step = g->sw * g->xs2, padded = (nc + NR - 1) / NR * NR;
-  int64_t rowSize = padded + NR;
+  int64_t rowSize = padded + VL;
   for (int b = 0; b < RING; ++b)
     for (int64_t q = nc; q < padded; ++q)
       rows[b * rowSize + q] = 0.0f;
@@ -200,8 +224,8 @@ static void packWindows(const Windows *g, int64_t k0, int64_t kc, int64_t p0, in
     if (k >= RING - 1) {
       int64_t done = k - (RING - 1);
       const float *row = rows + (done % RING) * rowSize;
-      for (int64_t q = 0; q < padded; q += NR)
-        storeUnaligned(out + (q / NR) * kc * NR + done * NR, loadUnaligned(row + q));
+      for (int64_t q = 0; q < padded; q += VL)
+        storeUnaligned(out + (q / NR) * kc * NR + done * NR + q % NR, loadUnaligned(row + q));
     }
     if (k >= kc)
       continue;
@@ -235,17 +259,17 @@ static void packWindows(const Windows *g, int64_t k0, int64_t kc, int64_t p0, in
       // x[at + e * step] is the column of lane e (an index: negative or past
       // x where the lane is in the padding).
       int64_t at = plane + y * g->xs1 + (left + w * g->sw) * g->xs2;
-      for (int64_t t = 0; t < run; t += NR) {
+      for (int64_t t = 0; t < run; t += VL) {
         int64_t from = a - t, to = b - t, first = at + t * step;
-        if (from >= NR || to <= 0) {
+        if (from >= VL || to <= 0) {
           storeUnaligned(dst + t, (vfloat){0});
           continue;
         }
-        if ((step == 1 || step == 2) && first >= 0 && first + step * NR <= g->extent) {
+        if ((step == 1 || step == 2) && first >= 0 && first + step * VL <= g->extent) {
           vint v0, v1;
           __builtin_memcpy(&v0, g->x + first, sizeof(v0));
           if (step == 2) {
-            __builtin_memcpy(&v1, g->x + first + NR, sizeof(v1));
+            __builtin_memcpy(&v1, g->x + first + VL, sizeof(v1));
             v0 = __builtin_shufflevector(v0, v1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
                                          26, 28, 30);
           }
@@ -253,7 +277,7 @@ static void packWindows(const Windows *g, int64_t k0, int64_t kc, int64_t p0, in
           __builtin_memcpy(dst + t, &v0, sizeof(v0));
           continue;
         }
-        int64_t n = run - t < NR ? run - t : NR;
+        int64_t n = run - t < VL ? run - t : VL;
         for (int64_t e = 0; e < n; ++e)
           dst[t + e] = e >= from && e < to ? g->x[first + e * step] : 0.0f;
       }
@@ -297,7 +321,7 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
   size_t aBytes = ((size_t)(kcMax * mcMax) * sizeof(float) + 63) / 64 * 64;
   // Windows are gathered a row at a time after B's panels.
   if (windows)
-    bBytes += (size_t)(RING * (ncMax + NR)) * sizeof(float);
+    bBytes += (size_t)(RING * (ncMax + VL)) * sizeof(float);
   float *bPacked = aligned_alloc(64, bBytes);
   float *aPacked = panels ? 0 : aligned_alloc(64, aBytes);
   if (!bPacked || (!panels && !aPacked)) {
