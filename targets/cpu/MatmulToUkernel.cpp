@@ -102,6 +102,14 @@ func::FuncOp declareGemmPanels(ModuleOp module) {
                        {panelsType(ctx), i64, i64, matrix, matrix, IntegerType::get(ctx, 32)});
 }
 
+func::FuncOp declareGemmBPanels(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  MemRefType matrix = kernelOperandType(ctx);
+  Type i64 = IntegerType::get(ctx, 64);
+  return declareKernel(module, kSgemmBPanelsSymbol,
+                       {matrix, panelsType(ctx), i64, i64, matrix, IntegerType::get(ctx, 32)});
+}
+
 func::FuncOp declareConvPanels(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   MemRefType matrix = kernelOperandType(ctx);
@@ -232,6 +240,38 @@ std::optional<ConstantRows> constantRows(Value v, ModuleOp module) {
   }
 }
 
+/// The `count` floats a constant global holds, or nothing.
+std::optional<std::vector<float>> valuesOf(memref::GlobalOp global, int64_t count) {
+  std::vector<float> values(count);
+  Attribute initial = global.getInitialValueAttr();
+  if (auto dense = dyn_cast<DenseElementsAttr>(initial)) {
+    if (dense.isSplat())
+      std::fill(values.begin(), values.end(), dense.getSplatValue<float>());
+    else
+      llvm::copy(dense.getValues<float>(), values.begin());
+    return values;
+  }
+  AsmResourceBlob *blob = cast<DenseResourceElementsAttr>(initial).getRawHandle().getBlob();
+  if (!blob || (int64_t)blob->getData().size() != count * (int64_t)sizeof(float))
+    return std::nullopt;
+  const auto *data = reinterpret_cast<const float *>(blob->getData().data());
+  values.assign(data, data + count);
+  return values;
+}
+
+/// A constant 1-D global `name` holding `packed`, after `next`.
+memref::GlobalOp packedGlobal(memref::GlobalOp next, StringRef name, ArrayRef<float> packed) {
+  MLIRContext *ctx = next.getContext();
+  auto type = MemRefType::get({(int64_t)packed.size()}, Float32Type::get(ctx));
+  auto attr = DenseResourceElementsAttr::get(
+      RankedTensorType::get(type.getShape(), type.getElementType()), name,
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(packed));
+  OpBuilder b(next);
+  b.setInsertionPointAfter(next);
+  return b.create<memref::GlobalOp>(next.getLoc(), name, b.getStringAttr("private"), type, attr,
+                                    /*constant=*/true, b.getI64IntegerAttr(64));
+}
+
 /// The global holding `rows`'s constant in the kernel's panels (built once
 /// per constant): panel p is rows 12p .. 12p + 11 (zero past the last), as K
 /// groups of 12 values; ExternalizeWeights then moves it to the weights.
@@ -239,34 +279,78 @@ memref::GlobalOp panelsOf(ModuleOp module, ConstantRows rows) {
   std::string name = (rows.global.getSymName() + "_panels").str();
   if (auto existing = module.lookupSymbol<memref::GlobalOp>(name))
     return existing;
-  int64_t panels = (rows.rows + 11) / 12, k = rows.k, count = rows.rows * k;
-  std::vector<float> values(count);
-  Attribute initial = rows.global.getInitialValueAttr();
-  if (auto dense = dyn_cast<DenseElementsAttr>(initial)) {
-    if (dense.isSplat())
-      std::fill(values.begin(), values.end(), dense.getSplatValue<float>());
-    else
-      llvm::copy(dense.getValues<float>(), values.begin());
-  } else {
-    AsmResourceBlob *blob = cast<DenseResourceElementsAttr>(initial).getRawHandle().getBlob();
-    if (!blob || (int64_t)blob->getData().size() != count * (int64_t)sizeof(float))
-      return {};
-    const auto *data = reinterpret_cast<const float *>(blob->getData().data());
-    values.assign(data, data + count);
-  }
+  int64_t panels = (rows.rows + 11) / 12, k = rows.k;
+  std::optional<std::vector<float>> values = valuesOf(rows.global, rows.rows * k);
+  if (!values)
+    return {};
   std::vector<float> packed(panels * k * 12, 0.0f);
   for (int64_t r = 0; r < rows.rows; ++r)
     for (int64_t p = 0; p < k; ++p)
-      packed[(r / 12) * k * 12 + p * 12 + r % 12] = values[r * k + p];
-  MLIRContext *ctx = module.getContext();
-  auto type = MemRefType::get({(int64_t)packed.size()}, Float32Type::get(ctx));
-  auto attr = DenseResourceElementsAttr::get(
-      RankedTensorType::get(type.getShape(), type.getElementType()), name,
-      HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(packed)));
-  OpBuilder b(rows.global);
-  b.setInsertionPointAfter(rows.global);
-  return b.create<memref::GlobalOp>(rows.global.getLoc(), name, b.getStringAttr("private"), type,
-                                    attr, /*constant=*/true, b.getI64IntegerAttr(64));
+      packed[(r / 12) * k * 12 + p * 12 + r % 12] = (*values)[r * k + p];
+  return packedGlobal(rows.global, name, packed);
+}
+
+/// Columns of a constant B: the 2-D operand is columns col0.. of a
+/// constant global of K x N ([N, K] where `transposed`), through subviews
+/// of its columns (all of K) and casts.
+struct ConstantColumns {
+  memref::GlobalOp global;
+  SmallVector<OpFoldResult> offsets; // summed: the first column
+  int64_t n, k;
+  bool transposed;
+};
+
+std::optional<ConstantColumns> constantColumns(Value v, bool transposed, ModuleOp module) {
+  ConstantColumns found;
+  found.transposed = transposed;
+  unsigned nDim = transposed ? 0 : 1, kDim = transposed ? 1 : 0;
+  while (true) {
+    Operation *def = v.getDefiningOp();
+    if (auto subview = dyn_cast_or_null<memref::SubViewOp>(def)) {
+      auto source = subview.getSourceType();
+      if (source.getRank() != 2 || subview.getType().getRank() != 2 ||
+          !llvm::all_of(subview.getStaticStrides(), [](int64_t s) { return s == 1; }) ||
+          !isConstantIntValue(subview.getMixedOffsets()[kDim], 0) ||
+          !isConstantIntValue(subview.getMixedSizes()[kDim], source.getDimSize(kDim)))
+        return std::nullopt;
+      found.offsets.push_back(subview.getMixedOffsets()[nDim]);
+      v = subview.getSource();
+    } else if (auto cast = dyn_cast_or_null<memref::CastOp>(def)) {
+      v = cast.getSource();
+    } else if (auto get = dyn_cast_or_null<memref::GetGlobalOp>(def)) {
+      auto global = module.lookupSymbol<memref::GlobalOp>(get.getName());
+      auto type = get.getType();
+      if (!global || !global.getConstant() || !type.hasStaticShape() ||
+          !type.getLayout().isIdentity() || type.getRank() != 2 || !type.getElementType().isF32() ||
+          !isa_and_nonnull<DenseElementsAttr, DenseResourceElementsAttr>(global.getInitialValueAttr()))
+        return std::nullopt;
+      found.global = global;
+      found.n = type.getDimSize(nDim);
+      found.k = type.getDimSize(kDim);
+      return found;
+    } else {
+      return std::nullopt;
+    }
+  }
+}
+
+/// The global holding `cols`'s constant as the kernel's B panels (built
+/// once per constant and orientation): panel q is columns 16q .. 16q + 15
+/// (zero past the last), as K groups of 16 values.
+memref::GlobalOp columnPanelsOf(ModuleOp module, ConstantColumns cols) {
+  std::string name = (cols.global.getSymName() + (cols.transposed ? "_tbpanels" : "_bpanels")).str();
+  if (auto existing = module.lookupSymbol<memref::GlobalOp>(name))
+    return existing;
+  int64_t n = cols.n, k = cols.k, panels = (n + 15) / 16;
+  std::optional<std::vector<float>> values = valuesOf(cols.global, n * k);
+  if (!values)
+    return {};
+  std::vector<float> packed(panels * k * 16, 0.0f);
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j)
+      packed[(j / 16) * k * 16 + p * 16 + j % 16] =
+          cols.transposed ? (*values)[j * k + p] : (*values)[p * n + j];
+  return packedGlobal(cols.global, name, packed);
 }
 
 /// The panels' memref and the first row, as the `_panels` kernels take them.
@@ -330,12 +414,21 @@ struct PanelSource {
   func::FuncOp kernel;
 };
 
+/// A constant B read from its column panels, and the kernel that does.
+struct ColumnPanelSource {
+  ConstantColumns cols;
+  memref::GlobalOp global;
+  func::FuncOp kernel;
+};
+
 void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value bMatrix, Value c,
                 Value i, Value j, std::optional<OutputTile> tile, int64_t depth,
-                const PanelSource *panels, bool overwrite) {
+                const PanelSource *panels, const ColumnPanelSource *bPanels, bool overwrite) {
   Value m = b.create<memref::DimOp>(loc, c, 0), n = b.create<memref::DimOp>(loc, c, 1);
-  // B's rows are A's columns (checkSizes).
-  Value k = b.create<memref::DimOp>(loc, bMatrix, 0);
+  // B's rows are A's columns (checkSizes); static for B from panels, whose
+  // views then die with the op.
+  Value k = bPanels ? b.create<arith::ConstantIndexOp>(loc, bPanels->cols.k).getResult()
+                    : b.create<memref::DimOp>(loc, bMatrix, 0).getResult();
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   Value rows = m, cols = n;
   if (tile) {
@@ -353,7 +446,20 @@ void callOnTile(OpBuilder &b, Location loc, func::FuncOp kernel, Value a, Value 
   };
   Value overwriteFlag = b.create<arith::ConstantIntOp>(loc, overwrite, 32);
   func::CallOp call;
-  if (panels) {
+  if (bPanels) {
+    memref::GlobalOp global = bPanels->global;
+    Value data = b.create<memref::GetGlobalOp>(loc, global.getType(), global.getSymName());
+    data = b.create<memref::CastOp>(loc, panelsType(b.getContext()), data);
+    Value col0 = j;
+    for (OpFoldResult offset : bPanels->cols.offsets)
+      col0 = b.create<arith::AddIOp>(loc, col0, getValueOrCreateConstantIndexOp(b, loc, offset));
+    call = b.create<func::CallOp>(
+        loc, bPanels->kernel,
+        ValueRange{view(a, i, zero, rows, k), data,
+                   b.create<arith::IndexCastOp>(loc, b.getI64Type(), col0),
+                   b.create<arith::ConstantIntOp>(loc, bPanels->cols.k, 64),
+                   view(c, i, j, rows, cols), overwriteFlag});
+  } else if (panels) {
     auto [data, row0] = panelArguments(b, loc, panels->rows, panels->global, i);
     call = b.create<func::CallOp>(
         loc, panels->kernel,
@@ -424,6 +530,14 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
     if (std::optional<ConstantRows> rows = constantRows(a, module))
       if (memref::GlobalOp global = panelsOf(module, *rows))
         panels = PanelSource{*rows, global, declareGemmPanels(module)};
+  // Otherwise a constant B (the weights of a MatMul or of a Gemm with
+  // either orientation) is read from column panels packed now: never
+  // packed at run time, nor read across its rows where transposed.
+  std::optional<ColumnPanelSource> bPanels;
+  if (!panels && maps[1].getNumResults() == 2)
+    if (std::optional<ConstantColumns> cols = constantColumns(bIn, form.transB, module))
+      if (memref::GlobalOp global = columnPanelsOf(module, *cols))
+        bPanels = ColumnPanelSource{*cols, global, declareGemmBPanels(module)};
 
   // One parallel loop over batch indices and output tiles; in a loop over a
   // dispatch region's tiles (cpu-tile-dispatch-regions), one call per tile
@@ -456,7 +570,7 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
     Value cm = matrixOf(nb, nl, c, maps[2], batch, false);
     Value i = tile ? ivs[ivs.size() - 2] : zero, j = tile ? ivs.back() : zero;
     callOnTile(nb, nl, kernel, am, bm, cm, i, j, tile, depth, panels ? &*panels : nullptr,
-               bool(fill));
+               bPanels ? &*bPanels : nullptr, bool(fill));
   };
   if (lbs.empty()) {
     body(b, loc, {});
@@ -730,14 +844,18 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
     SmallVector<Operation *> dead;
     module.walk([&](Operation *op) {
       if (isa<memref::SubViewOp, memref::CollapseShapeOp, memref::ExpandShapeOp, memref::CastOp, memref::DimOp,
-              memref::GetGlobalOp>(op))
+              memref::TransposeOp, memref::GetGlobalOp>(op))
         dead.push_back(op);
     });
     for (Operation *op : llvm::reverse(dead))
       if (op->use_empty())
         op->erase();
     for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
-      if (module.lookupSymbol<memref::GlobalOp>((global.getSymName() + "_panels").str()) &&
+      if (llvm::any_of(ArrayRef<StringRef>{"_panels", "_bpanels", "_tbpanels"},
+                       [&](StringRef suffix) {
+                         return module.lookupSymbol<memref::GlobalOp>(
+                             (global.getSymName() + suffix).str());
+                       }) &&
           SymbolTable::symbolKnownUseEmpty(global, module))
         global.erase();
     // Declared and not called (every A read from panels): not linked.

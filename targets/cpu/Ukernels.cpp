@@ -2,6 +2,8 @@
 
 #include "targets/cpu/Ukernels.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -24,8 +26,7 @@ llvm::Error linkUkernels(llvm::Module &module, bool avx512) {
     llvm::Function *f = module.getFunction(name);
     return f && f->isDeclaration();
   };
-  if (!declared(kSgemmSymbol) && !declared(kSconvSymbol) && !declared(kSgemmPanelsSymbol) &&
-      !declared(kSconvPanelsSymbol))
+  if (llvm::none_of(kUkernelSymbols, declared))
     return llvm::Error::success();
   llvm::StringRef bytes =
       avx512 ? llvm::StringRef(reinterpret_cast<const char *>(kSgemmAvx512), sizeof(kSgemmAvx512))
@@ -47,7 +48,7 @@ llvm::Error linkUkernels(llvm::Module &module, bool avx512) {
   if (llvm::Linker::linkModules(module, std::move(*kernels), llvm::Linker::LinkOnlyNeeded))
     return llvm::createStringError("cannot link the micro-kernels into the module");
   // Only this module calls them: internal, so LLVM may inline and drop them.
-  for (llvm::StringRef name : {kSgemmSymbol, kSconvSymbol, kSgemmPanelsSymbol, kSconvPanelsSymbol})
+  for (llvm::StringRef name : kUkernelSymbols)
     if (llvm::Function *linked = module.getFunction(name))
       linked->setLinkage(llvm::GlobalValue::InternalLinkage);
   return llvm::Error::success();

@@ -31,6 +31,15 @@ inline constexpr llvm::StringLiteral kSconvSymbol = "ingot_sconv2d_f32";
 inline constexpr llvm::StringLiteral kSgemmPanelsSymbol = "ingot_sgemm_panels_f32";
 inline constexpr llvm::StringLiteral kSconvPanelsSymbol = "ingot_sconv2d_panels_f32";
 
+/// The GEMM with B (constant weights) from 16-column panels packed when
+/// compiling: A, then the panels as a 1-D memref, i64 col0 (the tile's first
+/// column, a multiple of 16) and i64 K in place of B.
+inline constexpr llvm::StringLiteral kSgemmBPanelsSymbol = "ingot_sgemm_bpanels_f32";
+
+/// Every kernel above.
+inline constexpr llvm::StringLiteral kUkernelSymbols[] = {
+    kSgemmSymbol, kSconvSymbol, kSgemmPanelsSymbol, kSconvPanelsSymbol, kSgemmBPanelsSymbol};
+
 /// Links the micro-kernels `module` calls into it, in the variant for a CPU
 /// with (`avx512`) or without 32 vector registers of 16 floats.
 llvm::Error linkUkernels(llvm::Module &module, bool avx512);

@@ -5,8 +5,8 @@
 // M, N and K, the small-M path that reads B in place, M = 1) and strides (a
 // transposed A or B, a C inside a larger matrix); the convolution entry
 // point over random windows, strides, dilations, paddings and row tiles;
-// both with A from panels packed ahead of time, and overwriting C (whose
-// old values, NaN here, must then never be read).
+// both with A (or, for the GEMM, B) from panels packed ahead of time, and
+// overwriting C (whose old values, NaN here, must then never be read).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +31,9 @@ extern "C" int32_t ingot_sconv2d_f32_mr6(CONV_ARGS);
 #define PANEL_ARGS float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t
 extern "C" int32_t ingot_sgemm_panels_f32_mr12(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
 extern "C" int32_t ingot_sgemm_panels_f32_mr6(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
+// B from 16-column panels packed at compile time: A, the panels, col0, K.
+extern "C" int32_t ingot_sgemm_bpanels_f32_mr12(MATRIX_ARGS(a), PANEL_ARGS, MATRIX_ARGS(c), int32_t);
+extern "C" int32_t ingot_sgemm_bpanels_f32_mr6(MATRIX_ARGS(a), PANEL_ARGS, MATRIX_ARGS(c), int32_t);
 #define CONV_PANEL_ARGS                                                                           \
   PANEL_ARGS, VOLUME_ARGS(x), MATRIX_ARGS(c), int64_t, int64_t, int64_t, int64_t, int64_t,        \
       int64_t, int64_t, int64_t, int64_t, int32_t
@@ -176,6 +179,65 @@ void sweepPanels(PanelKernel kernel) {
 
 TEST(SgemmKernel, TwelveRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr12); }
 TEST(SgemmKernel, SixRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr6); }
+
+using BPanelKernel = int32_t (*)(MATRIX_ARGS(a), PANEL_ARGS, MATRIX_ARGS(c), int32_t);
+
+/// k x cols row-major `b` as the documented B panels: 16 columns each, zero
+/// past the last column, each as k groups of 16 values.
+std::vector<float> packColumnPanels(const std::vector<float> &b, int64_t k, int64_t cols) {
+  int64_t panels = (cols + 15) / 16;
+  std::vector<float> out(panels * k * 16, 0.0f);
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < cols; ++j)
+      out[(j / 16) * k * 16 + p * 16 + j % 16] = b[p * cols + j];
+  return out;
+}
+
+/// A (transposed or not) times columns col0 .. col0 + n of a k x (col0 + n
+/// + 7) constant, from its panels, into C; col0 off a panel is refused.
+void checkBPanels(BPanelKernel kernel, int64_t col0, int64_t m, int64_t n, int64_t k,
+                  bool transA, bool overwrite, std::mt19937 &rng) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  int64_t cols = col0 + n + 7;
+  View a = makeView(m, k, transA, 3, rng);
+  std::vector<float> b(k * cols), c(m * n);
+  for (std::vector<float> *v : {&b, &c})
+    for (float &e : *v)
+      e = dist(rng);
+  std::vector<float> panels = packColumnPanels(b, k, cols), want(c.begin(), c.end());
+  if (overwrite)
+    std::fill(c.begin(), c.end(), kGarbage);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = overwrite ? 0.0 : want[i * n + j];
+      for (int64_t p = 0; p < k; ++p)
+        sum += double(a.at(i, p)) * double(b[p * cols + col0 + j]);
+      want[i * n + j] = sum;
+    }
+  int64_t size = panels.size();
+  ASSERT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, panels.data(), panels.data(),
+                   0, size, 1, col0, k, c.data(), c.data(), 0, m, n, n, 1, overwrite),
+            0);
+  for (int64_t i = 0; i < m * n; ++i)
+    ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + std::sqrt(double(k))))
+        << "col0=" << col0 << " M=" << m << " N=" << n << " K=" << k << " transA=" << transA
+        << " overwrite=" << overwrite << " at " << i;
+  EXPECT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, panels.data(), panels.data(),
+                   0, size, 1, col0 + 8, k, c.data(), c.data(), 0, m, n, n, 1, 0),
+            2);
+}
+
+void sweepBPanels(BPanelKernel kernel) {
+  std::mt19937 rng(9);
+  const int64_t sizes[] = {1, 5, 12, 13, 16, 17, 31, 33, 130, 300, 530};
+  std::uniform_int_distribution<int> pick(0, std::size(sizes) - 1), panel(0, 3);
+  for (int trial = 0; trial < 60; ++trial)
+    checkBPanels(kernel, 16 * panel(rng), sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)],
+                 trial % 4 == 1, trial % 3 == 0, rng);
+}
+
+TEST(SgemmKernel, TwelveRowTilesFromBPanels) { sweepBPanels(ingot_sgemm_bpanels_f32_mr12); }
+TEST(SgemmKernel, SixRowTilesFromBPanels) { sweepBPanels(ingot_sgemm_bpanels_f32_mr6); }
 
 /// Pads, strides and dilations of one convolution.
 struct ConvShape {

@@ -38,6 +38,9 @@
 #ifndef INGOT_SCONV_PANELS_NAME
 #define INGOT_SCONV_PANELS_NAME ingot_sconv2d_panels_f32
 #endif
+#ifndef INGOT_SGEMM_BPANELS_NAME
+#define INGOT_SGEMM_BPANELS_NAME ingot_sgemm_bpanels_f32
+#endif
 
 // A tile is MR rows by NV vectors of VL floats. With 32 registers, 12 x 2
 // (24 accumulators): 13 loads (a B vector and 12 broadcasts of A) for 12
@@ -102,15 +105,17 @@ static void packA(const float *a, int64_t as0, int64_t as1, int64_t mc, int64_t 
 }
 
 /// C[0 : rows, 0 : cols] += (packed A panel) x (B panel), or = where
-/// `overwrite`: cols <= vectors * VL columns of rows `bs0` apart, a packed
-/// panel (bs0 = NR) or B itself.
+/// `overwrite`: cols <= vectors * VL columns of rows `bs0` apart, vector v
+/// of a row `bv` floats after the first (a packed panel: bs0 = NR, bv = VL;
+/// B itself: bv = VL; B's panels packed when compiling: bs0 = BPANEL, bv =
+/// K * BPANEL, the next panel).
 /// `rows` and `vectors` are constants where it is called (see microKernel),
 /// so each height gets its own code (a 1-row GEMV does not compute MR
 /// rows), and a last panel of at most VL columns computes one vector.
 static inline __attribute__((always_inline)) void
 tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restrict bp, int64_t bs0,
-           float *c, int64_t cs0, int64_t cs1, const int rows, const int vectors, int64_t cols,
-           int overwrite) {
+           int64_t bv, float *c, int64_t cs0, int64_t cs1, const int rows, const int vectors,
+           int64_t cols, int overwrite) {
   vfloat acc[MR][NV];
   for (int r = 0; r < rows; ++r)
     for (int v = 0; v < vectors; ++v)
@@ -118,7 +123,7 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restri
   for (int64_t k = 0; k < kc; ++k) {
     vfloat b[NV];
     for (int v = 0; v < vectors; ++v)
-      b[v] = loadUnaligned(bp + k * bs0 + v * VL);
+      b[v] = loadUnaligned(bp + k * bs0 + v * bv);
     for (int r = 0; r < rows; ++r)
       for (int v = 0; v < vectors; ++v)
         acc[r][v] += ap[k * as + r] * b[v];
@@ -140,17 +145,17 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restri
 }
 
 static void microKernel(int64_t kc, const float *restrict ap, int64_t as,
-                        const float *restrict bp, int64_t bs0, float *c, int64_t cs0, int64_t cs1,
-                        int64_t rows, int64_t cols, int overwrite) {
+                        const float *restrict bp, int64_t bs0, int64_t bv, float *c, int64_t cs0,
+                        int64_t cs1, int64_t rows, int64_t cols, int overwrite) {
   // A panel's last VL columns or fewer: one vector wide.
   int wide = NV > 1 && cols > VL;
   switch (rows) {
 #define ROWS(n)                                                                                   \
   case n:                                                                                         \
     if (wide)                                                                                     \
-      tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, NV, cols, overwrite);                       \
+      tileKernel(kc, ap, as, bp, bs0, bv, c, cs0, cs1, n, NV, cols, overwrite);                   \
     else                                                                                          \
-      tileKernel(kc, ap, as, bp, bs0, c, cs0, cs1, n, 1, cols, overwrite);                        \
+      tileKernel(kc, ap, as, bp, bs0, bv, c, cs0, cs1, n, 1, cols, overwrite);                    \
     return;
     ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #if INGOT_SGEMM_MR > 6
@@ -290,22 +295,28 @@ static void packWindows(const Windows *g, int64_t k0, int64_t kc, int64_t p0, in
 /// rows, panel p holding rows p * PANEL .. + PANEL - 1 (zero past the last
 /// row) as K consecutive groups of PANEL values. Both variants read the
 /// same panels (the 6-row kernel each half of one).
-enum { PANEL = 12 };
+/// A constant B is packed likewise into panels of BPANEL columns, panel q
+/// holding columns q * BPANEL .. + BPANEL - 1 (zero past the last) as K
+/// consecutive groups of BPANEL values: read in place, never packed at run
+/// time (the 12 x 32 tile reads two panels side by side).
+enum { PANEL = 12, BPANEL = 16 };
+_Static_assert(NR % BPANEL == 0, "a tile's columns are whole B panels");
 typedef struct {
   const float *data;
-  int64_t row0, k; // the first row of this A in the panels; K
+  int64_t row0, k; // the first row (column, for B) of this operand in the panels; K
 } Panels;
 
 /// C += A B, or C = A B where `overwrite` (C's old values are then never
 /// read: they may be garbage), C being m x n, A m x k (the matrix a at
 /// strides as0, as1, or `panels`), B k x n (the matrix b at strides bs0,
-/// bs1, or, with `windows`, a convolution's input). Returns 0, 1 when out
-/// of memory, 2 when `panels` does not start on a panel.
+/// bs1, with `windows` a convolution's input, or `bPanels`). Returns 0, 1
+/// when out of memory, 2 when `panels` or `bPanels` does not start on a
+/// panel.
 static inline __attribute__((always_inline)) int32_t
 gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float *b, int64_t bs0,
-     int64_t bs1, const Windows *windows, float *c, int64_t cs0, int64_t cs1, int64_t m, int64_t n,
-     int64_t k, int overwrite) {
-  if (panels && panels->row0 % PANEL != 0)
+     int64_t bs1, const Windows *windows, const Panels *bPanels, float *c, int64_t cs0,
+     int64_t cs1, int64_t m, int64_t n, int64_t k, int overwrite) {
+  if ((panels && panels->row0 % PANEL != 0) || (bPanels && bPanels->row0 % BPANEL != 0))
     return 2;
   if (overwrite && k == 0)
     for (int64_t i = 0; i < m; ++i)
@@ -322,9 +333,9 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
   // Windows are gathered a row at a time after B's panels.
   if (windows)
     bBytes += (size_t)(RING * (ncMax + VL)) * sizeof(float);
-  float *bPacked = aligned_alloc(64, bBytes);
+  float *bPacked = bPanels ? 0 : aligned_alloc(64, bBytes);
   float *aPacked = panels ? 0 : aligned_alloc(64, aBytes);
-  if (!bPacked || (!panels && !aPacked)) {
+  if ((!bPanels && !bPacked) || (!panels && !aPacked)) {
     free(bPacked);
     free(aPacked);
     return 1;
@@ -335,11 +346,11 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
       int64_t kc = k - p0 < KC ? k - p0 : KC;
       // Few rows of A use each B panel too seldom to repay packing it: a
       // row-major B is then read in place, all but a last partial panel.
-      const float *bBlock = windows ? 0 : b + p0 * bs0 + j0 * bs1;
-      int64_t direct = !windows && bs1 == 1 && m <= 2 * MR ? nc / NR * NR : 0;
+      const float *bBlock = windows || bPanels ? 0 : b + p0 * bs0 + j0 * bs1;
+      int64_t direct = !windows && !bPanels && bs1 == 1 && m <= 2 * MR ? nc / NR * NR : 0;
       if (windows)
         packWindows(windows, p0, kc, j0, nc, bPacked, bPacked + kcMax * ncMax);
-      else if (direct < nc)
+      else if (!bPanels && direct < nc)
         packB(bBlock + direct * bs1, bs0, bs1, kc, nc - direct, bPacked);
       for (int64_t i0 = 0; i0 < m; i0 += MC) {
         int64_t mc = m - i0 < MC ? m - i0 : MC;
@@ -347,13 +358,19 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
           packA(a + i0 * as0 + p0 * as1, as0, as1, mc, kc, aPacked);
         for (int64_t j = 0; j < nc; j += NR) {
           const float *panel = j < direct ? bBlock + j : bPacked + ((j - direct) / NR) * kc * NR;
-          int64_t panelStride = j < direct ? bs0 : NR;
+          int64_t panelStride = j < direct ? bs0 : NR, vectorStride = VL;
+          if (bPanels) {
+            int64_t col = bPanels->row0 + j0 + j;
+            panel = bPanels->data + (col / BPANEL) * bPanels->k * BPANEL + p0 * BPANEL;
+            panelStride = BPANEL;
+            vectorStride = bPanels->k * BPANEL;
+          }
           for (int64_t i = 0; i < mc; i += MR) {
             int64_t row = panels ? panels->row0 + i0 + i : 0;
             const float *ap = panels ? panels->data + (row / PANEL) * panels->k * PANEL +
                                            p0 * PANEL + row % PANEL
                                      : aPacked + (i / MR) * kc * MR;
-            microKernel(kc, ap, panels ? PANEL : MR, panel, panelStride,
+            microKernel(kc, ap, panels ? PANEL : MR, panel, panelStride, vectorStride,
                         c + (i0 + i) * cs0 + (j0 + j) * cs1, cs0, cs1,
                         mc - i < MR ? mc - i : MR, nc - j < NR ? nc - j : NR,
                         overwrite && p0 == 0);
@@ -386,7 +403,7 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
 /// be allocated, else 0.
 int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c), int32_t overwrite) {
   (void)aAllocated, (void)bAllocated, (void)cAllocated, (void)bCols, (void)aCols;
-  return gemm(aAligned + aOffset, as0, as1, 0, bAligned + bOffset, bs0, bs1, 0,
+  return gemm(aAligned + aOffset, as0, as1, 0, bAligned + bOffset, bs0, bs1, 0, 0,
               cAligned + cOffset, cs0, cs1, cRows, cCols, aCols, overwrite);
 }
 
@@ -396,7 +413,7 @@ int32_t INGOT_SGEMM_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, MATRIX(b), M
                                 int32_t overwrite) {
   (void)pAllocated, (void)pSize, (void)pStride, (void)bAllocated, (void)cAllocated, (void)bCols;
   Panels panels = {pAligned + pOffset, row0, k};
-  return gemm(0, 0, 0, &panels, bAligned + bOffset, bs0, bs1, 0, cAligned + cOffset, cs0, cs1,
+  return gemm(0, 0, 0, &panels, bAligned + bOffset, bs0, bs1, 0, 0, cAligned + cOffset, cs0, cs1,
               cRows, cCols, k, overwrite);
 }
 
@@ -411,8 +428,8 @@ int32_t INGOT_SCONV_NAME(MATRIX(w), VOLUME(x), MATRIX(c), int64_t kh, int64_t kw
   (void)wAllocated, (void)xAllocated, (void)cAllocated, (void)wRows;
   Windows windows = {xAligned + xOffset, xs0, xs1, xs2, xSize1, xSize2, y0, x0, kh, kw, sh, sw,
                      dh, dw, ow, spanOf(xSize0, xSize1, xSize2, xs0, xs1, xs2)};
-  return gemm(wAligned + wOffset, ws0, ws1, 0, 0, 0, 0, &windows, cAligned + cOffset, cs0, cs1,
-              cRows, cCols, wCols, overwrite);
+  return gemm(wAligned + wOffset, ws0, ws1, 0, 0, 0, 0, &windows, 0, cAligned + cOffset, cs0,
+              cs1, cRows, cCols, wCols, overwrite);
 }
 
 /// The same with the filters row0.. of the constant weights packed into
@@ -424,6 +441,17 @@ int32_t INGOT_SCONV_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, VOLUME(x), M
   Panels panels = {pAligned + pOffset, row0, k};
   Windows windows = {xAligned + xOffset, xs0, xs1, xs2, xSize1, xSize2, y0, x0, kh, kw, sh, sw,
                      dh, dw, ow, spanOf(xSize0, xSize1, xSize2, xs0, xs1, xs2)};
-  return gemm(0, 0, 0, &panels, 0, 0, 0, &windows, cAligned + cOffset, cs0, cs1, cRows, cCols, k,
-              overwrite);
+  return gemm(0, 0, 0, &panels, 0, 0, 0, &windows, 0, cAligned + cOffset, cs0, cs1, cRows, cCols,
+              k, overwrite);
+}
+
+/// C += A B (= where `overwrite`) with B's columns col0.. of the constant
+/// packed into 16-column `panels` (K rows). Returns 2 when col0 is not a
+/// multiple of 16.
+int32_t INGOT_SGEMM_BPANELS_NAME(MATRIX(a), PANELS(p), int64_t col0, int64_t k, MATRIX(c),
+                                 int32_t overwrite) {
+  (void)aAllocated, (void)pAllocated, (void)pSize, (void)pStride, (void)cAllocated, (void)aCols;
+  Panels panels = {pAligned + pOffset, col0, k};
+  return gemm(aAligned + aOffset, as0, as1, 0, 0, 0, 0, 0, &panels, cAligned + cOffset, cs0, cs1,
+              cRows, cCols, k, overwrite);
 }

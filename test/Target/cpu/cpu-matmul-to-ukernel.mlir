@@ -290,3 +290,52 @@ func.func @padded_input_kept(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %
     ins(%padded, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x8x8xf32>)
   return
 }
+
+// -----
+
+// A constant B (a MatMul's weights) is packed now into 16-column panels
+// (zero past the last column), each as K groups of 16 values; the call
+// reads them with the tile's first column and K, and the weights in their
+// first layout are gone (not stored twice).
+// CHECK-NOT: memref.global "private" constant @b_weights :
+// CHECK-LABEL: memref.global "private" constant @b_weights_bpanels : memref<48xf32> = dense_resource<b_weights_bpanels> {alignment = 64 : i64}
+// CHECK-LABEL: func.func @constant_b
+// CHECK: %[[P:.*]] = memref.get_global @b_weights_bpanels : memref<48xf32>
+// CHECK: %[[F:.*]] = memref.cast %[[P]]
+// CHECK: %[[COL:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: %[[K:.*]] = arith.constant 3 : i64
+// CHECK: call @ingot_sgemm_bpanels_f32(%{{.*}}, %[[F]], %[[COL]], %[[K]], %{{.*}}, %{{.*}})
+// Panel 0, k = 0: columns 0 and 1 (1.0, 2.0), then zeros.
+// CHECK: b_weights_bpanels: "0x040000000000803F0000004000000000
+memref.global "private" constant @b_weights : memref<3x2xf32> = dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]>
+func.func @constant_b(%a: memref<4x3xf32>, %c: memref<4x2xf32>) {
+  %b = memref.get_global @b_weights : memref<3x2xf32>
+  linalg.matmul ins(%a, %b : memref<4x3xf32>, memref<3x2xf32>) outs(%c : memref<4x2xf32>)
+  return
+}
+
+// -----
+
+// Gemm's transposed constant B ([N, K]): packed into the same panels, so
+// the kernel never reads B across its rows.
+// CHECK-LABEL: memref.global "private" constant @t_weights_tbpanels : memref<48xf32>
+// CHECK-LABEL: func.func @constant_transposed_b
+// CHECK-NOT: memref.transpose
+// CHECK: call @ingot_sgemm_bpanels_f32
+// Panel 0, k = 0: B[0][0] = 1.0 and B[1][0] = 4.0, then zeros.
+// CHECK: t_weights_tbpanels: "0x040000000000803F0000804000000000
+#tA = affine_map<(m, n, k) -> (m, k)>
+#tB = affine_map<(m, n, k) -> (n, k)>
+#tC = affine_map<(m, n, k) -> (m, n)>
+memref.global "private" constant @t_weights : memref<2x3xf32> = dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]>
+func.func @constant_transposed_b(%a: memref<4x3xf32>, %c: memref<4x2xf32>) {
+  %b = memref.get_global @t_weights : memref<2x3xf32>
+  linalg.generic {indexing_maps = [#tA, #tB, #tC], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x3xf32>, memref<2x3xf32>) outs(%c : memref<4x2xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
