@@ -117,6 +117,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // LLVM has no intrinsic for erf/tanh: call libm; integer powers get helpers.
+  pm.addNestedPass<func::FuncOp>(createCpuApproximateMath());
   pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());

@@ -1,0 +1,47 @@
+// RUN: ingot-opt %s --split-input-file --cpu-approximate-math | FileCheck %s
+
+// f32 tanh and erf become arithmetic (clamps, a rational or polynomial
+// approximation, LLVM's fma), nothing libm would be called for.
+// CHECK-LABEL: func.func @tanh_and_erf
+// CHECK-NOT: math.tanh
+// CHECK-NOT: math.erf
+// CHECK-NOT: math.fma
+// CHECK: llvm.intr.fma
+// CHECK: arith.divf
+// CHECK: return
+func.func @tanh_and_erf(%x: f32) -> (f32, f32) {
+  %t = math.tanh %x : f32
+  %e = math.erf %x : f32
+  return %t, %e : f32, f32
+}
+
+// -----
+
+// GELU's x^3 (tanh form): a constant small power is products; a power by
+// a run-time exponent stays powf.
+// CHECK-LABEL: func.func @powers
+// CHECK: %[[SQUARE:.*]] = arith.mulf %arg0, %arg0 : f32
+// CHECK: %[[CUBE:.*]] = arith.mulf %arg0, %[[SQUARE]] : f32
+// CHECK: math.powf %arg0, %arg1 : f32
+// CHECK: return %[[CUBE]]
+func.func @powers(%x: f32, %y: f32) -> (f32, f32) {
+  %three = arith.constant 3.0 : f32
+  %c = math.powf %x, %three : f32
+  %p = math.powf %x, %y : f32
+  return %c, %p : f32, f32
+}
+
+// -----
+
+// exp and log stay (libm's are exact to an ulp, and the polynomial forms
+// are not checked against every edge case here); f64 tanh stays libm's.
+// CHECK-LABEL: func.func @left_alone
+// CHECK: math.exp
+// CHECK: math.log
+// CHECK: math.tanh {{.*}} : f64
+func.func @left_alone(%x: f32, %d: f64) -> (f32, f32, f64) {
+  %e = math.exp %x : f32
+  %l = math.log %x : f32
+  %t = math.tanh %d : f64
+  return %e, %l, %t : f32, f32, f64
+}
