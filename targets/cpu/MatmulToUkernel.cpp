@@ -272,6 +272,19 @@ memref::GlobalOp packedGlobal(memref::GlobalOp next, StringRef name, ArrayRef<fl
                                     /*constant=*/true, b.getI64IntegerAttr(64));
 }
 
+/// `lines` lines of k values (`at(line, p)`) as the kernels' panels:
+/// `width` lines each (zero past the last line), each as k groups of
+/// `width` values.
+std::vector<float> packLines(int64_t lines, int64_t k, int64_t width,
+                             llvm::function_ref<float(int64_t, int64_t)> at) {
+  int64_t panels = (lines + width - 1) / width;
+  std::vector<float> packed(panels * k * width, 0.0f);
+  for (int64_t l = 0; l < lines; ++l)
+    for (int64_t p = 0; p < k; ++p)
+      packed[(l / width) * k * width + p * width + l % width] = at(l, p);
+  return packed;
+}
+
 /// The global holding `rows`'s constant in the kernel's panels (built once
 /// per constant): panel p is rows 12p .. 12p + 11 (zero past the last), as K
 /// groups of 12 values; ExternalizeWeights then moves it to the weights.
@@ -279,15 +292,13 @@ memref::GlobalOp panelsOf(ModuleOp module, ConstantRows rows) {
   std::string name = (rows.global.getSymName() + "_panels").str();
   if (auto existing = module.lookupSymbol<memref::GlobalOp>(name))
     return existing;
-  int64_t panels = (rows.rows + 11) / 12, k = rows.k;
+  int64_t k = rows.k;
   std::optional<std::vector<float>> values = valuesOf(rows.global, rows.rows * k);
   if (!values)
     return {};
-  std::vector<float> packed(panels * k * 12, 0.0f);
-  for (int64_t r = 0; r < rows.rows; ++r)
-    for (int64_t p = 0; p < k; ++p)
-      packed[(r / 12) * k * 12 + p * 12 + r % 12] = (*values)[r * k + p];
-  return packedGlobal(rows.global, name, packed);
+  return packedGlobal(rows.global, name, packLines(rows.rows, k, 12, [&](int64_t r, int64_t p) {
+                        return (*values)[r * k + p];
+                      }));
 }
 
 /// Columns of a constant B: the 2-D operand is columns col0.. of a
@@ -341,16 +352,13 @@ memref::GlobalOp columnPanelsOf(ModuleOp module, ConstantColumns cols) {
   std::string name = (cols.global.getSymName() + (cols.transposed ? "_tbpanels" : "_bpanels")).str();
   if (auto existing = module.lookupSymbol<memref::GlobalOp>(name))
     return existing;
-  int64_t n = cols.n, k = cols.k, panels = (n + 15) / 16;
+  int64_t n = cols.n, k = cols.k;
   std::optional<std::vector<float>> values = valuesOf(cols.global, n * k);
   if (!values)
     return {};
-  std::vector<float> packed(panels * k * 16, 0.0f);
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j)
-      packed[(j / 16) * k * 16 + p * 16 + j % 16] =
-          cols.transposed ? (*values)[j * k + p] : (*values)[p * n + j];
-  return packedGlobal(cols.global, name, packed);
+  return packedGlobal(cols.global, name, packLines(n, k, 16, [&](int64_t j, int64_t p) {
+                        return cols.transposed ? (*values)[j * k + p] : (*values)[p * n + j];
+                      }));
 }
 
 /// The panels' memref and the first row, as the `_panels` kernels take them.

@@ -124,15 +124,22 @@ using ConvKernel = int32_t (*)(CONV_ARGS);
 using PanelKernel = int32_t (*)(PANEL_ARGS, MATRIX_ARGS(b), MATRIX_ARGS(c), int32_t);
 using ConvPanelKernel = int32_t (*)(CONV_PANEL_ARGS);
 
-/// Rows x k row-major `a` as the documented panels: 12 rows each, zero past
-/// the last row, each as k groups of 12 values.
-std::vector<float> packPanels(const std::vector<float> &a, int64_t rows, int64_t k) {
-  int64_t panels = (rows + 11) / 12;
-  std::vector<float> out(panels * k * 12, 0.0f);
-  for (int64_t r = 0; r < rows; ++r)
+/// `lines` lines of k values (`at(line, p)`) as the documented panels:
+/// `width` lines each, zero past the last line, each as k groups of
+/// `width` values.
+template <typename At>
+std::vector<float> packLines(int64_t lines, int64_t k, int64_t width, At at) {
+  int64_t panels = (lines + width - 1) / width;
+  std::vector<float> out(panels * k * width, 0.0f);
+  for (int64_t l = 0; l < lines; ++l)
     for (int64_t p = 0; p < k; ++p)
-      out[(r / 12) * k * 12 + p * 12 + r % 12] = a[r * k + p];
+      out[(l / width) * k * width + p * width + l % width] = at(l, p);
   return out;
+}
+
+/// Rows x k row-major `a` as A's panels of 12 rows.
+std::vector<float> packPanels(const std::vector<float> &a, int64_t rows, int64_t k) {
+  return packLines(rows, k, 12, [&](int64_t r, int64_t p) { return a[r * k + p]; });
 }
 
 /// Rows row0 .. row0 + m of a (row0 + m + 5) x k constant, from its panels,
@@ -182,15 +189,9 @@ TEST(SgemmKernel, SixRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr
 
 using BPanelKernel = int32_t (*)(MATRIX_ARGS(a), PANEL_ARGS, MATRIX_ARGS(c), int32_t);
 
-/// k x cols row-major `b` as the documented B panels: 16 columns each, zero
-/// past the last column, each as k groups of 16 values.
+/// k x cols row-major `b` as B's panels of 16 columns.
 std::vector<float> packColumnPanels(const std::vector<float> &b, int64_t k, int64_t cols) {
-  int64_t panels = (cols + 15) / 16;
-  std::vector<float> out(panels * k * 16, 0.0f);
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < cols; ++j)
-      out[(j / 16) * k * 16 + p * 16 + j % 16] = b[p * cols + j];
-  return out;
+  return packLines(cols, k, 16, [&](int64_t j, int64_t p) { return b[p * cols + j]; });
 }
 
 /// A (transposed or not) times columns col0 .. col0 + n of a k x (col0 + n
