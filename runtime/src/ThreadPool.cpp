@@ -6,6 +6,9 @@
 
 namespace ingot::runtime {
 
+/// Chunks a loop is cut into per thread (fewer where its grain allows fewer).
+constexpr int64_t kChunksPerThread = 4;
+
 static thread_local ThreadPool *currentPool = nullptr;
 
 ThreadPool *ThreadPool::current() { return currentPool; }
@@ -29,9 +32,9 @@ ThreadPool::~ThreadPool() {
 }
 
 // Chunks are claimed under the lock and tagged with the loop's generation:
-// there are at most as many chunks as threads, so the lock costs nothing
-// next to a chunk, and a worker that wakes late can never take a chunk of
-// the next loop with the previous loop's bounds.
+// there are a few chunks per thread, each at least `grain` units, so the
+// lock costs nothing next to a chunk, and a worker that wakes late can
+// never take a chunk of the next loop with the previous loop's bounds.
 void ThreadPool::runChunks(uint64_t loop) {
   while (true) {
     ParallelBody run;
@@ -95,7 +98,11 @@ void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t units, in
     this->context = context;
     this->units = units;
     errors = RunErrors::current();
-    chunk = (units + wanted - 1) / wanted;
+    // A few chunks per thread, claimed in turn: a thread slowed by what
+    // else runs on its core (these machines are shared VMs) takes fewer,
+    // where halves fixed in advance made the loop wait for the slow one.
+    int64_t pieces = std::min<int64_t>(wanted * kChunksPerThread, units / std::max<int64_t>(grain, 1));
+    chunk = (units + pieces - 1) / pieces;
     chunks = (units + chunk - 1) / chunk;
     nextChunk = 0;
     doneChunks = 0;

@@ -2,9 +2,9 @@
 //
 // Generated code calls ingot_parallel_for(fn, ctx, units, grain) for each
 // parallel loop; the pool of the model that is running (per thread, set by
-// the session) splits [0, units) into at most one contiguous chunk per
-// thread, runs one chunk on the calling thread and the others on workers
-// that spin briefly, then sleep, between loops. Loops too small for two
+// the session) splits [0, units) into a few contiguous chunks per thread
+// (each at least `grain` units), which the calling thread and the workers
+// claim in turn; workers spin briefly, then sleep, between loops. Loops too small for two
 // chunks of `grain` units, and loops of a session that finds the pool busy
 // with another session's loop, run on the calling thread.
 //

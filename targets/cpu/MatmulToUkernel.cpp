@@ -140,20 +140,26 @@ bool mayWrite(Operation *op, Value root) {
   return true;
 }
 
-/// Whether anything between `from` and `op` (from before it in an
-/// enclosing block) may write the buffer `root`.
+/// Whether anything that runs after `from` and before some run of `op`
+/// may write the buffer `root`: what lies between them in `from`'s block,
+/// and, where `op` is nested in a loop there, anything else in the loop's
+/// body (a later iteration's `op` runs after it).
 bool writtenBetween(Operation *from, Operation *op, Value root) {
   for (Operation *at = op; at; at = at->getParentOp()) {
-    for (Operation *before = at->getPrevNode(); before; before = before->getPrevNode()) {
-      if (before == from)
-        return false;
-      if (mayWrite(before, root))
+    if (at->getBlock() == from->getBlock()) {
+      if (!from->isBeforeInBlock(at))
         return true;
+      for (Operation *between = from->getNextNode(); between != at;
+           between = between->getNextNode())
+        if (mayWrite(between, root))
+          return true;
+      return false;
     }
-    if (at->getBlock() == from->getBlock())
-      return true; // `from` is not before `op`
+    for (Operation &sibling : *at->getBlock())
+      if (&sibling != at && mayWrite(&sibling, root))
+        return true;
   }
-  return true;
+  return true; // `from` does not enclose `op`
 }
 
 /// A zero fill of exactly `op`'s output right before it (nothing between
