@@ -126,7 +126,7 @@ def CpuInnermostContiguousLoop : Pass<"cpu-innermost-contiguous-loop", "mlir::fu
 }
 
 def CpuApproximateMath : Pass<"cpu-approximate-math", "mlir::func::FuncOp"> {
-  let summary = "Vectorizable approximations of f32 tanh and erf; powers by small integers as products";
+  let summary = "Vectorizable approximations of f32 tanh and erf; powers by 2, 3, 4 as products";
   let description = [{
     libm's tanhf and erff are scalar calls that LLVM cannot vectorize: the
     tanh of a GPT-2 block's GELU took 35% of its time in tanhf and expm1f.
@@ -134,9 +134,9 @@ def CpuApproximateMath : Pass<"cpu-approximate-math", "mlir::func::FuncOp"> {
     polynomial approximations (plain arithmetic, vectorized with the loop
     around it; errors of a few ulp, within what the tests allow against
     ONNX Runtime, whose own kernels approximate these too), and
-    `math.powf` by a constant small integer or half (GELU's x^3) into
-    multiplications and square roots (upstream's algebraic
-    simplification). exp and log stay libm calls.
+    `math.powf` by a constant 2, 3 or 4 (GELU's x^3) into multiplications
+    (not upstream's algebraic simplification: its x^0.5 as a sqrt differs
+    from pow at -inf). exp and log stay libm calls.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect", "::mlir::LLVM::LLVMDialect"];

@@ -62,3 +62,28 @@ def test_unsigned_values_made_inside_the_graph(tmp_path):
     np.testing.assert_array_equal(got["big"], u > 100)
     # ONNX's DynamicQuantizeLinear: scale (max(0,x)-min(0,x))/255, zero point 153 here.
     np.testing.assert_array_equal(got["y"], [153, 255, 0, 26, 221, 179])
+
+
+@pytest.mark.parametrize("op", ["Tanh", "Erf"])
+def test_approximated_tanh_and_erf_at_their_edges(tmp_path, op):
+    # f32 tanh and erf are polynomial approximations (cpu-approximate-math),
+    # not libm calls: NaN stays NaN, infinities saturate, tiny inputs keep
+    # their value, and the rest is within a few ulp of NumPy's float64.
+    import math
+
+    ingot = ingot_module()
+    graph = helper.make_graph([helper.make_node(op, ["x"], ["y"])], "g",
+                              [V("x", TensorProto.FLOAT, ["N"])], [V("y", TensorProto.FLOAT, None)])
+    artifact = tmp_path / "m.ingot"
+    ingot.compile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                  str(artifact))
+    x = np.concatenate([
+        np.array([np.nan, np.inf, -np.inf, 0.0, 1e-30, -1e-30, 1e-8, 3e38, -3e38, 20.0, -100.0]),
+        np.linspace(-9, 9, 2001)]).astype(np.float32)
+    got = ingot.load(str(artifact)).run({"x": x})["y"]
+    function = np.tanh if op == "Tanh" else np.vectorize(math.erf)
+    with np.errstate(invalid="ignore"):
+        expected = function(x.astype(np.float64))
+    assert np.isnan(got[0])
+    finite = ~np.isnan(expected)
+    np.testing.assert_allclose(got[finite], expected[finite], rtol=2e-6, atol=1e-37)
