@@ -185,7 +185,7 @@ void checkStatus(OpBuilder &b, Location loc, Value status) {
                                      b.create<arith::ConstantIntOp>(loc, 0, 32));
   lowering::emitCheck(b, loc, ok,
                       "the matrix multiply kernel failed with status {0} (1: cannot allocate its "
-                      "packing buffers, 2: a tile of weights off its 12-row panels)",
+                      "packing buffers, 2: a tile of weights off its panels)",
                       {status});
 }
 

@@ -143,7 +143,8 @@ std::vector<float> packPanels(const std::vector<float> &a, int64_t rows, int64_t
 }
 
 /// Rows row0 .. row0 + m of a (row0 + m + 5) x k constant, from its panels,
-/// times a k x n B, into C; row0 off a panel is refused (status 2).
+/// times a k x n B, into C; row0 off a panel, or panels too short for the
+/// rows, are refused (status 2).
 void checkPanels(PanelKernel kernel, int64_t row0, int64_t m, int64_t n, int64_t k,
                  bool overwrite, std::mt19937 &rng) {
   std::uniform_real_distribution<float> dist(-1, 1);
@@ -172,7 +173,12 @@ void checkPanels(PanelKernel kernel, int64_t row0, int64_t m, int64_t n, int64_t
         << " overwrite=" << overwrite << " at " << i;
   EXPECT_EQ(kernel(panels.data(), panels.data(), 0, size, 1, row0 + 6, k, b.data(), b.data(), 0, k,
                    n, n, 1, c.data(), c.data(), 0, m, n, n, 1, 0),
-            2);
+            2);  // Panels that end before the tile's last row (a wrong size passed in).
+  int64_t short_ = (row0 + m + 11) / 12 * 12 * k - 1;
+  if (k > 0)
+    EXPECT_EQ(kernel(panels.data(), panels.data(), 0, short_, 1, row0, k, b.data(), b.data(), 0,
+                     k, n, n, 1, c.data(), c.data(), 0, m, n, n, 1, 0),
+              2);
 }
 
 void sweepPanels(PanelKernel kernel) {
@@ -195,7 +201,8 @@ std::vector<float> packColumnPanels(const std::vector<float> &b, int64_t k, int6
 }
 
 /// A (transposed or not) times columns col0 .. col0 + n of a k x (col0 + n
-/// + 7) constant, from its panels, into C; col0 off a panel is refused.
+/// + 7) constant, from its panels, into C; col0 off a panel, or panels too
+/// short for the columns, are refused.
 void checkBPanels(BPanelKernel kernel, int64_t col0, int64_t m, int64_t n, int64_t k,
                   bool transA, bool overwrite, std::mt19937 &rng) {
   std::uniform_real_distribution<float> dist(-1, 1);
@@ -225,7 +232,11 @@ void checkBPanels(BPanelKernel kernel, int64_t col0, int64_t m, int64_t n, int64
         << " overwrite=" << overwrite << " at " << i;
   EXPECT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, panels.data(), panels.data(),
                    0, size, 1, col0 + 8, k, c.data(), c.data(), 0, m, n, n, 1, 0),
-            2);
+            2);  int64_t short_ = (col0 + n + 15) / 16 * 16 * k - 1;
+  if (k > 0)
+    EXPECT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, panels.data(),
+                     panels.data(), 0, short_, 1, col0, k, c.data(), c.data(), 0, m, n, n, 1, 0),
+              2);
 }
 
 void sweepBPanels(BPanelKernel kernel) {

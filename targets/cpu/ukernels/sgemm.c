@@ -304,19 +304,27 @@ _Static_assert(NR % BPANEL == 0, "a tile's columns are whole B panels");
 typedef struct {
   const float *data;
   int64_t row0, k; // the first row (column, for B) of this operand in the panels; K
+  int64_t size;    // floats in the panels (contiguous)
 } Panels;
+
+/// Whether `lines` lines from p->row0 lie on whole panels of `width` lines
+/// inside the panels' memory.
+static inline int panelsCover(const Panels *p, int64_t lines, int64_t width) {
+  return p->row0 >= 0 && p->row0 % width == 0 && p->k >= 0 &&
+         (p->row0 + lines + width - 1) / width * width * p->k <= p->size;
+}
 
 /// C += A B, or C = A B where `overwrite` (C's old values are then never
 /// read: they may be garbage), C being m x n, A m x k (the matrix a at
 /// strides as0, as1, or `panels`), B k x n (the matrix b at strides bs0,
 /// bs1, with `windows` a convolution's input, or `bPanels`). Returns 0, 1
 /// when out of memory, 2 when `panels` or `bPanels` does not start on a
-/// panel.
+/// panel or does not hold the tile's rows (columns).
 static inline __attribute__((always_inline)) int32_t
 gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float *b, int64_t bs0,
      int64_t bs1, const Windows *windows, const Panels *bPanels, float *c, int64_t cs0,
      int64_t cs1, int64_t m, int64_t n, int64_t k, int overwrite) {
-  if ((panels && panels->row0 % PANEL != 0) || (bPanels && bPanels->row0 % BPANEL != 0))
+  if ((panels && !panelsCover(panels, m, PANEL)) || (bPanels && !panelsCover(bPanels, n, BPANEL)))
     return 2;
   if (overwrite && k == 0)
     for (int64_t i = 0; i < m; ++i)
@@ -408,11 +416,12 @@ int32_t INGOT_SGEMM_NAME(MATRIX(a), MATRIX(b), MATRIX(c), int32_t overwrite) {
 }
 
 /// The same with A's rows row0.. of the constant packed into `panels`
-/// (K columns). Returns 2 when row0 is not a multiple of 12.
+/// (K columns). Returns 2 when row0 is not a multiple of 12 or the panels
+/// do not hold the rows.
 int32_t INGOT_SGEMM_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, MATRIX(b), MATRIX(c),
                                 int32_t overwrite) {
-  (void)pAllocated, (void)pSize, (void)pStride, (void)bAllocated, (void)cAllocated, (void)bCols;
-  Panels panels = {pAligned + pOffset, row0, k};
+  (void)pAllocated, (void)bAllocated, (void)cAllocated, (void)bCols;
+  Panels panels = {pAligned + pOffset, row0, k, pStride == 1 ? pSize : 0};
   return gemm(0, 0, 0, &panels, bAligned + bOffset, bs0, bs1, 0, 0, cAligned + cOffset, cs0, cs1,
               cRows, cCols, k, overwrite);
 }
@@ -437,8 +446,8 @@ int32_t INGOT_SCONV_NAME(MATRIX(w), VOLUME(x), MATRIX(c), int64_t kh, int64_t kw
 int32_t INGOT_SCONV_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, VOLUME(x), MATRIX(c),
                                 int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh,
                                 int64_t dw, int64_t ow, int64_t y0, int64_t x0, int32_t overwrite) {
-  (void)pAllocated, (void)pSize, (void)pStride, (void)xAllocated, (void)cAllocated;
-  Panels panels = {pAligned + pOffset, row0, k};
+  (void)pAllocated, (void)xAllocated, (void)cAllocated;
+  Panels panels = {pAligned + pOffset, row0, k, pStride == 1 ? pSize : 0};
   Windows windows = {xAligned + xOffset, xs0, xs1, xs2, xSize1, xSize2, y0, x0, kh, kw, sh, sw,
                      dh, dw, ow, spanOf(xSize0, xSize1, xSize2, xs0, xs1, xs2)};
   return gemm(0, 0, 0, &panels, 0, 0, 0, &windows, 0, cAligned + cOffset, cs0, cs1, cRows, cCols,
@@ -447,11 +456,11 @@ int32_t INGOT_SCONV_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, VOLUME(x), M
 
 /// C += A B (= where `overwrite`) with B's columns col0.. of the constant
 /// packed into 16-column `panels` (K rows). Returns 2 when col0 is not a
-/// multiple of 16.
+/// multiple of 16 or the panels do not hold the columns.
 int32_t INGOT_SGEMM_BPANELS_NAME(MATRIX(a), PANELS(p), int64_t col0, int64_t k, MATRIX(c),
                                  int32_t overwrite) {
-  (void)aAllocated, (void)pAllocated, (void)pSize, (void)pStride, (void)cAllocated, (void)aCols;
-  Panels panels = {pAligned + pOffset, col0, k};
+  (void)aAllocated, (void)pAllocated, (void)cAllocated, (void)aCols;
+  Panels panels = {pAligned + pOffset, col0, k, pStride == 1 ? pSize : 0};
   return gemm(aAligned + aOffset, as0, as1, 0, 0, 0, 0, 0, &panels, cAligned + cOffset, cs0, cs1,
               cRows, cCols, k, overwrite);
 }
