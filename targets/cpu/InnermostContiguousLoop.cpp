@@ -22,9 +22,6 @@ using namespace mlir;
 namespace ingot::cpu {
 namespace {
 
-/// Iterations of trailing reductions that LLVM unrolls whole (3x3 to 7x7).
-constexpr int64_t kSmallWindow = 64;
-
 /// Whether advancing `dim` by one moves `map`'s innermost index by exactly
 /// one: `dim` is that index alone or one unit term of a sum (`ow + kw`).
 bool walksContiguously(AffineMap map, unsigned dim) {

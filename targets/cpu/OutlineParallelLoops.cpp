@@ -55,9 +55,6 @@ int64_t estimateWork(Block &block) {
   return work;
 }
 
-/// Iterations a loop nest may have and still count as a window to unroll.
-constexpr int64_t kSmallWindow = 64;
-
 /// Whether `op` is an scf.for of static bounds whose body, nested loops
 /// included, runs at most `budget` times its plain ops and calls nothing.
 bool isSmallStaticLoop(Operation &op, int64_t budget) {

@@ -19,6 +19,13 @@ namespace ingot::cpu {
 /// the tasks of the thread pool by it.
 inline constexpr llvm::StringLiteral kEstimatedWorkAttr = "ingot.estimated_work";
 
+/// The most iterations a static window of reductions (pooling, a depthwise
+/// convolution: 3x3 to 7x7) may have for LLVM to unroll it whole: such a
+/// window stays innermost (cpu-innermost-contiguous-loop) and its loop
+/// body counts as a leaf for the outliner (cpu-outline-parallel-loops), so
+/// the output column around it is what LLVM vectorizes.
+inline constexpr int64_t kSmallWindow = 64;
+
 /// The @main arguments the runtime passes before the model's inputs.
 enum class MemoryArgument : unsigned { Weights = 0, Arena = 1 };
 
