@@ -74,6 +74,12 @@ cl::opt<bool> printAfterAll("print-ir-after-all", cl::desc("Print the IR after e
                             cl::sub(compileCommand));
 cl::opt<std::string> dumpDir("dump-dir", cl::desc("Write each phase's IR into this directory"),
                              cl::value_desc("dir"), cl::sub(compileCommand));
+cl::opt<bool> winograd("winograd",
+                        cl::desc("Stride-1 3x3 convolutions (16+ channels and filters) by "
+                                 "Winograd F(4x4, 3x3): ~2.5x fewer multiply-adds, results "
+                                 "within ~1e-5 of their magnitude of a direct convolution's "
+                                 "(default true; --winograd=false: every convolution direct)"),
+                        cl::init(true), cl::sub(compileCommand));
 cl::opt<bool> timePasses("time-passes", cl::desc("Report the time each pass takes"),
                          cl::sub(compileCommand));
 
@@ -254,7 +260,11 @@ int compile() {
     // The runtime calls the model through MLIR's C interface wrapper.
     if (auto main = module->lookupSymbol<func::FuncOp>("main"))
       main->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(&context));
-    if (failed(runPhase("llvm", ingot::cpu::buildLinalgToLLVMPipeline)))
+    ingot::cpu::LinalgToLLVMOptions options;
+    options.winograd = winograd;
+    if (failed(runPhase("llvm", [&](OpPassManager &pm) {
+          ingot::cpu::buildLinalgToLLVMPipeline(pm, options);
+        })))
       return 1;
   }
   if (compileTo < Phase::Object)

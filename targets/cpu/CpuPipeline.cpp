@@ -83,9 +83,11 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
   buildFusedToLinalgPipeline(pm);
 }
 
-void buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void buildLinalgToLLVMPipeline(OpPassManager &pm, const LinalgToLLVMOptions &options) {
   pm.addNestedPass<func::FuncOp>(createCpuFuseElementwise());
-  pm.addNestedPass<func::FuncOp>(createCpuTileDispatchRegions());
+  CpuTileDispatchRegionsOptions tiling;
+  tiling.winograd = options.winograd;
+  pm.addNestedPass<func::FuncOp>(createCpuTileDispatchRegions(tiling));
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   // A recurrence's loop yields states computed into fresh tensors each step.
@@ -156,7 +158,7 @@ void registerCpuPipelines() {
                              buildGraphToLinalgPipeline);
   PassPipelineRegistration<>("ingot-linalg-to-llvm",
                              "Bufferize linalg on tensors and lower it to the LLVM dialect",
-                             buildLinalgToLLVMPipeline);
+                             [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm); });
 }
 
 } // namespace ingot::cpu

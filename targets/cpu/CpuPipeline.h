@@ -25,10 +25,18 @@ void buildFusedToLinalgPipeline(mlir::OpPassManager &pm);
 /// The two above.
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 
+/// Choices of the `llvm` phase.
+struct LinalgToLLVMOptions {
+  /// Stride-1 3x3 convolutions by Winograd F(4x4, 3x3) where it pays (the
+  /// results then differ from a direct convolution's by up to ~1e-5 of
+  /// their magnitude instead of ~1e-6).
+  bool winograd = true;
+};
+
 /// Bufferizes and lowers linalg on tensors to the LLVM dialect (the `llvm`
 /// phase): loops over memrefs, math through libm where LLVM has no
 /// intrinsic, C-compatible function interfaces.
-void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const LinalgToLLVMOptions &options = {});
 
 /// The dialects and interface models the CPU pipeline uses.
 void registerCpuDialects(mlir::DialectRegistry &registry);

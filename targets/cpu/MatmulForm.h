@@ -49,6 +49,26 @@ OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n);
 /// are split first down to 64 and rows only down to 128.
 OutputTile chooseTileOverPanels(int64_t batch, int64_t m, int64_t n);
 
+/// Whether `op` is a linalg.conv_2d_nchw_fchw on f32 that Winograd F(4x4,
+/// 3x3) computes: 3 x 3 windows (static), strides and dilations 1, 16 or
+/// more channels (static). cpu-tile-dispatch-regions marks those whose
+/// tiles suit it (`kWinogradAttr`); cpu-matmul-to-ukernel runs the marked
+/// ones with constant filters on the Winograd kernel.
+bool isWinogradShaped(mlir::linalg::LinalgOp op);
+inline constexpr llvm::StringLiteral kWinogradAttr = "ingot.winograd";
+
+/// Tiles of a Winograd convolution's [batch, filters, oh, ow] output:
+/// `filters` (a multiple of 12: the transformed filters' panels) by
+/// `rows` output rows (a multiple of 4, whole 4 x 4 blocks); none where the
+/// output has fewer than 16 blocks or filters (the direct kernel is then as
+/// fast: ResNet's 7 x 7 layers have 4 blocks, each a column of a 16-wide
+/// panel).
+struct WinogradTile {
+  int64_t filters, rows;
+};
+std::optional<WinogradTile> chooseWinogradTile(int64_t batch, int64_t filters, int64_t oh,
+                                               int64_t ow);
+
 } // namespace ingot::cpu
 
 #endif // INGOT_TARGETS_CPU_MATMULFORM_H

@@ -119,6 +119,15 @@ func::FuncOp declareConvPanels(ModuleOp module) {
   return declareKernel(module, kSconvPanelsSymbol, types);
 }
 
+/// The Winograd kernel: U's panels, row0, C, x, C, ow, y0, x0, overwrite.
+func::FuncOp declareWinograd(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  Type i64 = IntegerType::get(ctx, 64);
+  return declareKernel(module, kSwinogradSymbol,
+                       {panelsType(ctx), i64, i64, kernelVolumeType(ctx), kernelOperandType(ctx),
+                        i64, i64, i64, IntegerType::get(ctx, 32)});
+}
+
 /// The buffer `v` is a view of (through view ops), or null.
 Value rootOf(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
@@ -185,7 +194,8 @@ void checkStatus(OpBuilder &b, Location loc, Value status) {
                                      b.create<arith::ConstantIntOp>(loc, 0, 32));
   lowering::emitCheck(b, loc, ok,
                       "the matrix multiply kernel failed with status {0} (1: cannot allocate its "
-                      "packing buffers, 2: a tile of weights off its panels)",
+                      "packing buffers, 2: a tile of weights off its panels, 3: a convolution "
+                      "tile not of whole output rows)",
                       {status});
 }
 
@@ -305,6 +315,47 @@ memref::GlobalOp panelsOf(ModuleOp module, ConstantRows rows) {
   return packedGlobal(rows.global, name, packLines(rows.rows, k, 12, [&](int64_t r, int64_t p) {
                         return (*values)[r * k + p];
                       }));
+}
+
+/// The global holding the Winograd transforms of `rows`'s constant filters
+/// [F, C, 3, 3] (built once per constant): U = G g G^T of each filter and
+/// channel, computed in double, as 36 parts of the kernel's 12-row panels
+/// (K = C), part e holding point e of every filter.
+memref::GlobalOp winogradPanelsOf(ModuleOp module, ConstantRows rows) {
+  std::string name = (rows.global.getSymName() + "_winograd").str();
+  if (auto existing = module.lookupSymbol<memref::GlobalOp>(name))
+    return existing;
+  int64_t filters = rows.rows, channels = rows.k / 9;
+  std::optional<std::vector<float>> values = valuesOf(rows.global, filters * rows.k);
+  if (!values || rows.k % 9 != 0)
+    return {};
+  // Lavin and Gray's G for F(4x4, 3x3) (points 0, 1, -1, 2, -2, infinity).
+  static const double g[6][3] = {{1 / 4.0, 0, 0},
+                                 {-1 / 6.0, -1 / 6.0, -1 / 6.0},
+                                 {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+                                 {1 / 24.0, 1 / 12.0, 1 / 6.0},
+                                 {1 / 24.0, -1 / 12.0, 1 / 6.0},
+                                 {0, 0, 1}};
+  std::vector<float> transformed(filters * channels * 36);
+  for (int64_t fc = 0; fc < filters * channels; ++fc) {
+    const float *w = values->data() + fc * 9;
+    double gw[6][3]; // G w
+    for (int a = 0; a < 6; ++a)
+      for (int j = 0; j < 3; ++j)
+        gw[a][j] = g[a][0] * w[j] + g[a][1] * w[3 + j] + g[a][2] * w[6 + j];
+    for (int a = 0; a < 6; ++a)
+      for (int b = 0; b < 6; ++b)
+        transformed[fc * 36 + a * 6 + b] =
+            float(gw[a][0] * g[b][0] + gw[a][1] * g[b][1] + gw[a][2] * g[b][2]);
+  }
+  std::vector<float> packed;
+  for (int64_t e = 0; e < 36; ++e) {
+    std::vector<float> part = packLines(filters, channels, 12, [&](int64_t f, int64_t c) {
+      return transformed[(f * channels + c) * 36 + e];
+    });
+    packed.insert(packed.end(), part.begin(), part.end());
+  }
+  return packedGlobal(rows.global, name, packed);
 }
 
 /// Columns of a constant B: the 2-D operand is columns col0.. of a
@@ -746,12 +797,21 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
                         {last, size});
   }
   Value weights = b.create<memref::CollapseShapeOp>(loc, w, wGroups);
-  // Constant weights are read from panels packed now.
+  // Constant weights are read from panels packed now; a convolution marked
+  // for Winograd from its filters' transforms.
   auto module = op->getParentOfType<ModuleOp>();
   std::optional<PanelSource> panels;
-  if (std::optional<ConstantRows> rows = constantRows(w, module))
-    if (memref::GlobalOp global = panelsOf(module, *rows))
-      panels = PanelSource{*rows, global, declareConvPanels(module)};
+  bool winograd = false;
+  if (std::optional<ConstantRows> rows = constantRows(w, module)) {
+    if (op->hasAttr(kWinogradAttr) && isWinogradShaped(op))
+      if (memref::GlobalOp global = winogradPanelsOf(module, *rows)) {
+        panels = PanelSource{*rows, global, declareWinograd(module)};
+        winograd = true;
+      }
+    if (!panels)
+      if (memref::GlobalOp global = panelsOf(module, *rows))
+        panels = PanelSource{*rows, global, declareConvPanels(module)};
+  }
   auto i64 = [&](Value v) -> Value { return b.create<arith::IndexCastOp>(loc, b.getI64Type(), v); };
   auto constant = [&](int64_t v) -> Value { return b.create<arith::ConstantIntOp>(loc, v, 64); };
   auto perImage = [&](OpBuilder &nb, Location nl, Value n) {
@@ -785,10 +845,16 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
     } else {
       operands = {nb.create<memref::CastOp>(nl, kernelOperandType(ctx), weights)};
     }
-    operands.append({xn, nb.create<memref::CastOp>(nl, kernelOperandType(ctx), on), i64(dim(w, 2)),
-                     i64(dim(w, 3)), constant(strides[0]), constant(strides[1]),
-                     constant(dilations[0]), constant(dilations[1]), i64(dim(out, 3)), i64(y0),
-                     i64(x0), nb.create<arith::ConstantIntOp>(nl, bool(fill), 32)});
+    Value cMatrix = nb.create<memref::CastOp>(nl, kernelOperandType(ctx), on);
+    Value overwrite = nb.create<arith::ConstantIntOp>(nl, bool(fill), 32);
+    if (winograd) {
+      operands[2] = constant(panels->rows.k / 9); // K is C
+      operands.append({xn, cMatrix, i64(dim(out, 3)), i64(y0), i64(x0), overwrite});
+    } else {
+      operands.append({xn, cMatrix, i64(dim(w, 2)), i64(dim(w, 3)), constant(strides[0]),
+                       constant(strides[1]), constant(dilations[0]), constant(dilations[1]),
+                       i64(dim(out, 3)), i64(y0), i64(x0), overwrite});
+    }
     auto call = nb.create<func::CallOp>(nl, panels ? panels->kernel : kernel, operands);
     auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
     int64_t work = 1;
@@ -865,7 +931,7 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
       if (op->use_empty())
         op->erase();
     for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
-      if (llvm::any_of(ArrayRef<StringRef>{"_panels", "_bpanels", "_tbpanels"},
+      if (llvm::any_of(ArrayRef<StringRef>{"_panels", "_bpanels", "_tbpanels", "_winograd"},
                        [&](StringRef suffix) {
                          return module.lookupSymbol<memref::GlobalOp>(
                              (global.getSymName() + suffix).str());

@@ -29,7 +29,17 @@ def CpuTileDispatchRegions : Pass<"cpu-tile-dispatch-regions", "mlir::func::Func
     with an scf.forall, and the contraction and its zero fill are fused into
     each tile; the epilogue updates the product's tile in place. Every
     region is then replaced by its body.
+
+    A stride-1 3 x 3 convolution with 16 or more channels and filters and
+    16 or more 4 x 4 output blocks is tiled by whole blocks of rows and
+    marked `ingot.winograd`: cpu-matmul-to-ukernel then runs it (with
+    constant filters) by Winograd F(4x4, 3x3). `winograd=false` leaves
+    every convolution to the direct kernel.
   }];
+  let options = [
+    Option<"winograd", "winograd", "bool", /*default=*/"true",
+           "Mark stride-1 3x3 convolutions for the Winograd kernel">,
+  ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
 }

@@ -114,10 +114,19 @@ bool readsConstantA(linalg::LinalgOp contraction) {
 /// then rows and columns of one micro-kernel call; for a convolution [N, F,
 /// OH, OW], filters by rows and whole output rows (a call's columns are OH
 /// x OW positions, so they must be whole rows).
-SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp contraction) {
+SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp contraction,
+                                     bool winograd) {
   int64_t rank = result.getRank();
   if (isKernelConvolution(contraction)) {
     int64_t ow = result.getDimSize(3);
+    if (winograd && isWinogradShaped(contraction)) {
+      if (std::optional<WinogradTile> tile = chooseWinogradTile(
+              result.getDimSize(0), result.getDimSize(1), result.getDimSize(2), ow)) {
+        // Kept by the tiled op and its bufferized form.
+        contraction->setAttr(kWinogradAttr, UnitAttr::get(contraction->getContext()));
+        return {1, tile->filters, tile->rows, 0};
+      }
+    }
     OutputTile tile = chooseTileOverPanels(result.getDimSize(0), result.getDimSize(1),
                                            result.getDimSize(2) * ow);
     return {1, tile.rows, std::max<int64_t>(1, tile.cols / ow), 0};
@@ -135,7 +144,7 @@ SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp c
 }
 
 /// Tiles the region's contraction with its fill and epilogue, if it has one.
-void tileContraction(RewriterBase &rewriter, graph::FusedOp region) {
+void tileContraction(RewriterBase &rewriter, graph::FusedOp region, bool winograd) {
   linalg::LinalgOp root = rootOf(region);
   if (!root)
     return;
@@ -166,7 +175,7 @@ void tileContraction(RewriterBase &rewriter, graph::FusedOp region) {
   if (rank < 2)
     return;
   // The reduction (K) is never tiled.
-  SmallVector<int64_t> tile = outputTileSizes(resultType, contraction);
+  SmallVector<int64_t> tile = outputTileSizes(resultType, contraction, winograd);
   AffineMap output = root.getMatchingIndexingMap(root.getDpsInitOperand(0));
   SmallVector<OpFoldResult> sizes(root.getNumLoops(), rewriter.getIndexAttr(0));
   for (int64_t d = 0; d < rank; ++d)
@@ -194,12 +203,13 @@ void tileContraction(RewriterBase &rewriter, graph::FusedOp region) {
 }
 
 struct CpuTileDispatchRegionsPass : impl::CpuTileDispatchRegionsBase<CpuTileDispatchRegionsPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<graph::FusedOp> regions;
     getOperation().walk([&](graph::FusedOp region) { regions.push_back(region); });
     IRRewriter rewriter(&getContext());
     for (graph::FusedOp region : regions) {
-      tileContraction(rewriter, region);
+      tileContraction(rewriter, region, winograd);
       lowering::inlineDispatchRegion(rewriter, region);
     }
   }

@@ -36,9 +36,15 @@ inline constexpr llvm::StringLiteral kSconvPanelsSymbol = "ingot_sconv2d_panels_
 /// column, a multiple of 16) and i64 K in place of B.
 inline constexpr llvm::StringLiteral kSgemmBPanelsSymbol = "ingot_sgemm_bpanels_f32";
 
+/// int32 ingot_sconv3x3_winograd_f32(U, row0, C, X, C, ow, y0, x0): a 3 x 3
+/// stride-1 convolution by Winograd F(4x4, 3x3), U the filters' transforms
+/// packed when compiling (36 sets of 12-row panels, K = C).
+inline constexpr llvm::StringLiteral kSwinogradSymbol = "ingot_sconv3x3_winograd_f32";
+
 /// Every kernel above.
 inline constexpr llvm::StringLiteral kUkernelSymbols[] = {
-    kSgemmSymbol, kSconvSymbol, kSgemmPanelsSymbol, kSconvPanelsSymbol, kSgemmBPanelsSymbol};
+    kSgemmSymbol,        kSconvSymbol,        kSgemmPanelsSymbol,
+    kSconvPanelsSymbol,  kSgemmBPanelsSymbol, kSwinogradSymbol};
 
 /// Links the micro-kernels `module` calls into it, in the variant for a CPU
 /// with (`avx512`) or without 32 vector registers of 16 floats.

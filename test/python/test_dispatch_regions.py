@@ -119,6 +119,41 @@ def test_conv_bias_residual_relu(tmp_path, channels, filters, size, kernel, stri
     check(tmp_path, model, [{"x": rand(1, channels, size, size), "r": rand(1, filters, out, out)}])
 
 
+@pytest.mark.parametrize("channels,filters,height,width,pad,batch", [
+    (16, 20, 17, 23, 1, 1),   # partial 4 x 4 blocks both ways, a partial filter panel
+    (64, 96, 14, 14, 1, 1),   # one call of rows: the filters in two tiles
+    (32, 48, 30, 11, 0, 2),   # unpadded, two images, a narrow output
+    (40, 64, 56, 56, 1, 1)])  # ResNet's first stage: a block row per call
+def test_winograd_convolution(tmp_path, channels, filters, height, width, pad, batch):
+    """Stride-1 3x3 convolutions of 16+ channels run by Winograd F(4x4, 3x3)
+    (the kernel is called: seen in the llvm phase) and match ONNX Runtime to
+    1e-5 of the output's magnitude; with winograd=False, the direct kernel,
+    to 1e-6 of it."""
+    oh, ow = height + 2 * pad - 2, width + 2 * pad - 2
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[pad] * 4),
+             helper.make_node("Add", ["c", "r"], ["a"]),
+             helper.make_node("Relu", ["a"], ["y"])]
+    weights = {"w": rand(filters, channels, 3, 3, scale=0.2), "b": rand(filters)}
+    model = model_of(nodes, [V("x", F, [batch, channels, height, width]),
+                             V("r", F, [batch, filters, oh, ow])], weights)
+    ingot = ingot_module()
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    feeds = {"x": rand(batch, channels, height, width), "r": rand(batch, filters, oh, ow)}
+    want = session.run(None, feeds)[0]
+    scale = float(np.abs(want).max())
+    for winograd, tolerance in ((True, 1e-5), (False, 1e-6)):
+        dumps = tmp_path / ("dump-%s" % winograd)
+        path = str(tmp_path / ("model-%s.ingot" % winograd))
+        ingot.compile(model, path, dump_dir=dumps, winograd=winograd)
+        called = "call @ingot_sconv3x3_winograd_f32" in (dumps / "4-llvm.mlir").read_text()
+        assert called == winograd
+        for threads in (1, 2):
+            got = ingot.load(path, threads=threads).run(feeds)["y"]
+            np.testing.assert_allclose(got, want, rtol=0, atol=tolerance * scale,
+                                       err_msg="winograd=%s, %d threads" % (winograd, threads))
+
+
 def test_attention_is_one_region(tmp_path):
     b, h, s, d = 1, 2, 37, 16
     nodes = [helper.make_node("MatMul", ["q", "kt"], ["qk"]),

@@ -39,6 +39,11 @@ extern "C" int32_t ingot_sgemm_bpanels_f32_mr6(MATRIX_ARGS(a), PANEL_ARGS, MATRI
       int64_t, int64_t, int64_t, int64_t, int32_t
 extern "C" int32_t ingot_sconv2d_panels_f32_mr12(CONV_PANEL_ARGS);
 extern "C" int32_t ingot_sconv2d_panels_f32_mr6(CONV_PANEL_ARGS);
+// Winograd F(4x4, 3x3): the transformed filters' panels, row0 and C; x, C, ow, y0, x0.
+#define WINOGRAD_ARGS                                                                             \
+  PANEL_ARGS, VOLUME_ARGS(x), MATRIX_ARGS(c), int64_t, int64_t, int64_t, int32_t
+extern "C" int32_t ingot_sconv3x3_winograd_f32_mr12(WINOGRAD_ARGS);
+extern "C" int32_t ingot_sconv3x3_winograd_f32_mr6(WINOGRAD_ARGS);
 
 namespace {
 
@@ -362,6 +367,122 @@ TEST(SconvKernel, TwelveRowTilesMatchNaiveLoops) {
 }
 TEST(SconvKernel, SixRowTilesMatchNaiveLoops) {
   sweepConv(ingot_sconv2d_f32_mr6, ingot_sconv2d_panels_f32_mr6);
+}
+
+using WinogradKernel = int32_t (*)(WINOGRAD_ARGS);
+
+/// Filters [F, C, 3, 3] as the Winograd kernel reads them: U = G g G^T of
+/// each (filter, channel), in double, as 36 parts of 12-row panels (K = C),
+/// part e holding point e of every filter. Written here from the textbook
+/// matrices, apart from the compiler's packing.
+std::vector<float> winogradPanels(const std::vector<float> &g, int64_t filters, int64_t channels) {
+  const double G[6][3] = {{1 / 4.0, 0, 0},           {-1 / 6.0, -1 / 6.0, -1 / 6.0},
+                          {-1 / 6.0, 1 / 6.0, -1 / 6.0}, {1 / 24.0, 1 / 12.0, 1 / 6.0},
+                          {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+  std::vector<double> u(filters * channels * 36);
+  for (int64_t fc = 0; fc < filters * channels; ++fc)
+    for (int a = 0; a < 6; ++a)
+      for (int b = 0; b < 6; ++b) {
+        double sum = 0;
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j)
+            sum += G[a][i] * g[fc * 9 + i * 3 + j] * G[b][j];
+        u[fc * 36 + a * 6 + b] = sum;
+      }
+  std::vector<float> all;
+  for (int e = 0; e < 36; ++e) {
+    std::vector<float> part = packLines(filters, channels, 12, [&](int64_t f, int64_t c) {
+      return float(u[(f * channels + c) * 36 + e]);
+    });
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+/// One image's 3 x 3 stride-1 convolution (pads top/left/bottom/right) in
+/// calls of `rows` output rows by `filterTile` filters, against naive loops
+/// in double, as checkConv does for the direct kernel.
+void checkWinograd(WinogradKernel kernel, int64_t channels, int64_t h, int64_t w, int64_t filters,
+                   int64_t pad, int64_t rows, int64_t filterTile, bool overwrite,
+                   int64_t columnStride, std::mt19937 &rng) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  int64_t oh = h + 2 * pad - 2, ow = w + 2 * pad - 2, pitch = oh * ow + 3;
+  int64_t cs = columnStride, rs = w * cs;
+  std::vector<float> x(channels * h * rs), weights(filters * channels * 9), c(filters * pitch);
+  for (std::vector<float> *v : {&x, &weights, &c})
+    for (float &e : *v)
+      e = dist(rng);
+  if (overwrite)
+    for (int64_t f = 0; f < filters; ++f)
+      std::fill(c.begin() + f * pitch, c.begin() + f * pitch + oh * ow, kGarbage);
+  std::vector<float> before = c, panels = winogradPanels(weights, filters, channels);
+  int64_t size = panels.size();
+  for (int64_t r0 = 0; r0 < oh; r0 += rows)
+    for (int64_t f0 = 0; f0 < filters; f0 += filterTile)
+      ASSERT_EQ(kernel(panels.data(), panels.data(), 0, size, 1, f0, channels, x.data(), x.data(),
+                       0, channels, h, w, h * rs, rs, cs, c.data(), c.data(), f0 * pitch + r0 * ow,
+                       std::min(filterTile, filters - f0), std::min(rows, oh - r0) * ow, pitch, 1,
+                       ow, r0 - pad, -pad, overwrite),
+                0);
+  int64_t depth = channels * 9;
+  for (int64_t f = 0; f < filters; ++f) {
+    for (int64_t p = 0; p < oh * ow; ++p) {
+      double sum = overwrite ? 0.0 : before[f * pitch + p];
+      for (int64_t ch = 0; ch < channels; ++ch)
+        for (int64_t i = 0; i < 3; ++i)
+          for (int64_t j = 0; j < 3; ++j) {
+            int64_t y = p / ow + i - pad, xc = p % ow + j - pad;
+            if (y >= 0 && y < h && xc >= 0 && xc < w)
+              sum += double(weights[f * depth + ch * 9 + i * 3 + j]) *
+                     double(x[(ch * h + y) * rs + xc * cs]);
+          }
+      ASSERT_NEAR(c[f * pitch + p], sum, 1e-4 * (1 + std::sqrt(double(depth))))
+          << "C=" << channels << " " << h << "x" << w << " F=" << filters << " pad=" << pad
+          << " rows=" << rows << " filters per call=" << filterTile << " overwrite=" << overwrite
+          << " column stride=" << cs << " at filter " << f << ", output " << p;
+    }
+    for (int64_t p = oh * ow; p < pitch; ++p)
+      ASSERT_EQ(c[f * pitch + p], before[f * pitch + p]) << "wrote past filter " << f;
+  }
+}
+
+void sweepWinograd(WinogradKernel kernel) {
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int> channels(1, 40), size(3, 23), filters(1, 40), pad(0, 1),
+      rows(1, 9);
+  for (int trial = 0; trial < 60; ++trial) {
+    int64_t p = pad(rng), h = std::max<int64_t>(size(rng), 3 - 2 * p);
+    int64_t w = std::max<int64_t>(size(rng), 3 - 2 * p);
+    checkWinograd(kernel, channels(rng), h, w, filters(rng), p, rows(rng), trial % 3 ? 12 : 24,
+                  trial % 4 == 0, trial % 5 == 1 ? 2 : 1, rng);
+  }
+  // ResNet's stages: 56 x 56 x 64 in calls of 8 rows, 28 x 28 x 128, 14 x 14 x 256;
+  // K over several blocks, the blocks of a call over many panels.
+  checkWinograd(kernel, 64, 56, 56, 24, 1, 8, 24, false, 1, rng);
+  checkWinograd(kernel, 128, 28, 28, 36, 1, 28, 36, true, 1, rng);
+  checkWinograd(kernel, 300, 14, 14, 16, 1, 14, 12, true, 1, rng);
+}
+
+TEST(WinogradKernel, TwelveRowTilesMatchNaiveLoops) {
+  sweepWinograd(ingot_sconv3x3_winograd_f32_mr12);
+}
+TEST(WinogradKernel, SixRowTilesMatchNaiveLoops) { sweepWinograd(ingot_sconv3x3_winograd_f32_mr6); }
+
+TEST(WinogradKernel, RefusesTilesOffItsPanelsOrOfPartialRows) {
+  std::vector<float> panels = winogradPanels(std::vector<float>(24 * 4 * 9, 1.0f), 24, 4);
+  std::vector<float> x(4 * 8 * 8, 1.0f), c(24 * 36, 0.0f);
+  int64_t size = panels.size();
+  auto call = [&](int64_t row0, int64_t channels, int64_t filters, int64_t cols, int64_t ow) {
+    return ingot_sconv3x3_winograd_f32_mr12(panels.data(), panels.data(), 0, size, 1, row0,
+                                            channels, x.data(), x.data(), 0, 4, 8, 8, 64, 8, 1,
+                                            c.data(), c.data(), 0, filters, cols, 36, 1, ow, 0, 0,
+                                            1);
+  };
+  EXPECT_EQ(call(0, 4, 24, 36, 6), 0);
+  EXPECT_EQ(call(6, 4, 12, 36, 6), 2);  // row0 not on a panel
+  EXPECT_EQ(call(12, 4, 24, 36, 6), 2); // past the panels' filters
+  EXPECT_EQ(call(0, 3, 24, 36, 6), 3);  // x has 4 channels
+  EXPECT_EQ(call(0, 4, 24, 35, 6), 3);  // not whole output rows
 }
 
 } // namespace

@@ -32,11 +32,13 @@ def _compiler():
 
 
 def compile(model, output=None, *, shapes=None, cpu="native", opt_level=3, dump_dir=None,
-            time_passes=False):
+            time_passes=False, winograd=True):
     """Compile an ONNX model (a path or an onnx.ModelProto) into an artifact.
 
     shapes: {input name: shape} pins symbolic dims (faster code, fixed shape).
     cpu: "native" (this host), "x86-64-v3", "x86-64-v4" or an LLVM CPU name.
+    winograd: stride-1 3x3 convolutions by Winograd F(4x4, 3x3) where it pays
+    (False: every convolution direct, ~10x closer to a float64 result).
     Returns the artifact's path (a temporary file when `output` is None).
     """
     with tempfile.TemporaryDirectory(prefix="ingot-") as scratch:
@@ -57,6 +59,8 @@ def compile(model, output=None, *, shapes=None, cpu="native", opt_level=3, dump_
             args.append("--dump-dir=" + os.fspath(dump_dir))
         if time_passes:
             args.append("--time-passes")
+        if not winograd:
+            args.append("--winograd=false")
         result = subprocess.run(args, capture_output=True, text=True)
         if result.returncode != 0:
             raise CompileError(result.stderr.strip())

@@ -17,6 +17,9 @@
 // Where there are 32 vector registers (AVX-512) the tile is 12 x 32 (24
 // zmm accumulators); where there are 16 (AVX2), 6 x 16 (12 ymm).
 //
+// At the end, a stride-1 3 x 3 convolution by Winograd F(4 x 4, 3 x 3):
+// 36 products of the same kernel in the transformed domain.
+//
 //===----------------------------------------------------------------------===//
 
 #include <stddef.h>
@@ -40,6 +43,9 @@
 #endif
 #ifndef INGOT_SGEMM_BPANELS_NAME
 #define INGOT_SGEMM_BPANELS_NAME ingot_sgemm_bpanels_f32
+#endif
+#ifndef INGOT_SWINOGRAD_NAME
+#define INGOT_SWINOGRAD_NAME ingot_sconv3x3_winograd_f32
 #endif
 
 // A tile is MR rows by NV vectors of VL floats. With 32 registers, 12 x 2
@@ -463,4 +469,254 @@ int32_t INGOT_SGEMM_BPANELS_NAME(MATRIX(a), PANELS(p), int64_t col0, int64_t k, 
   Panels panels = {pAligned + pOffset, col0, k, pStride == 1 ? pSize : 0};
   return gemm(aAligned + aOffset, as0, as1, 0, 0, 0, 0, 0, &panels, cAligned + cOffset, cs0, cs1,
               cRows, cCols, k, overwrite);
+}
+
+//===----------------------------------------------------------------------===//
+// Winograd F(4 x 4, 3 x 3)
+//===----------------------------------------------------------------------===//
+//
+// A stride-1 3 x 3 convolution computes each 4 x 4 block of an output plane
+// from the 6 x 6 block of input under it as A^T [U ⊙ (B^T d B)] A, U = G g
+// G^T the filter's transform (Lavin and Gray's matrices, points 0, ±1, ±2,
+// ∞): 36 multiplies per block and channel instead of 144. Summed over
+// channels, the ⊙ becomes 36 matrix products M_e[F, T] = U_e[F, C] V_e[C,
+// T] over the tile's T blocks, run by gemm above: U_e packed when
+// compiling (MatmulToUkernel.cpp) as 36 sets of A panels, V_e built here
+// from the input as B panels (16 blocks each), M_e a row of T per filter.
+
+enum { WINO_POINTS = 36, WINO_OUT = 4, WINO_IN = 6 };
+typedef int32_t v8int __attribute__((vector_size(8 * sizeof(int32_t))));
+
+// The two transforms stay out of line (called once per kernel call): a
+// profile of a model then shows each.
+#define INGOT_WINOGRAD_STAGE __attribute__((noinline))
+
+/// B^T applied to six values d[0], d[s], .., d[5s] (a column or row of a
+/// block), in place of the matrix's 36 products.
+static inline void inputTransform(const vfloat *d, int64_t s, vfloat *r, int64_t rs) {
+  vfloat d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
+  r[0] = 4.0f * d0 - 5.0f * d2 + d4;
+  r[rs] = d3 + d4 - 4.0f * (d1 + d2);
+  r[2 * rs] = 4.0f * (d1 - d2) + d4 - d3;
+  r[3 * rs] = 2.0f * (d3 - d1) + d4 - d2;
+  r[4 * rs] = 2.0f * (d1 - d3) + d4 - d2;
+  r[5 * rs] = 4.0f * d1 - 5.0f * d3 + d5;
+}
+
+/// A^T applied to six values m[0], m[s], .., m[5s].
+static inline void outputTransform(const vfloat *m, int64_t s, vfloat *o, int64_t os) {
+  vfloat m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
+  vfloat sum12 = m1 + m2, diff12 = m1 - m2, sum34 = m3 + m4, diff34 = m3 - m4;
+  o[0] = m0 + sum12 + sum34;
+  o[os] = diff12 + 2.0f * diff34;
+  o[2 * os] = sum12 + 4.0f * sum34;
+  o[3 * os] = diff12 + 8.0f * diff34 + m5;
+}
+
+/// Floats of transformInput's scratch for `th` x `tw` blocks.
+static int64_t inputScratch(int64_t th, int64_t tw) {
+  int64_t phase = (tw + 2 + VL - 1) / VL * VL; // a row's phase: tw + 1 (+ 1 read past) floats
+  int64_t blocks = th * tw;
+  return (WINO_OUT * th + 2) * WINO_OUT * phase + WINO_IN * WINO_OUT * phase +
+         WINO_POINTS * (blocks + VL);
+}
+
+/// The blocks' input transforms V_e[C, T] (e < 36; T the blocks of `th` x
+/// `tw`, by rows) as B panels of 16 blocks, part e of `v` (vPart floats).
+/// B^T d B is separable and the blocks overlap: per channel, the plane
+/// under the blocks (zero outside x) is copied from x split into its four
+/// column phases (column 4k + r at [r][k]), so that the columns one
+/// block reads are vectors along k, a block per lane; then each block row's
+/// six plane rows are combined (B^T), then their columns (B), and the
+/// results placed in the panels. Gathering each block's 6 x 6 values a lane
+/// at a time cost more than the 36 products.
+static INGOT_WINOGRAD_STAGE void transformInput(const Windows *x, int64_t channels, int64_t th,
+                                                int64_t tw, float *restrict scratch,
+                                                float *restrict v, int64_t vPart) {
+  int64_t phase = (tw + 2 + VL - 1) / VL * VL, ph = WINO_OUT * th + 2, pw = WINO_OUT * tw + 2;
+  int64_t blocks = th * tw, panels = (blocks + BPANEL - 1) / BPANEL;
+  float *plane = scratch;                                  // [ph][4][phase]
+  float *z = plane + ph * WINO_OUT * phase;                // [6][4][phase]
+  float *rowsOut = z + WINO_IN * WINO_OUT * phase;         // [36][blocks + VL]
+  int64_t rowsPitch = blocks + VL;
+  // What lies outside x is the same zero for every channel.
+  for (int64_t e = 0; e < ph * WINO_OUT * phase; ++e)
+    plane[e] = 0.0f;
+  for (int64_t e = 0; e < WINO_POINTS * rowsPitch; ++e)
+    rowsOut[e] = 0.0f;
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    for (int64_t i = 0; i < ph; ++i) {
+      int64_t y = x->y0 + i, x0 = x->x0;
+      if (y < 0 || y >= x->h)
+        continue;
+      // Columns [lo, hi) of the plane lie inside x.
+      int64_t lo = x0 < 0 ? -x0 : 0, hi = x->w - x0 < pw ? x->w - x0 : pw;
+      float *row = plane + i * WINO_OUT * phase;
+      // Where x's row is contiguous, 64 columns at a time (x's span
+      // allowing), lanes outside [lo, hi) masked to zero, split into
+      // phases by shuffles: a per-element copy is vectorized into
+      // scatters, slower than the block transforms.
+      int64_t q = lo;
+      int64_t at = ch * x->xs0 + y * x->xs1 + x0; // x[at + q] is column q
+      if (x->xs2 == 1)
+        for (int64_t q0 = 0; q0 < hi && at + q0 >= 0 && at + q0 + 4 * VL <= x->extent;
+             q0 += 4 * VL, q = q0 < lo ? lo : q0 < hi ? q0 : hi) {
+          vint v[4];
+          for (int p = 0; p < 4; ++p) {
+            __builtin_memcpy(&v[p], x->x + at + q0 + p * VL, sizeof(vint));
+            v[p] = maskedLanes(v[p], lo - q0 - p * VL, hi - q0 - p * VL);
+          }
+          float *dst = row + q0 / WINO_OUT;
+#define PHASE(r)                                                                                  \
+  do {                                                                                            \
+    v8int lo8 = __builtin_shufflevector(v[0], v[1], r, r + 4, r + 8, r + 12, r + 16, r + 20,      \
+                                        r + 24, r + 28);                                          \
+    v8int hi8 = __builtin_shufflevector(v[2], v[3], r, r + 4, r + 8, r + 12, r + 16, r + 20,      \
+                                        r + 24, r + 28);                                          \
+    vint all = __builtin_shufflevector(lo8, hi8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,    \
+                                       14, 15);                                                   \
+    __builtin_memcpy(dst + r * phase, &all, sizeof(all));                                         \
+  } while (0)
+          PHASE(0);
+          PHASE(1);
+          PHASE(2);
+          PHASE(3);
+#undef PHASE
+        }
+      const float *src = x->x + ch * x->xs0 + y * x->xs1 + x0 * x->xs2;
+#pragma clang loop vectorize(disable)
+      for (; q < hi; ++q)
+        row[(q % WINO_OUT) * phase + q / WINO_OUT] = src[q * x->xs2];
+    }
+    for (int64_t bi = 0; bi < th; ++bi) {
+      const float *rows = plane + bi * WINO_OUT * WINO_OUT * phase;
+      for (int64_t k0 = 0; k0 < tw; k0 += VL) {
+        // z[a][r] = (B^T of the six plane rows)[a], phase r, blocks k0..
+        for (int r = 0; r < WINO_OUT; ++r) {
+          vfloat d[WINO_IN], t[WINO_IN];
+          for (int i = 0; i < WINO_IN; ++i)
+            d[i] = loadUnaligned(rows + (i * WINO_OUT + r) * phase + k0);
+          inputTransform(d, 1, t, 1);
+          for (int a = 0; a < WINO_IN; ++a)
+            storeUnaligned(z + (a * WINO_OUT + r) * phase + k0, t[a]);
+        }
+        // Block k reads columns 4k .. 4k + 5: phases 0-3 at k, 0-1 at k + 1.
+        for (int a = 0; a < WINO_IN; ++a) {
+          const float *za = z + a * WINO_OUT * phase + k0;
+          vfloat d[WINO_IN] = {loadUnaligned(za),         loadUnaligned(za + phase),
+                               loadUnaligned(za + 2 * phase), loadUnaligned(za + 3 * phase),
+                               loadUnaligned(za + 1),         loadUnaligned(za + phase + 1)};
+          vfloat t[WINO_IN];
+          inputTransform(d, 1, t, 1);
+          // Lanes past the row land where the next row's blocks go (or
+          // in the slack): written again after.
+          for (int b = 0; b < WINO_IN; ++b)
+            storeUnaligned(rowsOut + (a * WINO_IN + b) * rowsPitch + bi * tw + k0, t[b]);
+        }
+      }
+    }
+    for (int e = 0; e < WINO_POINTS; ++e)
+      for (int64_t p = 0; p < panels; ++p) {
+        vfloat value = loadUnaligned(rowsOut + e * rowsPitch + p * BPANEL);
+        if ((p + 1) * BPANEL > blocks) // past the last block: zeros, not the slack
+          for (int l = 0; l < VL; ++l)
+            value[l] = p * BPANEL + l < blocks ? value[l] : 0.0f;
+        storeUnaligned(v + e * vPart + p * channels * BPANEL + ch * BPANEL, value);
+      }
+  }
+}
+
+/// Y = A^T M A of each block into C (rows x ow of it, f filters; added to
+/// C unless `overwrite`), M_e[f, T] part e of `m` (mPart floats, rows of
+/// `padded`), 16 blocks (lanes) of one filter at a time.
+static INGOT_WINOGRAD_STAGE void transformOutput(const float *restrict m, int64_t mPart,
+                                                 int64_t padded, int64_t f, int64_t tw,
+                                                 int64_t blocks, int64_t rows, int64_t ow,
+                                                 float *out, int64_t cs0, int64_t cs1,
+                                                 int overwrite) {
+  for (int64_t i = 0; i < f; ++i) {
+    for (int64_t t0 = 0; t0 < blocks; t0 += VL) {
+      vfloat mv[WINO_POINTS], r[WINO_OUT * WINO_IN], y[WINO_OUT * WINO_OUT];
+      for (int e = 0; e < WINO_POINTS; ++e)
+        mv[e] = loadUnaligned(m + e * mPart + i * padded + t0);
+      for (int j = 0; j < WINO_IN; ++j)
+        outputTransform(mv + j, WINO_IN, r + j, WINO_IN);
+      for (int a = 0; a < WINO_OUT; ++a)
+        outputTransform(r + a * WINO_IN, 1, y + a * WINO_OUT, 1);
+      float lanes[WINO_OUT * WINO_OUT][VL] __attribute__((aligned(64)));
+      for (int e = 0; e < WINO_OUT * WINO_OUT; ++e)
+        storeUnaligned(lanes[e], y[e]);
+      int64_t count = blocks - t0 < VL ? blocks - t0 : VL;
+      for (int64_t l = 0; l < count; ++l) {
+        int64_t t = t0 + l, oy = (t / tw) * WINO_OUT, ox = (t % tw) * WINO_OUT;
+        for (int a = 0; a < WINO_OUT && oy + a < rows; ++a)
+          for (int b = 0; b < WINO_OUT && ox + b < ow; ++b) {
+            float *at = out + i * cs0 + ((oy + a) * ow + ox + b) * cs1;
+            float value = lanes[a * WINO_OUT + b][l];
+            *at = overwrite ? value : *at + value;
+          }
+      }
+    }
+  }
+}
+
+/// `floats` rounded up to 1024 (4 KB), plus 16 (a cache line).
+static int64_t staggered(int64_t floats) { return (floats + 1023) / 1024 * 1024 + VL; }
+
+/// A 3 x 3, stride 1 convolution of one image's rows as C[F, P] (+)= the
+/// filters row0 .. row0 + F - 1 over x[C, H, W] (`channels` = C), the
+/// first window at (y0, x0) (negative in the padding: what lies outside x
+/// reads as zero); C's column p is output (p / ow, p % ow), its columns
+/// whole output rows. `u` holds the filters' transforms: 36 equal parts,
+/// part e the e-th point of every filter's as A panels of K = C. Returns 1
+/// when out of memory, 2 when row0 is off u's panels or they do not hold
+/// the filters, 3 when C's columns are not whole rows or x's channels are
+/// not `channels`.
+int32_t INGOT_SWINOGRAD_NAME(PANELS(u), int64_t row0, int64_t channels, VOLUME(x), MATRIX(c),
+                             int64_t ow, int64_t y0, int64_t x0, int32_t overwrite) {
+  (void)uAllocated, (void)xAllocated, (void)cAllocated;
+  int64_t f = cRows, n = cCols, C = xSize0;
+  float *out = cAligned + cOffset;
+  if (ow <= 0 || n % ow != 0 || C != channels)
+    return 3;
+  int64_t part = uStride == 1 && uSize % WINO_POINTS == 0 ? uSize / WINO_POINTS : 0;
+  Panels whole = {uAligned + uOffset, row0, C, part};
+  if (!panelsCover(&whole, f, PANEL))
+    return 2;
+  if (f == 0 || n == 0)
+    return 0;
+  if (C == 0) {
+    if (overwrite)
+      for (int64_t i = 0; i < f; ++i)
+        for (int64_t p = 0; p < n; ++p)
+          out[i * cs0 + p * cs1] = 0.0f;
+    return 0;
+  }
+  int64_t rows = n / ow, th = (rows + WINO_OUT - 1) / WINO_OUT, tw = (ow + WINO_OUT - 1) / WINO_OUT;
+  int64_t blocks = th * tw, padded = (blocks + BPANEL - 1) / BPANEL * BPANEL;
+  // Parts 4 KB + 64 bytes apart, not a multiple of 4 KB: the 36 lines
+  // written (read) at one offset of every part then fall in different L1
+  // sets instead of all in one.
+  int64_t vPart = staggered(padded * C), mPart = staggered(f * padded);
+  size_t floats = (size_t)(WINO_POINTS * (vPart + mPart) + inputScratch(th, tw));
+  float *v = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+  if (!v)
+    return 1;
+  float *m = v + WINO_POINTS * vPart, *scratch = m + WINO_POINTS * mPart;
+  Windows image = {xAligned + xOffset, xs0, xs1, xs2, xSize1, xSize2, y0, x0, 3, 3, 1, 1, 1, 1,
+                   ow, spanOf(C, xSize1, xSize2, xs0, xs1, xs2)};
+  transformInput(&image, C, th, tw, scratch, v, vPart);
+  // M_e = U_e V_e.
+  for (int e = 0; e < WINO_POINTS; ++e) {
+    Panels a = {whole.data + e * part, row0, C, part};
+    Panels b = {v + e * vPart, 0, C, vPart};
+    int32_t status = gemm(0, 0, 0, &a, 0, 0, 0, 0, &b, m + e * mPart, padded, 1, f, blocks, C, 1);
+    if (status) {
+      free(v);
+      return status;
+    }
+  }
+  transformOutput(m, mPart, padded, f, tw, blocks, rows, ow, out, cs0, cs1, overwrite);
+  free(v);
+  return 0;
 }

@@ -17,7 +17,7 @@
 // CHECK: memref.subview {{.*}}[%{{.*}}, %[[J]]] [
 // CHECK: memref.subview {{.*}}[%[[I]], %[[J]]] [
 // CHECK: %[[S:.*]] = func.call @ingot_sgemm_f32({{.*}}, %[[ADD]]) {ingot.estimated_work = {{[0-9]+}} : i64} : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32) -> i32
-// CHECK: graph.runtime_check {{.*}}the matrix multiply kernel failed with status {0} (1: cannot allocate its packing buffers, 2: a tile of weights off its panels)
+// CHECK: graph.runtime_check {{.*}}the matrix multiply kernel failed with status {0} (1: cannot allocate its packing buffers, 2: a tile of weights off its panels, 3: a convolution tile not of whole output rows)
 // CHECK-NOT: linalg.matmul
 // CHECK: func.func private @ingot_sgemm_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32) -> i32
 func.func @matmul(%a: memref<100x50xf32>, %b: memref<50x300xf32>, %c: memref<100x300xf32>) {
@@ -363,5 +363,44 @@ func.func @constant_transposed_b(%a: memref<4x3xf32>, %c: memref<4x2xf32>) {
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
   }
+  return
+}
+
+// -----
+
+// A convolution marked for Winograd with constant filters: the filters'
+// transforms are computed now (36 parts of 12-row panels, K = C: 36 x 24 x
+// 16 floats for 20 filters of 16 channels) in place of the filters, and
+// the Winograd kernel takes them with the first filter, C, x, C, the
+// output width and the first window.
+// CHECK-LABEL: memref.global "private" constant @filters_winograd : memref<13824xf32>
+// FOLDED-LABEL: func.func @winograd
+// FOLDED: call @ingot_sconv3x3_winograd_f32(%{{.*}}, %c0_i64, %c16_i64, %{{.*}}, %{{.*}}, %c8_i64, %c0_i64, %c0_i64, %c0_i32)
+// CHECK-LABEL: func.func @winograd
+// CHECK: %[[U:.*]] = memref.get_global @filters_winograd : memref<13824xf32>
+// CHECK: %[[P:.*]] = memref.cast %[[U]]
+// CHECK: %[[C:.*]] = arith.constant 16 : i64
+// CHECK: call @ingot_sconv3x3_winograd_f32(%[[P]], %{{.*}}, %[[C]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT: ingot_sconv2d
+// CHECK: func.func private @ingot_sconv3x3_winograd_f32(memref<?xf32, strided<[?], offset: ?>>, i64, i64, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64, i32) -> i32
+// CHECK-NOT: memref.global "private" constant @filters :
+memref.global "private" constant @filters : memref<20x16x3x3xf32> = dense<0.25>
+func.func @winograd(%x: memref<1x16x10x10xf32>, %y: memref<1x20x8x8xf32>) {
+  %w = memref.get_global @filters : memref<20x16x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, ingot.winograd, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x16x10x10xf32>, memref<20x16x3x3xf32>) outs(%y : memref<1x20x8x8xf32>)
+  return
+}
+
+// -----
+
+// Filters computed at run time (no transforms to pack) stay on the direct
+// kernel, marked or not.
+// CHECK-LABEL: func.func @winograd_needs_constant_filters
+// CHECK: call @ingot_sconv2d_f32
+// CHECK-NOT: winograd_f32
+func.func @winograd_needs_constant_filters(%x: memref<1x16x10x10xf32>, %w: memref<20x16x3x3xf32>, %y: memref<1x20x8x8xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, ingot.winograd, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x16x10x10xf32>, memref<20x16x3x3xf32>) outs(%y : memref<1x20x8x8xf32>)
   return
 }

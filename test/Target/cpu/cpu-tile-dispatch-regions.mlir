@@ -1,4 +1,5 @@
 // RUN: ingot-opt %s --split-input-file --cpu-tile-dispatch-regions | FileCheck %s
+// RUN: ingot-opt %s --split-input-file --cpu-tile-dispatch-regions=winograd=false | FileCheck %s --check-prefix=DIRECT
 
 // A contraction region with a bias + Relu epilogue: one loop over 8 output
 // tiles (300 columns in two of 160, 256 rows in four of 72, a multiple of
@@ -137,4 +138,76 @@ func.func @computed_weights(%w: tensor<512x64xf32>, %x: tensor<64x49xf32>) -> te
     graph.yield %p : tensor<512x49xf32>
   }
   return %r : tensor<512x49xf32>
+}
+
+// -----
+
+// A stride-1 3x3 convolution of 16 channels or more, with 16 output blocks
+// of 4 x 4 or more, is marked for Winograd and tiled by whole blocks: one
+// block row of a 56-wide output (14 blocks, one panel of 16) by every
+// filter (64, in one tile of 72: the transformed filters' 12-row panels).
+// With winograd=false it is tiled as any convolution, unmarked.
+// CHECK-LABEL: func.func @winograd_conv
+// CHECK: scf.forall ({{.*}}) = (0, 0, 0) to (1, 64, 56) step (1, 72, 4)
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, ingot.winograd, strides = dense<1> : tensor<2xi64>}
+// DIRECT-LABEL: func.func @winograd_conv
+// DIRECT-NOT: ingot.winograd
+// DIRECT: linalg.conv_2d_nchw_fchw
+// DIRECT-NOT: ingot.winograd
+func.func @winograd_conv(%x: tensor<1x64x58x58xf32>, %w: tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32> {
+  %r = graph.fused "convolution"(%x, %w) : (tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%a: tensor<1x64x58x58xf32>, %wt: tensor<64x64x3x3xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x64x56x56xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%a, %wt : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%f : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    graph.yield %c : tensor<1x64x56x56xf32>
+  }
+  return %r : tensor<1x64x56x56xf32>
+}
+
+// -----
+
+// A 14 x 14 output is one call of rows (4 x 4 blocks fill a panel): its 96
+// filters go in two tiles of 48 so that two threads share the layer.
+// Stride 2, or fewer than 16 channels, is not for Winograd.
+// CHECK-LABEL: func.func @winograd_small_image
+// CHECK: scf.forall ({{.*}}) = (0, 0, 0) to (1, 96, 14) step (1, 48, 16)
+// CHECK: ingot.winograd
+// CHECK-LABEL: func.func @not_winograd
+// CHECK-NOT: ingot.winograd
+// CHECK: return
+func.func @winograd_small_image(%x: tensor<1x16x16x16xf32>, %w: tensor<96x16x3x3xf32>) -> tensor<1x96x14x14xf32> {
+  %r = graph.fused "convolution"(%x, %w) : (tensor<1x16x16x16xf32>, tensor<96x16x3x3xf32>) -> tensor<1x96x14x14xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%a: tensor<1x16x16x16xf32>, %wt: tensor<96x16x3x3xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x96x14x14xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32>
+    %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%a, %wt : tensor<1x16x16x16xf32>, tensor<96x16x3x3xf32>) outs(%f : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32>
+    graph.yield %c : tensor<1x96x14x14xf32>
+  }
+  return %r : tensor<1x96x14x14xf32>
+}
+func.func @not_winograd(%x: tensor<1x16x33x33xf32>, %w: tensor<96x16x3x3xf32>, %x8: tensor<1x8x34x34xf32>, %w8: tensor<96x8x3x3xf32>) -> (tensor<1x96x16x16xf32>, tensor<1x96x32x32xf32>) {
+  %r = graph.fused "convolution"(%x, %w) : (tensor<1x16x33x33xf32>, tensor<96x16x3x3xf32>) -> tensor<1x96x16x16xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%a: tensor<1x16x33x33xf32>, %wt: tensor<96x16x3x3xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x96x16x16xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x96x16x16xf32>) -> tensor<1x96x16x16xf32>
+    %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%a, %wt : tensor<1x16x33x33xf32>, tensor<96x16x3x3xf32>) outs(%f : tensor<1x96x16x16xf32>) -> tensor<1x96x16x16xf32>
+    graph.yield %c : tensor<1x96x16x16xf32>
+  }
+  %r8 = graph.fused "convolution"(%x8, %w8) : (tensor<1x8x34x34xf32>, tensor<96x8x3x3xf32>) -> tensor<1x96x32x32xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%a: tensor<1x8x34x34xf32>, %wt: tensor<96x8x3x3xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x96x32x32xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x96x32x32xf32>) -> tensor<1x96x32x32xf32>
+    %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%a, %wt : tensor<1x8x34x34xf32>, tensor<96x8x3x3xf32>) outs(%f : tensor<1x96x32x32xf32>) -> tensor<1x96x32x32xf32>
+    graph.yield %c : tensor<1x96x32x32xf32>
+  }
+  return %r, %r8 : tensor<1x96x16x16xf32>, tensor<1x96x32x32xf32>
 }
