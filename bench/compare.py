@@ -13,7 +13,8 @@ multiply-add) from the model's shapes. The engines run in turn, each once
 per round after a warm-up, so that the machine's drift touches all alike.
 Prints a Markdown table (with each model's dispatch regions and the compute
 ops they came from) and writes bench/results/<date>.json and a PNG chart of
-the ratios; see bench/README.md.
+the ratios; see bench/README.md. Each engine's peak RSS is measured once per
+model in a process of its own that loads the model and runs it.
 """
 import argparse
 import json
@@ -181,6 +182,52 @@ def iree_engine(source, shapes, threads, tmp):
     return function, None
 
 
+# Run in a fresh process per engine: load the model, run it 3 times, print
+# the process's peak resident memory (MiB), interpreter and numpy included.
+RSS_PROBE = r"""
+import sys
+import numpy as np
+engine, model, feeds_path, threads, build, graph = sys.argv[1:7]
+feeds = dict(np.load(feeds_path))
+if engine == "ingot":
+    sys.path.insert(0, build)
+    import ingot
+    compiled = ingot.load(model, threads=int(threads))
+    run = lambda: compiled.run(feeds)
+elif engine == "ort":
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = int(threads)
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    run = lambda: session.run(None, feeds)
+else:
+    import iree.runtime as ireert
+    context = ireert.SystemContext(config=ireert.Config("local-task" if int(threads) > 1 else "local-sync"))
+    with open(model, "rb") as f:
+        context.add_vm_module(ireert.VmModule.copy_buffer(context.instance, f.read()))
+    function = context.modules.module[graph]
+    run = lambda: function(*feeds.values())
+for _ in range(3):
+    run()
+# VmHWM: ru_maxrss would carry the parent's peak over fork and exec.
+print(next(int(line.split()[1]) for line in open("/proc/self/status")
+           if line.startswith("VmHWM:")) / 1024)
+"""
+
+
+def peak_rss_mb(engine, model, feeds, threads, build_dir, graph, tmp):
+    """Peak RSS (MiB) of a process that loads `model` on `engine` and runs
+    it: each engine alone, nothing of the others mapped."""
+    feeds_path = os.path.join(tmp, "rss-feeds.npz")
+    np.savez(feeds_path, **feeds)
+    result = subprocess.run([sys.executable, "-c", RSS_PROBE, engine, model, feeds_path, str(threads),
+                             os.path.join(os.path.abspath(build_dir), "python"), graph],
+                            capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        return None
+    return float(result.stdout.strip().splitlines()[-1])
+
+
 def alternate(engines, repeat):
     """Warm each engine up, then time them in turn `repeat` times: drift in
     the machine's speed lands on all of them alike."""
@@ -249,8 +296,9 @@ def main():
         results["peak_gflops"] = peak
         print("fp32 FMA peak of one core: %.1f GFLOP/s (bench/peak_fma.c); %s\n" % (peak, cpu))
         print("| model | threads | Ingot ms | ORT ms | IREE ms | Ingot / ORT | IREE / ORT "
-              "| Ingot % of peak | ORT % of peak | regions (ops) | compile s | artifact MB |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| Ingot % of peak | ORT % of peak | regions (ops) | compile s | artifact MB "
+              "| peak RSS MiB Ingot / ORT / IREE |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for name in args.models:
             make, shapes = MODELS[name]
             model = make()
@@ -263,6 +311,7 @@ def main():
             ingot.compile(source, artifact, shapes=shapes)
             compile_s = time.perf_counter() - start
             rng = np.random.default_rng(0)
+            rss = None
             for threads in args.threads:
                 compiled = ingot.load(artifact, threads=threads)
                 feeds = {}
@@ -283,6 +332,13 @@ def main():
                         ordered = [feeds[spec["name"]] for spec in compiled.inputs]
                         engines["iree"] = lambda: function(*ordered)
                 samples = alternate(engines, args.repeat)
+                if rss is None:  # once per model: at the first thread count
+                    vmfb = os.path.join(tmp, name + ".vmfb")
+                    rss = {"ingot": peak_rss_mb("ingot", artifact, feeds, threads, args.build_dir, "", tmp),
+                           "ort": peak_rss_mb("ort", source, feeds, threads, args.build_dir, "", tmp),
+                           "iree": peak_rss_mb("iree", vmfb, feeds, threads, args.build_dir,
+                                               model.graph.name, tmp)
+                                   if "iree" in engines and os.path.exists(vmfb) else None}
                 ms = {k: float(np.median(v)) for k, v in samples.items()}
                 share = lambda t: 100 * flops / (t * 1e-3) / 1e9 / (peak * threads)
                 run = {"model": name, "threads": threads, "gflop": flops / 1e9,
@@ -292,15 +348,17 @@ def main():
                        "ingot_peak_fraction": share(ms["ingot"]) / 100,
                        "ort_peak_fraction": share(ms["ort"]) / 100,
                        "ops": ops, "regions": regions, "compile_s": compile_s,
-                       "artifact_mb": os.path.getsize(artifact) / 1e6}
+                       "artifact_mb": os.path.getsize(artifact) / 1e6, "peak_rss_mb": rss}
                 results["runs"].append(run)
                 iree_ms = "%.1f" % ms["iree"] if "iree" in ms else "-"
                 iree_ratio = "%.2fx" % (ms["iree"] / ms["ort"]) if "iree" in ms else "-"
+                mib = lambda v: "%.0f" % v if v else "-"
                 print("| %s (%.1f GFLOP) | %d | %.1f | %.1f | %s | %.2fx | %s | %.1f%% | %.1f%% "
-                      "| %d (%d) | %.1f | %.1f |"
+                      "| %d (%d) | %.1f | %.1f | %s / %s / %s |"
                       % (name, flops / 1e9, threads, ms["ingot"], ms["ort"], iree_ms,
                          ms["ingot"] / ms["ort"], iree_ratio, share(ms["ingot"]), share(ms["ort"]),
-                         regions, ops, compile_s, os.path.getsize(artifact) / 1e6), flush=True)
+                         regions, ops, compile_s, os.path.getsize(artifact) / 1e6,
+                         mib(rss["ingot"]), mib(rss["ort"]), mib(rss["iree"])), flush=True)
     os.makedirs(args.results, exist_ok=True)
     stem = os.path.join(args.results, date)
     with open(stem + ".json", "w") as f:

@@ -152,3 +152,38 @@ func.func @conv_with_weights_of_runtime_shape(%x: tensor<1x4x8x8xf32>, %w: tenso
   %0 = graph.conv %x, %w {group = 2 : i64} : (tensor<1x4x8x8xf32>, tensor<?x?x3x3xf32>) -> tensor<1x?x6x6xf32>
   return %0 : tensor<1x?x6x6xf32>
 }
+
+// -----
+
+// A pool over a small static window: one op over the output with the
+// padded input read once per tap. With strides above 1, every tap reads the
+// one tensor through a map at its offset (here the 3x3/2 max pool's nine,
+// o * 2 + t); taps combine from the init (the lowest value) on, whose
+// maximum with the first tap folds away: eight maximumf for nine taps.
+// CHECK-DAG: #[[T00:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
+// CHECK-DAG: #[[T22:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 2, d3 * 2 + 2)>
+// CHECK-LABEL: func.func @max_pool_taps
+// CHECK: linalg.generic {indexing_maps = [#[[T00]], {{.*}}, #[[T22]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[P:[^,]*]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]] :
+// CHECK-COUNT-8: arith.maximumf
+// CHECK-NEXT: linalg.yield
+func.func @max_pool_taps(%x: tensor<1x4x9x9xf32>) -> tensor<1x4x5x5xf32> {
+  %0 = graph.max_pool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>) -> tensor<1x4x5x5xf32>
+  return %0 : tensor<1x4x5x5xf32>
+}
+
+// -----
+
+// With a stride of 1 a tap's map would be the bare loop: the taps are
+// views of their own instead (2x2 average pool: four, offsets (0, 0) to
+// (1, 1)), then divided by the window's count.
+// CHECK-LABEL: func.func @average_pool_taps
+// CHECK: %[[A:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 4, 7, 7] [1, 1, 1, 1]
+// CHECK: %[[D:.*]] = tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 4, 7, 7] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[A]], %{{.*}}, %{{.*}}, %[[D]] :
+// CHECK-COUNT-4: arith.addf
+// CHECK: arith.divf
+// CHECK-NOT: "reduction"
+func.func @average_pool_taps(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x7x7xf32> {
+  %0 = graph.average_pool %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x7x7xf32>
+  return %0 : tensor<1x4x7x7xf32>
+}
