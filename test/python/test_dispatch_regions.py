@@ -123,7 +123,8 @@ def test_conv_bias_residual_relu(tmp_path, channels, filters, size, kernel, stri
     (16, 20, 17, 23, 1, 1),   # partial 4 x 4 blocks both ways, a partial filter panel
     (64, 96, 14, 14, 1, 1),   # one call of rows: the filters in two tiles
     (32, 48, 30, 11, 0, 2),   # unpadded, two images, a narrow output
-    (40, 64, 56, 56, 1, 1)])  # ResNet's first stage: a block row per call
+    (40, 64, 56, 56, 1, 1),   # ResNet's first stage: a block row per call
+    (16, 24, 66, 70, 1, 1)])  # 18 blocks a row, past one vector of them (was wrong once)
 def test_winograd_convolution(tmp_path, channels, filters, height, width, pad, batch):
     """Stride-1 3x3 convolutions of 16+ channels run by Winograd F(4x4, 3x3)
     (the kernel is called: seen in the llvm phase) and match ONNX Runtime to

@@ -404,30 +404,37 @@ std::vector<float> winogradPanels(const std::vector<float> &g, int64_t filters, 
 /// in double, as checkConv does for the direct kernel.
 void checkWinograd(WinogradKernel kernel, int64_t channels, int64_t h, int64_t w, int64_t filters,
                    int64_t pad, int64_t rows, int64_t filterTile, bool overwrite,
-                   int64_t columnStride, std::mt19937 &rng) {
+                   int64_t columnStride, std::mt19937 &rng, bool transposedC = false) {
   std::uniform_real_distribution<float> dist(-1, 1);
-  int64_t oh = h + 2 * pad - 2, ow = w + 2 * pad - 2, pitch = oh * ow + 3;
+  // C[f, p] at f * pitch + p, or (transposedC) at f + p * pitch: the
+  // kernel's element-by-element store.
+  int64_t oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+  int64_t pitch = transposedC ? filters : oh * ow + 3;
+  int64_t cs0 = transposedC ? 1 : pitch, cs1 = transposedC ? pitch : 1;
+  auto at = [&](int64_t f, int64_t p) { return f * cs0 + p * cs1; };
   int64_t cs = columnStride, rs = w * cs;
-  std::vector<float> x(channels * h * rs), weights(filters * channels * 9), c(filters * pitch);
+  std::vector<float> x(channels * h * rs), weights(filters * channels * 9),
+      c(transposedC ? filters * oh * ow : filters * pitch);
   for (std::vector<float> *v : {&x, &weights, &c})
     for (float &e : *v)
       e = dist(rng);
   if (overwrite)
     for (int64_t f = 0; f < filters; ++f)
-      std::fill(c.begin() + f * pitch, c.begin() + f * pitch + oh * ow, kGarbage);
+      for (int64_t p = 0; p < oh * ow; ++p)
+        c[at(f, p)] = kGarbage;
   std::vector<float> before = c, panels = winogradPanels(weights, filters, channels);
   int64_t size = panels.size();
   for (int64_t r0 = 0; r0 < oh; r0 += rows)
     for (int64_t f0 = 0; f0 < filters; f0 += filterTile)
       ASSERT_EQ(kernel(panels.data(), panels.data(), 0, size, 1, f0, channels, x.data(), x.data(),
-                       0, channels, h, w, h * rs, rs, cs, c.data(), c.data(), f0 * pitch + r0 * ow,
-                       std::min(filterTile, filters - f0), std::min(rows, oh - r0) * ow, pitch, 1,
+                       0, channels, h, w, h * rs, rs, cs, c.data(), c.data(), at(f0, r0 * ow),
+                       std::min(filterTile, filters - f0), std::min(rows, oh - r0) * ow, cs0, cs1,
                        ow, r0 - pad, -pad, overwrite),
                 0);
   int64_t depth = channels * 9;
   for (int64_t f = 0; f < filters; ++f) {
     for (int64_t p = 0; p < oh * ow; ++p) {
-      double sum = overwrite ? 0.0 : before[f * pitch + p];
+      double sum = overwrite ? 0.0 : before[at(f, p)];
       for (int64_t ch = 0; ch < channels; ++ch)
         for (int64_t i = 0; i < 3; ++i)
           for (int64_t j = 0; j < 3; ++j) {
@@ -436,12 +443,13 @@ void checkWinograd(WinogradKernel kernel, int64_t channels, int64_t h, int64_t w
               sum += double(weights[f * depth + ch * 9 + i * 3 + j]) *
                      double(x[(ch * h + y) * rs + xc * cs]);
           }
-      ASSERT_NEAR(c[f * pitch + p], sum, 1e-4 * (1 + std::sqrt(double(depth))))
+      ASSERT_NEAR(c[at(f, p)], sum, 1e-4 * (1 + std::sqrt(double(depth))))
           << "C=" << channels << " " << h << "x" << w << " F=" << filters << " pad=" << pad
           << " rows=" << rows << " filters per call=" << filterTile << " overwrite=" << overwrite
-          << " column stride=" << cs << " at filter " << f << ", output " << p;
+          << " column stride=" << cs << " transposed C=" << transposedC << " at filter " << f
+          << ", output " << p;
     }
-    for (int64_t p = oh * ow; p < pitch; ++p)
+    for (int64_t p = oh * ow; !transposedC && p < pitch; ++p)
       ASSERT_EQ(c[f * pitch + p], before[f * pitch + p]) << "wrote past filter " << f;
   }
 }
@@ -454,13 +462,16 @@ void sweepWinograd(WinogradKernel kernel) {
     int64_t p = pad(rng), h = std::max<int64_t>(size(rng), 3 - 2 * p);
     int64_t w = std::max<int64_t>(size(rng), 3 - 2 * p);
     checkWinograd(kernel, channels(rng), h, w, filters(rng), p, rows(rng), trial % 3 ? 12 : 24,
-                  trial % 4 == 0, trial % 5 == 1 ? 2 : 1, rng);
+                  trial % 4 == 0, trial % 5 == 1 ? 2 : 1, rng, trial % 7 == 3);
   }
   // ResNet's stages: 56 x 56 x 64 in calls of 8 rows, 28 x 28 x 128, 14 x 14 x 256;
   // K over several blocks, the blocks of a call over many panels.
   checkWinograd(kernel, 64, 56, 56, 24, 1, 8, 24, false, 1, rng);
   checkWinograd(kernel, 128, 28, 28, 36, 1, 28, 36, true, 1, rng);
   checkWinograd(kernel, 300, 14, 14, 16, 1, 14, 12, true, 1, rng);
+  // Wide rows: more than 16 blocks per block row (two vectors of them).
+  checkWinograd(kernel, 16, 75, 75, 20, 1, 4, 24, false, 1, rng);
+  checkWinograd(kernel, 16, 70, 70, 20, 0, 8, 12, true, 1, rng, true);
 }
 
 TEST(WinogradKernel, TwelveRowTilesMatchNaiveLoops) {

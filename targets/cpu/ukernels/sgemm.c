@@ -486,6 +486,7 @@ int32_t INGOT_SGEMM_BPANELS_NAME(MATRIX(a), PANELS(p), int64_t col0, int64_t k, 
 
 enum { WINO_POINTS = 36, WINO_OUT = 4, WINO_IN = 6 };
 typedef int32_t v8int __attribute__((vector_size(8 * sizeof(int32_t))));
+typedef float v32float __attribute__((vector_size(32 * sizeof(float))));
 
 // The two transforms stay out of line (called once per kernel call): a
 // profile of a model then shows each.
@@ -590,8 +591,10 @@ static INGOT_WINOGRAD_STAGE void transformInput(const Windows *x, int64_t channe
     }
     for (int64_t bi = 0; bi < th; ++bi) {
       const float *rows = plane + bi * WINO_OUT * WINO_OUT * phase;
-      for (int64_t k0 = 0; k0 < tw; k0 += VL) {
-        // z[a][r] = (B^T of the six plane rows)[a], phase r, blocks k0..
+      // z[a][r] = (B^T of the six plane rows)[a], phase r: the whole row
+      // first, k = 0 .. tw (block k reads z at k + 1 too, in the next
+      // vector where k is its chunk's last lane).
+      for (int64_t k0 = 0; k0 <= tw; k0 += VL)
         for (int r = 0; r < WINO_OUT; ++r) {
           vfloat d[WINO_IN], t[WINO_IN];
           for (int i = 0; i < WINO_IN; ++i)
@@ -600,6 +603,7 @@ static INGOT_WINOGRAD_STAGE void transformInput(const Windows *x, int64_t channe
           for (int a = 0; a < WINO_IN; ++a)
             storeUnaligned(z + (a * WINO_OUT + r) * phase + k0, t[a]);
         }
+      for (int64_t k0 = 0; k0 < tw; k0 += VL) {
         // Block k reads columns 4k .. 4k + 5: phases 0-3 at k, 0-1 at k + 1.
         for (int a = 0; a < WINO_IN; ++a) {
           const float *za = z + a * WINO_OUT * phase + k0;
@@ -626,37 +630,78 @@ static INGOT_WINOGRAD_STAGE void transformInput(const Windows *x, int64_t channe
   }
 }
 
+/// Columns 4k .. 4k + 63 of an output row from its 16 blocks' columns
+/// (y[b] lane l: block k + l, column b): o[p] lane 4q + b is y[b] lane 4p + q.
+static inline void interleaveColumns(const vfloat *y, vfloat *o) {
+  v32float s01 = __builtin_shufflevector(y[0], y[1], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6,
+                                         22, 7, 23, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29,
+                                         14, 30, 15, 31);
+  v32float s23 = __builtin_shufflevector(y[2], y[3], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6,
+                                         22, 7, 23, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29,
+                                         14, 30, 15, 31);
+#define QUARTER(p)                                                                                \
+  o[p] = __builtin_shufflevector(s01, s23, 8 * p, 8 * p + 1, 32 + 8 * p, 33 + 8 * p, 8 * p + 2,    \
+                                 8 * p + 3, 34 + 8 * p, 35 + 8 * p, 8 * p + 4, 8 * p + 5,         \
+                                 36 + 8 * p, 37 + 8 * p, 8 * p + 6, 8 * p + 7, 38 + 8 * p,        \
+                                 39 + 8 * p)
+  QUARTER(0);
+  QUARTER(1);
+  QUARTER(2);
+  QUARTER(3);
+#undef QUARTER
+}
+
 /// Y = A^T M A of each block into C (rows x ow of it, f filters; added to
 /// C unless `overwrite`), M_e[f, T] part e of `m` (mPart floats, rows of
-/// `padded`), 16 blocks (lanes) of one filter at a time.
+/// `padded`, 16 or more floats past each part's last row), the blocks of
+/// one block row of one filter 16 (lanes) at a time. Where C's rows are
+/// contiguous, each output row's four columns per block are interleaved by
+/// shuffles and stored as vectors; element by element otherwise.
 static INGOT_WINOGRAD_STAGE void transformOutput(const float *restrict m, int64_t mPart,
                                                  int64_t padded, int64_t f, int64_t tw,
                                                  int64_t blocks, int64_t rows, int64_t ow,
                                                  float *out, int64_t cs0, int64_t cs1,
                                                  int overwrite) {
+  int64_t th = blocks / tw;
   for (int64_t i = 0; i < f; ++i) {
-    for (int64_t t0 = 0; t0 < blocks; t0 += VL) {
-      vfloat mv[WINO_POINTS], r[WINO_OUT * WINO_IN], y[WINO_OUT * WINO_OUT];
-      for (int e = 0; e < WINO_POINTS; ++e)
-        mv[e] = loadUnaligned(m + e * mPart + i * padded + t0);
-      for (int j = 0; j < WINO_IN; ++j)
-        outputTransform(mv + j, WINO_IN, r + j, WINO_IN);
-      for (int a = 0; a < WINO_OUT; ++a)
-        outputTransform(r + a * WINO_IN, 1, y + a * WINO_OUT, 1);
-      float lanes[WINO_OUT * WINO_OUT][VL] __attribute__((aligned(64)));
-      for (int e = 0; e < WINO_OUT * WINO_OUT; ++e)
-        storeUnaligned(lanes[e], y[e]);
-      int64_t count = blocks - t0 < VL ? blocks - t0 : VL;
-      for (int64_t l = 0; l < count; ++l) {
-        int64_t t = t0 + l, oy = (t / tw) * WINO_OUT, ox = (t % tw) * WINO_OUT;
-        for (int a = 0; a < WINO_OUT && oy + a < rows; ++a)
-          for (int b = 0; b < WINO_OUT && ox + b < ow; ++b) {
-            float *at = out + i * cs0 + ((oy + a) * ow + ox + b) * cs1;
-            float value = lanes[a * WINO_OUT + b][l];
-            *at = overwrite ? value : *at + value;
+    for (int64_t bi = 0; bi < th; ++bi)
+      for (int64_t k0 = 0; k0 < tw; k0 += VL) {
+        // Lanes past the block row read the next one's (or the slack):
+        // their columns lie past ow, never stored.
+        const float *at = m + i * padded + bi * tw + k0;
+        vfloat mv[WINO_POINTS], r[WINO_OUT * WINO_IN], y[WINO_OUT * WINO_OUT];
+        for (int e = 0; e < WINO_POINTS; ++e)
+          mv[e] = loadUnaligned(at + e * mPart);
+        for (int j = 0; j < WINO_IN; ++j)
+          outputTransform(mv + j, WINO_IN, r + j, WINO_IN);
+        for (int a = 0; a < WINO_OUT; ++a)
+          outputTransform(r + a * WINO_IN, 1, y + a * WINO_OUT, 1);
+        for (int a = 0; a < WINO_OUT && WINO_OUT * bi + a < rows; ++a) {
+          float *row = out + i * cs0 + (WINO_OUT * bi + a) * ow * cs1;
+          int64_t first = WINO_OUT * k0; // the row's first column here
+          if (cs1 == 1) {
+            vfloat o[WINO_OUT];
+            interleaveColumns(y + a * WINO_OUT, o);
+            for (int p = 0; p < WINO_OUT && first + p * VL < ow; ++p) {
+              float *dst = row + first + p * VL;
+              int64_t n = ow - first - p * VL < VL ? ow - first - p * VL : VL;
+              if (n == VL) {
+                storeUnaligned(dst, overwrite ? o[p] : loadUnaligned(dst) + o[p]);
+              } else {
+                for (int64_t l = 0; l < n; ++l)
+                  dst[l] = overwrite ? o[p][l] : dst[l] + o[p][l];
+              }
+            }
+            continue;
           }
+          for (int64_t l = 0; l < VL && k0 + l < tw; ++l)
+            for (int b = 0; b < WINO_OUT && first + WINO_OUT * l + b < ow; ++b) {
+              float *dst = row + (first + WINO_OUT * l + b) * cs1;
+              float value = y[a * WINO_OUT + b][l];
+              *dst = overwrite ? value : *dst + value;
+            }
+        }
       }
-    }
   }
 }
 
