@@ -11,7 +11,7 @@ CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DMLIR_DIR=$(LLVM_DIR)/lib/cmake/mlir \
   -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/build/utils/lit/lit.py
 
-.PHONY: setup build demo bench test test-lit test-unit test-python test-conformance conformance test-asan clean
+.PHONY: setup build demo bench bench-kernels test test-lit test-unit test-python test-conformance conformance test-asan clean
 
 setup:
 	bash scripts/setup.sh
@@ -43,9 +43,16 @@ conformance: build
 	python3 test/onnx_backend/conformance.py --build-dir $(BUILD_DIR) --onnxruntime \
 	  --report test/onnx_backend/REPORT.md
 
-# Ingot next to ONNX Runtime, one run: the GEMMs, BERT-base, ResNet-50.
+# Ingot next to ONNX Runtime (and IREE), one run: the GEMMs, the transformers,
+# the CNNs; then each micro-kernel alone (Google Benchmark).
 bench: build
 	python3 bench/compare.py --iree --build-dir $(BUILD_DIR)
+	$(MAKE) bench-kernels
+
+bench-kernels: build
+	mkdir -p bench/results
+	$(BUILD_DIR)/bench/kernels/ingot-kernel-bench --benchmark_min_time=0.2 \
+	  --benchmark_out=bench/results/$$(date +%F)-kernels.json --benchmark_out_format=json
 
 # The lit, unit and Python suites again, built with AddressSanitizer and UBSan.
 test-asan: setup

@@ -7,7 +7,7 @@ APT_PACKAGES=(
   cmake ninja-build ccache g++ make pkg-config
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools lld-19 clang-19
   libprotobuf-dev protobuf-compiler libonnx-dev
-  libgtest-dev
+  libgtest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
 )
