@@ -108,9 +108,11 @@ bool isWinogradShaped(linalg::LinalgOp op) {
       }))
     return false;
   auto w = cast<ShapedType>(conv.getDpsInputOperand(1)->get().getType());
+  auto ones = [](DenseIntElementsAttr values) {
+    return llvm::all_of(values.getValues<int64_t>(), [](int64_t v) { return v == 1; });
+  };
   return w.getDimSize(2) == 3 && w.getDimSize(3) == 3 && !w.isDynamicDim(1) &&
-         w.getDimSize(1) >= 16 && llvm::all_of(conv.getStrides().getValues<int64_t>(), [](int64_t s) { return s == 1; }) &&
-         llvm::all_of(conv.getDilations().getValues<int64_t>(), [](int64_t d) { return d == 1; });
+         w.getDimSize(1) >= 16 && ones(conv.getStrides()) && ones(conv.getDilations());
 }
 
 // A call transforms the input under its rows once (so again for each tile
