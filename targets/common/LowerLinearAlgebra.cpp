@@ -847,33 +847,38 @@ Value poolTaps(PatternRewriter &rewriter, Location loc, Value paddedInput,
                function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   MLIRContext *ctx = rewriter.getContext();
   int64_t rank = resultType.getRank(), spatial = rank - 2;
-  SmallVector<AffineMap> maps;
+  // Each tap's offset in the padded input: t_i * d_i per spatial dim.
+  SmallVector<SmallVector<int64_t>> taps;
   SmallVector<int64_t> tap(spatial, 0);
   while (true) {
-    SmallVector<AffineExpr> exprs{getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
+    taps.emplace_back();
     for (int64_t i = 0; i < spatial; ++i)
-      exprs.push_back(getAffineDimExpr(2 + i, ctx) * w.strides[i] + tap[i] * w.dilations[i]);
-    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
+      taps.back().push_back(tap[i] * w.dilations[i]);
     int64_t i = spatial - 1;
     while (i >= 0 && ++tap[i] == kernel[i])
       tap[i--] = 0;
     if (i < 0)
       break;
   }
-  SmallVector<Value> inputs(maps.size(), paddedInput);
-  if (llvm::any_of(w.strides, [](int64_t s) { return s == 1; })) {
-    for (auto [map, input] : llvm::zip(maps, inputs)) {
+  bool unitStride = llvm::any_of(w.strides, [](int64_t s) { return s == 1; });
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (ArrayRef<int64_t> offset : taps) {
+    if (unitStride) {
       SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0)), strides(2, rewriter.getIndexAttr(1));
       for (int64_t i = 0; i < spatial; ++i) {
-        // The map's constant term is the tap's offset.
-        AffineExpr offset = map.getResult(2 + i).replaceDims(
-            SmallVector<AffineExpr>(rank, getAffineConstantExpr(0, ctx)));
-        offsets.push_back(rewriter.getIndexAttr(cast<AffineConstantExpr>(offset).getValue()));
+        offsets.push_back(rewriter.getIndexAttr(offset[i]));
         strides.push_back(rewriter.getIndexAttr(w.strides[i]));
       }
-      input = rewriter.create<tensor::ExtractSliceOp>(loc, paddedInput, offsets, outDims, strides);
-      map = rewriter.getMultiDimIdentityMap(rank);
+      inputs.push_back(rewriter.create<tensor::ExtractSliceOp>(loc, paddedInput, offsets, outDims, strides));
+      maps.push_back(rewriter.getMultiDimIdentityMap(rank));
+      continue;
     }
+    SmallVector<AffineExpr> exprs{getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
+    for (int64_t i = 0; i < spatial; ++i)
+      exprs.push_back(getAffineDimExpr(2 + i, ctx) * w.strides[i] + offset[i]);
+    inputs.push_back(paddedInput);
+    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
   }
   maps.push_back(rewriter.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);

@@ -841,14 +841,14 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
     SmallVector<Value> operands;
     if (panels) {
       auto [data, row0] = panelArguments(nb, nl, panels->rows, panels->global, Value());
-      operands = {data, row0, constant(panels->rows.k)};
+      // The Winograd kernel's K is the channels (rows.k is C x 3 x 3).
+      operands = {data, row0, constant(winograd ? panels->rows.k / 9 : panels->rows.k)};
     } else {
       operands = {nb.create<memref::CastOp>(nl, kernelOperandType(ctx), weights)};
     }
     Value cMatrix = nb.create<memref::CastOp>(nl, kernelOperandType(ctx), on);
     Value overwrite = nb.create<arith::ConstantIntOp>(nl, bool(fill), 32);
     if (winograd) {
-      operands[2] = constant(panels->rows.k / 9); // K is C
       operands.append({xn, cMatrix, i64(dim(out, 3)), i64(y0), i64(x0), overwrite});
     } else {
       operands.append({xn, cMatrix, i64(dim(w, 2)), i64(dim(w, 3)), constant(strides[0]),

@@ -114,19 +114,10 @@ bool readsConstantA(linalg::LinalgOp contraction) {
 /// then rows and columns of one micro-kernel call; for a convolution [N, F,
 /// OH, OW], filters by rows and whole output rows (a call's columns are OH
 /// x OW positions, so they must be whole rows).
-SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp contraction,
-                                     bool winograd) {
+SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp contraction) {
   int64_t rank = result.getRank();
   if (isKernelConvolution(contraction)) {
     int64_t ow = result.getDimSize(3);
-    if (winograd && isWinogradShaped(contraction)) {
-      if (std::optional<WinogradTile> tile = chooseWinogradTile(
-              result.getDimSize(0), result.getDimSize(1), result.getDimSize(2), ow)) {
-        // Kept by the tiled op and its bufferized form.
-        contraction->setAttr(kWinogradAttr, UnitAttr::get(contraction->getContext()));
-        return {1, tile->filters, tile->rows, 0};
-      }
-    }
     OutputTile tile = chooseTileOverPanels(result.getDimSize(0), result.getDimSize(1),
                                            result.getDimSize(2) * ow);
     return {1, tile.rows, std::max<int64_t>(1, tile.cols / ow), 0};
@@ -174,8 +165,17 @@ void tileContraction(RewriterBase &rewriter, graph::FusedOp region, bool winogra
   int64_t rank = resultType.getRank();
   if (rank < 2)
     return;
-  // The reduction (K) is never tiled.
-  SmallVector<int64_t> tile = outputTileSizes(resultType, contraction, winograd);
+  // The reduction (K) is never tiled. A convolution for Winograd is marked
+  // (the mark is kept by the tiled op and its bufferized form) and tiled by
+  // whole 4 x 4 blocks of rows.
+  std::optional<WinogradTile> blocks;
+  if (winograd && isKernelConvolution(contraction) && isWinogradShaped(contraction))
+    blocks = chooseWinogradTile(resultType.getDimSize(0), resultType.getDimSize(1),
+                                resultType.getDimSize(2), resultType.getDimSize(3));
+  if (blocks)
+    contraction->setAttr(kWinogradAttr, UnitAttr::get(contraction->getContext()));
+  SmallVector<int64_t> tile = blocks ? SmallVector<int64_t>{1, blocks->filters, blocks->rows, 0}
+                                     : outputTileSizes(resultType, contraction);
   AffineMap output = root.getMatchingIndexingMap(root.getDpsInitOperand(0));
   SmallVector<OpFoldResult> sizes(root.getNumLoops(), rewriter.getIndexAttr(0));
   for (int64_t d = 0; d < rank; ++d)

@@ -488,9 +488,6 @@ enum { WINO_POINTS = 36, WINO_OUT = 4, WINO_IN = 6 };
 typedef int32_t v8int __attribute__((vector_size(8 * sizeof(int32_t))));
 typedef float v32float __attribute__((vector_size(32 * sizeof(float))));
 
-// The two transforms stay out of line (called once per kernel call): a
-// profile of a model then shows each.
-#define INGOT_WINOGRAD_STAGE __attribute__((noinline))
 
 /// B^T applied to six values d[0], d[s], .., d[5s] (a column or row of a
 /// block), in place of the matrix's 36 products.
@@ -514,10 +511,13 @@ static inline void outputTransform(const vfloat *m, int64_t s, vfloat *o, int64_
   o[3 * os] = diff12 + 8.0f * diff34 + m5;
 }
 
+/// Floats of one column phase of a plane row under `tw` blocks: tw + 1
+/// (block k reads phases at k and k + 1), + 1 read past, in whole vectors.
+static int64_t phaseLength(int64_t tw) { return (tw + 2 + VL - 1) / VL * VL; }
+
 /// Floats of transformInput's scratch for `th` x `tw` blocks.
 static int64_t inputScratch(int64_t th, int64_t tw) {
-  int64_t phase = (tw + 2 + VL - 1) / VL * VL; // a row's phase: tw + 1 (+ 1 read past) floats
-  int64_t blocks = th * tw;
+  int64_t phase = phaseLength(tw), blocks = th * tw;
   return (WINO_OUT * th + 2) * WINO_OUT * phase + WINO_IN * WINO_OUT * phase +
          WINO_POINTS * (blocks + VL);
 }
@@ -531,10 +531,13 @@ static int64_t inputScratch(int64_t th, int64_t tw) {
 /// six plane rows are combined (B^T), then their columns (B), and the
 /// results placed in the panels. Gathering each block's 6 x 6 values a lane
 /// at a time cost more than the 36 products.
-static INGOT_WINOGRAD_STAGE void transformInput(const Windows *x, int64_t channels, int64_t th,
-                                                int64_t tw, float *restrict scratch,
-                                                float *restrict v, int64_t vPart) {
-  int64_t phase = (tw + 2 + VL - 1) / VL * VL, ph = WINO_OUT * th + 2, pw = WINO_OUT * tw + 2;
+/// Out of line, as transformOutput (once per kernel call): a profile of a
+/// model then shows each.
+static __attribute__((noinline)) void transformInput(const Windows *x, int64_t channels,
+                                                     int64_t th, int64_t tw,
+                                                     float *restrict scratch, float *restrict v,
+                                                     int64_t vPart) {
+  int64_t phase = phaseLength(tw), ph = WINO_OUT * th + 2, pw = WINO_OUT * tw + 2;
   int64_t blocks = th * tw, panels = (blocks + BPANEL - 1) / BPANEL;
   float *plane = scratch;                                  // [ph][4][phase]
   float *z = plane + ph * WINO_OUT * phase;                // [6][4][phase]
@@ -657,12 +660,11 @@ static inline void interleaveColumns(const vfloat *y, vfloat *o) {
 /// one block row of one filter 16 (lanes) at a time. Where C's rows are
 /// contiguous, each output row's four columns per block are interleaved by
 /// shuffles and stored as vectors; element by element otherwise.
-static INGOT_WINOGRAD_STAGE void transformOutput(const float *restrict m, int64_t mPart,
-                                                 int64_t padded, int64_t f, int64_t tw,
-                                                 int64_t blocks, int64_t rows, int64_t ow,
-                                                 float *out, int64_t cs0, int64_t cs1,
-                                                 int overwrite) {
-  int64_t th = blocks / tw;
+static __attribute__((noinline)) void transformOutput(const float *restrict m, int64_t mPart,
+                                                      int64_t padded, int64_t f, int64_t th,
+                                                      int64_t tw, int64_t rows, int64_t ow,
+                                                      float *out, int64_t cs0, int64_t cs1,
+                                                      int overwrite) {
   for (int64_t i = 0; i < f; ++i) {
     for (int64_t bi = 0; bi < th; ++bi)
       for (int64_t k0 = 0; k0 < tw; k0 += VL) {
@@ -761,7 +763,7 @@ int32_t INGOT_SWINOGRAD_NAME(PANELS(u), int64_t row0, int64_t channels, VOLUME(x
       return status;
     }
   }
-  transformOutput(m, mPart, padded, f, tw, blocks, rows, ow, out, cs0, cs1, overwrite);
+  transformOutput(m, mPart, padded, f, th, tw, rows, ow, out, cs0, cs1, overwrite);
   free(v);
   return 0;
 }
