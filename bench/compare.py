@@ -224,6 +224,8 @@ def peak_rss_mb(engine, model, feeds, threads, build_dir, graph, tmp):
                              os.path.join(os.path.abspath(build_dir), "python"), graph],
                             capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["exit %d" % result.returncode])[-1]
+        print("peak RSS of %s not measured: %s" % (engine, reason[:200]), file=sys.stderr)
         return None
     return float(result.stdout.strip().splitlines()[-1])
 
