@@ -788,6 +788,62 @@ struct Conv2DAsNamedOp : OpRewritePattern<ConvOp> {
   }
 };
 
+/// A static fp32 2-D depthwise convolution (one filter per channel: group
+/// = C = F) becomes linalg.depthwise_conv_2d_nchw_chw over the padded
+/// input, the bias added per channel. As a generic its innermost loop ran
+/// along an output row: 7 or 14 lanes of 16 in late MobileNet stages, and
+/// strided loads for a stride of 2. The CPU target runs the named op on its
+/// depthwise micro-kernel (cpu-matmul-to-ukernel); other targets see it as is.
+struct DepthwiseConv2DAsNamedOp : OpRewritePattern<ConvOp> {
+  DepthwiseConv2DAsNamedOp(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/4) {}
+  LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
+    auto xType = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto wType = dyn_cast<RankedTensorType>(op.getW().getType());
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!xType || !wType || !resultType || !xType.hasStaticShape() || !wType.hasStaticShape() ||
+        !resultType.hasStaticShape() || xType.getRank() != 4 || wType.getRank() != 4 ||
+        !resultType.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not a static f32 2-D convolution");
+    int64_t channels = xType.getDimSize(1);
+    if (channels < 2 || (int64_t)op.getGroup() != channels || wType.getDimSize(0) != channels ||
+        wType.getDimSize(1) != 1)
+      return rewriter.notifyMatchFailure(op, "not one filter per channel");
+    Value bias = op.getB();
+    auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : RankedTensorType();
+    if (bias && (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != channels))
+      return rewriter.notifyMatchFailure(op, "needs a static bias of one value per channel");
+    Location loc = op.getLoc();
+    Type f32 = resultType.getElementType();
+    SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
+    SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
+    Window w = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
+                             op.getDilations(), op.getPads(), op.getAutoPad(), false);
+    // As in Conv2DAsNamedOp, every window lies in the padded input.
+    Value x = padSpatial(rewriter, loc, op.getX(), w, scalarConstant(rewriter, loc, f32, 0));
+    Value filters = rewriter.create<tensor::CollapseShapeOp>(
+        loc, op.getW(), ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    Value zero = rewriter.create<linalg::FillOp>(
+                             loc, scalarConstant(rewriter, loc, f32, 0),
+                             ValueRange{rewriter.create<tensor::EmptyOp>(loc, resultType.getShape(), f32)})
+                     .getResult(0);
+    Value y = rewriter
+                  .create<linalg::DepthwiseConv2DNchwChwOp>(
+                      loc, TypeRange{resultType}, ValueRange{x, filters}, ValueRange{zero},
+                      ArrayRef<NamedAttribute>{
+                          rewriter.getNamedAttr("strides", rewriter.getI64TensorAttr(w.strides)),
+                          rewriter.getNamedAttr("dilations", rewriter.getI64TensorAttr(w.dilations))})
+                  .getResult(0);
+    if (bias) {
+      Value perChannel = rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get({channels, 1, 1}, f32), bias,
+          ArrayRef<ReassociationIndices>{{0, 1, 2}});
+      y = rewriter.create<AddOp>(loc, resultType, y, perChannel);
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// A pointwise convolution (1x1 kernel, unit strides, no padding) over 2 or
 /// more static spatial dims becomes the same convolution over one collapsed
 /// spatial dim: the loops then run over H*W at a time instead of W, which
@@ -1235,7 +1291,7 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
 } // namespace
 
 void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMatMul, LowerGemm, Conv2DAsNamedOp, ConvAsMatMul, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
+  patterns.add<LowerMatMul, LowerGemm, Conv2DAsNamedOp, DepthwiseConv2DAsNamedOp, ConvAsMatMul, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
                LowerMaxPool, LowerAveragePool,
                LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
                LowerLpPool, LowerGlobalLpPool,

@@ -5,6 +5,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace ingot::cpu {
@@ -99,6 +101,27 @@ bool isKernelConvolution(linalg::LinalgOp op) {
     auto type = dyn_cast<ShapedType>(v.getType());
     return type && type.hasStaticShape() && type.getElementType().isF32();
   });
+}
+
+bool isKernelDepthwise(linalg::LinalgOp op) {
+  return isa<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) &&
+         llvm::all_of(op->getOperands(), [](Value v) {
+           auto type = dyn_cast<ShapedType>(v.getType());
+           return type && type.hasStaticShape() && type.getElementType().isF32();
+         });
+}
+
+// A call's cost is that of its outputs (each plane copied into the
+// kernel's phase planes, then one pass over them): 8 calls where the
+// channels allow, so that two threads share them evenly, but none of
+// fewer than 4K outputs, whose thread-pool hand-off would cost more than
+// a share.
+int64_t chooseDepthwiseChannels(int64_t batch, int64_t channels, int64_t points) {
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  if (channels <= 0 || points <= 0)
+    return 1;
+  int64_t calls = std::max<int64_t>(1, ceilDiv(8, std::max<int64_t>(batch, 1)));
+  return std::min(channels, std::max(ceilDiv(channels, calls), ceilDiv(4096, points)));
 }
 
 bool isWinogradShaped(linalg::LinalgOp op) {

@@ -30,6 +30,14 @@ std::optional<MatmulForm> matchMatmul(mlir::linalg::LinalgOp op);
 /// the micro-kernel runs with B's panels packed from the input's windows.
 bool isKernelConvolution(mlir::linalg::LinalgOp op);
 
+/// Whether `op` is a linalg.depthwise_conv_2d_nchw_chw on f32 of static
+/// shape, which the depthwise micro-kernel runs.
+bool isKernelDepthwise(mlir::linalg::LinalgOp op);
+
+/// Channels per call of the depthwise kernel over an output of `channels`
+/// planes of `points` outputs each.
+int64_t chooseDepthwiseChannels(int64_t batch, int64_t channels, int64_t points);
+
 /// The output tile one micro-kernel call computes.
 struct OutputTile {
   int64_t rows, cols;

@@ -3,7 +3,9 @@
 // fp32 contractions of matmul shape (MatMul, batched MatMul, Gemm with
 // either operand transposed) and 2-D convolutions (linalg.conv_2d_nchw_fchw)
 // go to the packed micro-kernel of ukernels/sgemm.c instead of naive loops;
-// a convolution's B panels are packed from its input's windows. The op's operands become 2-D
+// a convolution's B panels are packed from its input's windows. Depthwise
+// convolutions (linalg.depthwise_conv_2d_nchw_chw) go to its depthwise
+// kernel, one call per image (per tile of channels in a dispatch region). The op's operands become 2-D
 // strided views (a transposed operand is a stride swap, a batch one a
 // subview per batch index) and the output is cut into tiles of rows and
 // columns, an scf.parallel the outliner hands to the thread pool; each tile
@@ -128,6 +130,16 @@ func::FuncOp declareWinograd(ModuleOp module) {
                         i64, i64, i64, IntegerType::get(ctx, 32)});
 }
 
+/// The depthwise kernel: W [C, kh * kw], x, out, kh, kw, sh, sw, dh, dw,
+/// y0, x0, overwrite.
+func::FuncOp declareDepthwise(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  SmallVector<Type> types{kernelOperandType(ctx), kernelVolumeType(ctx), kernelVolumeType(ctx)};
+  types.append(8, IntegerType::get(ctx, 64));
+  types.push_back(IntegerType::get(ctx, 32));
+  return declareKernel(module, kSdwconvSymbol, types);
+}
+
 /// The buffer `v` is a view of (through view ops), or null.
 Value rootOf(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
@@ -136,16 +148,21 @@ Value rootOf(Value v) {
 }
 
 /// Whether `op` may write the buffer `root`: a linalg op writes only its
-/// inits, memory-effect-free ops and allocations nothing.
+/// inits and a copy its target (where either is a view of another
+/// allocation, not of `root`), memory-effect-free ops and allocations
+/// nothing.
 bool mayWrite(Operation *op, Value root) {
   if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
     return false;
+  auto writes = [&](Value target) {
+    Value written = rootOf(target);
+    return written == root || !written.getDefiningOp<memref::AllocOp>();
+  };
+  if (auto copy = dyn_cast<memref::CopyOp>(op))
+    return writes(copy.getTarget());
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
       linalgOp && linalgOp.hasPureBufferSemantics() && op->getNumRegions() == 1)
-    return llvm::any_of(linalgOp.getDpsInits(), [&](Value init) {
-      Value written = rootOf(init);
-      return written == root || !written.getDefiningOp<memref::AllocOp>();
-    });
+    return llvm::any_of(linalgOp.getDpsInits(), writes);
   return true;
 }
 
@@ -189,14 +206,14 @@ linalg::FillOp zeroFillBefore(linalg::LinalgOp op) {
 }
 
 /// Fails the run on a kernel status other than 0.
-void checkStatus(OpBuilder &b, Location loc, Value status) {
+void checkStatus(OpBuilder &b, Location loc, Value status,
+                 StringRef message = "the matrix multiply kernel failed with status {0} (1: "
+                                     "cannot allocate its packing buffers, 2: a tile of weights "
+                                     "off its panels, 3: a convolution tile not of whole output "
+                                     "rows)") {
   Value ok = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, status,
                                      b.create<arith::ConstantIntOp>(loc, 0, 32));
-  lowering::emitCheck(b, loc, ok,
-                      "the matrix multiply kernel failed with status {0} (1: cannot allocate its "
-                      "packing buffers, 2: a tile of weights off its panels, 3: a convolution "
-                      "tile not of whole output rows)",
-                      {status});
+  lowering::emitCheck(b, loc, ok, message, {status});
 }
 
 /// Rows of a constant matrix: A of a kernel call is the rows row0.. of a
@@ -653,7 +670,8 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
 /// A convolution's input zero-padded by copying: a view of a buffer
 /// filled with zeros, `source` copied into its interior at (top, left),
 /// and nothing else done with it but convolutions. The kernel can read
-/// `source` itself, zeros outside it.
+/// `source` itself, zeros outside it. A depthwise convolution's view may
+/// take some of the channels (the region's tile of them).
 struct PaddedInput {
   memref::AllocOp buffer;
   Value source;
@@ -661,8 +679,13 @@ struct PaddedInput {
   int64_t top, left;
 };
 
-std::optional<PaddedInput> paddedInput(linalg::Conv2DNchwFchwOp conv) {
+bool isConvolution(Operation *op) {
+  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(op);
+}
+
+std::optional<PaddedInput> paddedInput(linalg::LinalgOp conv) {
   Value x = conv.getDpsInputOperand(0)->get();
+  bool depthwise = isa<linalg::DepthwiseConv2DNchwChwOp>(conv.getOperation());
   PaddedInput found;
   auto view = x.getDefiningOp<memref::SubViewOp>();
   found.buffer = (view ? view.getSource() : x).getDefiningOp<memref::AllocOp>();
@@ -672,8 +695,8 @@ std::optional<PaddedInput> paddedInput(linalg::Conv2DNchwFchwOp conv) {
   auto bufferType = found.buffer.getType();
   if (view) {
     if (view.getType().getRank() != 4 || !llvm::all_of(view.getStaticStrides(), [](int64_t s) { return s == 1; }) ||
-        !isConstantIntValue(view.getMixedOffsets()[1], 0) ||
-        !isConstantIntValue(view.getMixedSizes()[1], bufferType.getDimSize(1)))
+        (!depthwise && (!isConstantIntValue(view.getMixedOffsets()[1], 0) ||
+                        !isConstantIntValue(view.getMixedSizes()[1], bufferType.getDimSize(1)))))
       return std::nullopt;
     found.offsets = view.getMixedOffsets();
   } else {
@@ -694,8 +717,7 @@ std::optional<PaddedInput> paddedInput(linalg::Conv2DNchwFchwOp conv) {
     if (!sub)
       return std::nullopt;
     bool readByConvolutions = llvm::all_of(sub->getUsers(), [&](Operation *u) {
-      auto other = dyn_cast<linalg::Conv2DNchwFchwOp>(u);
-      return other && other.getDpsInputOperand(0)->get() == sub.getResult();
+      return isConvolution(u) && cast<linalg::LinalgOp>(u).getDpsInputOperand(0)->get() == sub.getResult();
     });
     if (readByConvolutions && !sub->use_empty())
       continue;
@@ -744,6 +766,51 @@ void erasePaddedBuffer(memref::AllocOp buffer) {
   buffer->erase();
 }
 
+/// Image n of the 4-D `v` [N, C, H, W] as 3-D, channels [c0, c0 +
+/// channels) of it where given.
+Value imageOf(OpBuilder &b, Location loc, Value v, Value n, OpFoldResult c0 = {},
+              OpFoldResult channels = {}) {
+  auto type = cast<MemRefType>(v.getType());
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)), sizes, ones(4, b.getIndexAttr(1));
+  offsets[0] = n;
+  sizes.push_back(b.getIndexAttr(1));
+  for (int64_t d = 1; d < 4; ++d)
+    sizes.push_back(memref::getMixedSize(b, loc, v, d));
+  SmallVector<int64_t> shape(type.getShape().drop_front());
+  if (c0) {
+    offsets[1] = c0;
+    sizes[1] = channels;
+    shape[0] = getConstantIntValue(channels).value_or(ShapedType::kDynamic);
+  }
+  auto reduced = memref::SubViewOp::inferRankReducedResultType(shape, type, offsets, sizes, ones);
+  return b.create<memref::SubViewOp>(loc, cast<MemRefType>(reduced), v, offsets, sizes, ones);
+}
+
+/// Checks (folded where static) that the last window of each axis of a
+/// convolution of x[N, C, H, W] into out[N, F, OH, OW] ends inside x:
+/// (o - 1) * s + (k - 1) * d < size, k the window's `extent` on that axis.
+void checkWindowsInside(OpBuilder &b, Location loc, Value x, Value out, ArrayRef<Value> extent,
+                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+  auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  auto dim = [&](Value v, int64_t d) -> Value {
+    int64_t size = cast<MemRefType>(v.getType()).getDimSize(d);
+    return ShapedType::isDynamic(size) ? b.create<memref::DimOp>(loc, v, d).getResult() : c(size);
+  };
+  for (int64_t axis = 0; axis < 2; ++axis) {
+    Value o = dim(out, 2 + axis), k = extent[axis], size = dim(x, 2 + axis);
+    Value last = b.create<arith::AddIOp>(
+        loc, b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, o, c(1)), c(strides[axis])),
+        b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, k, c(1)), c(dilations[axis])));
+    Value inside = b.create<arith::OrIOp>(
+        loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, o, c(0)),
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, last, size));
+    lowering::emitCheck(b, loc, inside,
+                        Twine("convolution windows reach ") + (axis ? "column" : "row") +
+                            " {0} of an input of {1}",
+                        {last, size});
+  }
+}
+
 /// out[n, f, oh, ow] += x[n, c, oh * sh + i * dh, ow * sw + j * dw] w[f, c, i, j]
 /// as one kernel call per image: C = out[n] as [F, OH * OW], A = w as
 /// [F, C * KH * KW], B the windows of x[n]. Needs w's and out's collapsed
@@ -782,20 +849,7 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
                        "convolution input has {0} channels, the weights {1}");
   lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, out, 1), wSize(0),
                        "convolution output has {0} filters, the weights {1}");
-  // The last window of each axis ends inside x: (o - 1) * s + (k - 1) * d < size.
-  for (int64_t axis = 0; axis < 2; ++axis) {
-    Value o = dim(out, 2 + axis), k = dim(w, 2 + axis), size = dim(x, 2 + axis);
-    Value last = b.create<arith::AddIOp>(
-        loc, b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, o, c(1)), c(strides[axis])),
-        b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, k, c(1)), c(dilations[axis])));
-    Value inside = b.create<arith::OrIOp>(
-        loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, o, c(0)),
-        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, last, size));
-    lowering::emitCheck(b, loc, inside,
-                        Twine("convolution windows reach ") + (axis ? "column" : "row") +
-                            " {0} of an input of {1}",
-                        {last, size});
-  }
+  checkWindowsInside(b, loc, x, out, {dim(w, 2), dim(w, 3)}, strides, dilations);
   Value weights = b.create<memref::CollapseShapeOp>(loc, w, wGroups);
   // Constant weights are read from panels packed now; a convolution marked
   // for Winograd from its filters' transforms.
@@ -815,29 +869,18 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
   auto i64 = [&](Value v) -> Value { return b.create<arith::IndexCastOp>(loc, b.getI64Type(), v); };
   auto constant = [&](int64_t v) -> Value { return b.create<arith::ConstantIntOp>(loc, v, 64); };
   auto perImage = [&](OpBuilder &nb, Location nl, Value n) {
-    auto image = [&](Value v, int64_t rank, Value at) -> Value {
-      auto type = cast<MemRefType>(v.getType());
-      SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0)), sizes, ones(rank, nb.getIndexAttr(1));
-      offsets[0] = at;
-      sizes.push_back(nb.getIndexAttr(1));
-      for (int64_t d = 1; d < rank; ++d)
-        sizes.push_back(memref::getMixedSize(nb, nl, v, d));
-      SmallVector<int64_t> shape(type.getShape().drop_front());
-      auto reduced = memref::SubViewOp::inferRankReducedResultType(shape, type, offsets, sizes, ones);
-      return nb.create<memref::SubViewOp>(nl, cast<MemRefType>(reduced), v, offsets, sizes, ones);
-    };
     // Window (0, 0) at (y0, x0) of the image the kernel reads.
     Value xn, y0 = c(0), x0 = c(0);
     if (pad) {
       Value at = nb.create<arith::AddIOp>(nl, n, getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[0]));
-      xn = image(pad->source, 4, at);
+      xn = imageOf(nb, nl, pad->source, at);
       y0 = nb.create<arith::SubIOp>(nl, getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[2]), c(pad->top));
       x0 = nb.create<arith::SubIOp>(nl, getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[3]), c(pad->left));
     } else {
-      xn = image(x, 4, n);
+      xn = imageOf(nb, nl, x, n);
     }
     xn = nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), xn);
-    Value on = nb.create<memref::CollapseShapeOp>(nl, image(out, 4, n), SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    Value on = nb.create<memref::CollapseShapeOp>(nl, imageOf(nb, nl, out, n), SmallVector<ReassociationIndices>{{0}, {1, 2}});
     SmallVector<Value> operands;
     if (panels) {
       auto [data, row0] = panelArguments(nb, nl, panels->rows, panels->global, Value());
@@ -884,33 +927,125 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
   return success();
 }
 
+/// out[n, c, oh, ow] += x[n, c, oh * sh + i * dh, ow * sw + j * dw] w[c, i, j]
+/// as one call of the depthwise kernel per image; checks (folded where
+/// static) that the operands agree and every window lies in x. A
+/// zero-padded x is read unpadded, as rewriteConv does.
+LogicalResult rewriteDepthwise(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp kernel,
+                               SetVector<Operation *> &padded) {
+  Value x = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get();
+  Value out = op.getDpsInitOperand(0)->get();
+  auto wType = cast<MemRefType>(w.getType()), outType = cast<MemRefType>(out.getType());
+  SmallVector<ReassociationIndices> wGroups{{0}, {1, 2}};
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(wType, wGroups))
+    return failure();
+  linalg::FillOp fill = zeroFillBefore(op);
+  std::optional<PaddedInput> pad = paddedInput(op);
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+  auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 0), memref::getMixedSize(b, loc, out, 0),
+                       "convolution input has {0} images, the output {1}");
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 1), memref::getMixedSize(b, loc, out, 1),
+                       "depthwise convolution input has {0} channels, the output {1}");
+  lowering::checkEqual(b, loc, sizeOf(b, loc, w, 0), memref::getMixedSize(b, loc, out, 1),
+                       "depthwise convolution weights have {0} channels, the output {1}");
+  Value kh = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 1));
+  Value kw = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 2));
+  checkWindowsInside(b, loc, x, out, {kh, kw}, strides, dilations);
+  auto i64 = [&](OpBuilder &nb, Value v) -> Value {
+    return nb.create<arith::IndexCastOp>(v.getLoc(), nb.getI64Type(), v);
+  };
+  Value weights = b.create<memref::CastOp>(
+      loc, kernelOperandType(ctx), b.create<memref::CollapseShapeOp>(loc, w, wGroups));
+  auto perImage = [&](OpBuilder &nb, Location nl, Value n) {
+    // Window (0, 0) at (y0, x0) of the image the kernel reads.
+    Value xn, y0 = c(0), x0 = c(0);
+    if (pad) {
+      auto offset = [&](int64_t d) { return getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[d]); };
+      Value at = nb.create<arith::AddIOp>(nl, n, offset(0));
+      xn = imageOf(nb, nl, pad->source, at, pad->offsets[1], memref::getMixedSize(nb, nl, x, 1));
+      y0 = nb.create<arith::SubIOp>(nl, offset(2), c(pad->top));
+      x0 = nb.create<arith::SubIOp>(nl, offset(3), c(pad->left));
+    } else {
+      xn = imageOf(nb, nl, x, n);
+    }
+    auto constant = [&](int64_t v) -> Value { return nb.create<arith::ConstantIntOp>(nl, v, 64); };
+    SmallVector<Value> operands{
+        weights, nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), xn),
+        nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), imageOf(nb, nl, out, n)),
+        i64(nb, kh), i64(nb, kw), constant(strides[0]), constant(strides[1]),
+        constant(dilations[0]), constant(dilations[1]), i64(nb, y0), i64(nb, x0),
+        nb.create<arith::ConstantIntOp>(nl, bool(fill), 32)};
+    auto call = nb.create<func::CallOp>(nl, kernel, operands);
+    auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
+    int64_t work = 1;
+    for (int64_t d : {1, 2, 3})
+      work *= known(outType.getDimSize(d));
+    call->setAttr(kEstimatedWorkAttr,
+                  nb.getI64IntegerAttr(work * known(wType.getDimSize(1)) * known(wType.getDimSize(2))));
+    checkStatus(nb, nl, call.getResult(0),
+                "the depthwise convolution kernel failed with status {0} (1: cannot allocate its "
+                "scratch, 3: operands of too few channels or taps)");
+  };
+  if (outType.getDimSize(0) == 1) {
+    perImage(b, loc, c(0));
+  } else {
+    b.create<scf::ParallelOp>(loc, ValueRange{c(0)},
+                              ValueRange{b.create<memref::DimOp>(loc, out, 0).getResult()},
+                              ValueRange{c(1)}, [&](OpBuilder &nb, Location nl, ValueRange ivs) {
+                                perImage(nb, nl, ivs[0]);
+                                nb.create<scf::ReduceOp>(nl);
+                              });
+  }
+  op->erase();
+  if (fill)
+    fill->erase();
+  if (pad)
+    padded.insert(pad->buffer);
+  return success();
+}
+
 struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<std::pair<linalg::LinalgOp, MatmulForm>> matches;
     SmallVector<linalg::Conv2DNchwFchwOp> convolutions;
+    SmallVector<linalg::DepthwiseConv2DNchwChwOp> depthwise;
     module.walk([&](linalg::LinalgOp op) {
       if (!op.hasPureBufferSemantics())
         return;
       if (std::optional<MatmulForm> form = matchMatmul(op))
         matches.push_back({op, *form});
-      auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation());
-      if (conv && llvm::all_of(op->getOperandTypes(), [](Type t) {
-            return cast<MemRefType>(t).getElementType().isF32();
-          }))
+      if (!llvm::all_of(op->getOperandTypes(),
+                        [](Type t) { return cast<MemRefType>(t).getElementType().isF32(); }))
+        return;
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
         convolutions.push_back(conv);
+      if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()))
+        depthwise.push_back(conv);
     });
     if (!matches.empty()) {
       func::FuncOp kernel = declareGemm(module);
       for (auto &[op, form] : matches)
         rewrite(op, form, kernel);
     }
+    SetVector<Operation *> padded;
     if (!convolutions.empty()) {
       func::FuncOp kernel = declareConv(module);
-      SetVector<Operation *> padded;
       for (linalg::Conv2DNchwFchwOp op : convolutions)
         (void)rewriteConv(op, kernel, padded); // one it cannot take stays loops
+    }
+    if (!depthwise.empty()) {
+      func::FuncOp kernel = declareDepthwise(module);
+      for (linalg::DepthwiseConv2DNchwChwOp op : depthwise)
+        (void)rewriteDepthwise(op, kernel, padded);
+    }
+    {
       // The views the convolutions read die first.
       for (Operation *buffer : padded)
         for (Operation *user : llvm::make_early_inc_range(buffer->getUsers()))
@@ -939,7 +1074,7 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
           SymbolTable::symbolKnownUseEmpty(global, module))
         global.erase();
     // Declared and not called (every A read from panels): not linked.
-    for (StringRef name : {kSgemmSymbol, kSconvSymbol})
+    for (StringRef name : {kSgemmSymbol, kSconvSymbol, kSdwconvSymbol})
       if (auto decl = module.lookupSymbol<func::FuncOp>(name))
         if (SymbolTable::symbolKnownUseEmpty(decl, module))
           decl.erase();

@@ -94,10 +94,10 @@ linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp epilog
   return updated;
 }
 
-/// A contraction the micro-kernel runs: matmul-shaped, or a static f32 2-D
-/// convolution (its windows packed from the input).
+/// A contraction the micro-kernels run: matmul-shaped, a static f32 2-D
+/// convolution (its windows packed from the input), or a depthwise one.
 bool isKernelContraction(linalg::LinalgOp op) {
-  return matchMatmul(op) || isKernelConvolution(op);
+  return matchMatmul(op) || isKernelConvolution(op) || isKernelDepthwise(op);
 }
 
 /// Whether the contraction's A is a constant (through reshapes): the
@@ -113,9 +113,15 @@ bool readsConstantA(linalg::LinalgOp contraction) {
 /// Tile sizes per output dim of `contraction`'s `result`: batch dims by 1,
 /// then rows and columns of one micro-kernel call; for a convolution [N, F,
 /// OH, OW], filters by rows and whole output rows (a call's columns are OH
-/// x OW positions, so they must be whole rows).
+/// x OW positions, so they must be whole rows); for a depthwise one,
+/// channels by whole planes.
 SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp contraction) {
   int64_t rank = result.getRank();
+  if (isKernelDepthwise(contraction))
+    return {1,
+            chooseDepthwiseChannels(result.getDimSize(0), result.getDimSize(1),
+                                    result.getDimSize(2) * result.getDimSize(3)),
+            0, 0};
   if (isKernelConvolution(contraction)) {
     int64_t ow = result.getDimSize(3);
     OutputTile tile = chooseTileOverPanels(result.getDimSize(0), result.getDimSize(1),

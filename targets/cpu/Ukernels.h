@@ -41,10 +41,15 @@ inline constexpr llvm::StringLiteral kSgemmBPanelsSymbol = "ingot_sgemm_bpanels_
 /// packed when compiling (36 sets of 12-row panels, K = C).
 inline constexpr llvm::StringLiteral kSwinogradSymbol = "ingot_sconv3x3_winograd_f32";
 
+/// int32 ingot_sdwconv2d_f32(W, X, C, kh, kw, sh, sw, dh, dw, y0, x0,
+/// overwrite): a depthwise 2-D convolution of C's channels, W [C, kh * kw],
+/// X and C 3-D [channels, rows, columns] of any strides.
+inline constexpr llvm::StringLiteral kSdwconvSymbol = "ingot_sdwconv2d_f32";
+
 /// Every kernel above.
 inline constexpr llvm::StringLiteral kUkernelSymbols[] = {
     kSgemmSymbol,        kSconvSymbol,        kSgemmPanelsSymbol,
-    kSconvPanelsSymbol,  kSgemmBPanelsSymbol, kSwinogradSymbol};
+    kSconvPanelsSymbol,  kSgemmBPanelsSymbol, kSwinogradSymbol, kSdwconvSymbol};
 
 /// Links the micro-kernels `module` calls into it, in the variant for a CPU
 /// with (`avx512`) or without 32 vector registers of 16 floats.

@@ -44,6 +44,12 @@ extern "C" int32_t ingot_sconv2d_panels_f32_mr6(CONV_PANEL_ARGS);
   PANEL_ARGS, VOLUME_ARGS(x), MATRIX_ARGS(c), int64_t, int64_t, int64_t, int32_t
 extern "C" int32_t ingot_sconv3x3_winograd_f32_mr12(WINOGRAD_ARGS);
 extern "C" int32_t ingot_sconv3x3_winograd_f32_mr6(WINOGRAD_ARGS);
+// Depthwise: w [C, kh * kw], x, out; kh, kw, sh, sw, dh, dw, y0, x0, overwrite.
+#define DEPTHWISE_ARGS                                                                            \
+  MATRIX_ARGS(w), VOLUME_ARGS(x), VOLUME_ARGS(c), int64_t, int64_t, int64_t, int64_t, int64_t,    \
+      int64_t, int64_t, int64_t, int32_t
+extern "C" int32_t ingot_sdwconv2d_f32_mr12(DEPTHWISE_ARGS);
+extern "C" int32_t ingot_sdwconv2d_f32_mr6(DEPTHWISE_ARGS);
 
 namespace {
 
@@ -494,6 +500,112 @@ TEST(WinogradKernel, RefusesTilesOffItsPanelsOrOfPartialRows) {
   EXPECT_EQ(call(12, 4, 24, 36, 6), 2); // past the panels' filters
   EXPECT_EQ(call(0, 3, 24, 36, 6), 3);  // x has 4 channels
   EXPECT_EQ(call(0, 4, 24, 35, 6), 3);  // not whole output rows
+}
+
+
+using DepthwiseKernel = int32_t (*)(DEPTHWISE_ARGS);
+
+struct DepthwiseCase {
+  int64_t channels, h, w, kh, kw, sh, sw, dh, dw, top, left, bottom, right;
+};
+
+/// One image's depthwise convolution in calls of `channelTile` channels
+/// (x at column stride `cs`, the output inside rows `pitch` apart), against
+/// naive loops in double; what lies past each output row is left as it was.
+void checkDepthwise(DepthwiseKernel kernel, const DepthwiseCase &k, int64_t channelTile,
+                    bool overwrite, int64_t cs, std::mt19937 &rng, bool contiguous = false) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  int64_t oh = (k.h + k.top + k.bottom - (k.kh - 1) * k.dh - 1) / k.sh + 1;
+  int64_t ow = (k.w + k.left + k.right - (k.kw - 1) * k.dw - 1) / k.sw + 1;
+  ASSERT_GT(oh, 0);
+  ASSERT_GT(ow, 0);
+  // A contiguous output (rows ow apart) is written by whole vectors running
+  // past each row into the next: the guard after the last plane must stay.
+  int64_t taps = k.kh * k.kw, rs = k.w * cs, pitch = contiguous ? ow : ow + 3, plane = oh * pitch;
+  std::vector<float> x(k.channels * k.h * rs), weights(k.channels * taps),
+      c(k.channels * plane + 32);
+  for (std::vector<float> *v : {&x, &weights, &c})
+    for (float &e : *v)
+      e = dist(rng);
+  if (overwrite)
+    for (int64_t ch = 0; ch < k.channels; ++ch)
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j)
+          c[ch * plane + i * pitch + j] = kGarbage;
+  std::vector<float> before = c;
+  for (int64_t c0 = 0; c0 < k.channels; c0 += channelTile) {
+    int64_t n = std::min(channelTile, k.channels - c0);
+    ASSERT_EQ(kernel(weights.data(), weights.data(), c0 * taps, n, taps, taps, 1, x.data(),
+                     x.data(), c0 * k.h * rs, n, k.h, k.w, k.h * rs, rs, cs, c.data(), c.data(),
+                     c0 * plane, n, oh, ow, plane, pitch, 1, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw,
+                     -k.top, -k.left, overwrite),
+              0);
+  }
+  for (int64_t at = k.channels * plane; at < (int64_t)c.size(); ++at)
+    ASSERT_EQ(c[at], before[at]) << "wrote past the last plane (channels per call " << channelTile << ")";
+  for (int64_t ch = 0; ch < k.channels; ++ch)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < pitch; ++j) {
+        int64_t at = ch * plane + i * pitch + j;
+        if (j >= ow) {
+          ASSERT_EQ(c[at], before[at]) << "wrote past output row " << i << " of channel " << ch;
+          continue;
+        }
+        double sum = overwrite ? 0.0 : before[at];
+        for (int64_t a = 0; a < k.kh; ++a)
+          for (int64_t b = 0; b < k.kw; ++b) {
+            int64_t y = i * k.sh + a * k.dh - k.top, xc = j * k.sw + b * k.dw - k.left;
+            if (y >= 0 && y < k.h && xc >= 0 && xc < k.w)
+              sum += double(weights[ch * taps + a * k.kw + b]) * double(x[(ch * k.h + y) * rs + xc * cs]);
+          }
+        ASSERT_NEAR(c[at], sum, 1e-5 * (1 + taps))
+            << "C=" << k.channels << " " << k.h << "x" << k.w << " window " << k.kh << "x" << k.kw
+            << " strides " << k.sh << "," << k.sw << " dilations " << k.dh << "," << k.dw
+            << " pads " << k.top << "," << k.left << "," << k.bottom << "," << k.right
+            << " channels per call " << channelTile << " overwrite=" << overwrite
+            << " column stride " << cs << " at channel " << ch << " (" << i << ", " << j << ")";
+      }
+}
+
+void sweepDepthwise(DepthwiseKernel kernel) {
+  std::mt19937 rng(17);
+  // MobileNetV2's: 3 x 3, pad 1, stride 1 and 2, 112 x 112 down to 7 x 7.
+  for (int64_t size : {112, 56, 28, 14, 7})
+    for (int64_t stride : {1, 2})
+      checkDepthwise(kernel, {5, size, size, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1}, 2,
+                     stride == 1, 1, rng);
+  std::uniform_int_distribution<int> channels(1, 9), size(1, 40), window(1, 5), step(1, 3),
+      dilation(1, 2), pad(0, 2), tile(1, 4);
+  for (int trial = 0; trial < 150; ++trial) {
+    DepthwiseCase k{channels(rng), size(rng), size(rng), window(rng), window(rng), step(rng),
+                    step(rng), dilation(rng), dilation(rng), pad(rng), pad(rng), pad(rng), pad(rng)};
+    // Every window starts inside the padded input.
+    k.h = std::max(k.h, (k.kh - 1) * k.dh + 1 - k.top - k.bottom);
+    k.w = std::max(k.w, (k.kw - 1) * k.dw + 1 - k.left - k.right);
+    checkDepthwise(kernel, k, tile(rng), trial % 2 == 0, trial % 5 == 1 ? 2 : 1, rng,
+                   trial % 3 == 0);
+  }
+  // Contiguous planes smaller than a vector, and a tile ending mid-output.
+  checkDepthwise(kernel, {6, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 4, true, 1, rng, true);
+  checkDepthwise(kernel, {7, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 3, true, 1, rng, true);
+  checkDepthwise(kernel, {5, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 2, true, 1, rng, true);
+}
+
+TEST(DepthwiseKernel, TwelveRowBuildMatchesNaiveLoops) { sweepDepthwise(ingot_sdwconv2d_f32_mr12); }
+TEST(DepthwiseKernel, SixRowBuildMatchesNaiveLoops) { sweepDepthwise(ingot_sdwconv2d_f32_mr6); }
+
+TEST(DepthwiseKernel, RefusesTooFewChannelsOrTaps) {
+  std::vector<float> w(4 * 9, 1.0f), x(4 * 8 * 8, 1.0f), c(4 * 8 * 8, 0.0f);
+  auto call = [&](int64_t wRows, int64_t xChannels, int64_t kh, int64_t stride) {
+    return ingot_sdwconv2d_f32_mr12(w.data(), w.data(), 0, wRows, 9, 9, 1, x.data(), x.data(), 0,
+                                    xChannels, 8, 8, 64, 8, 1, c.data(), c.data(), 0, 4, 8, 8, 64,
+                                    8, 1, kh, 3, stride, 1, 1, 1, -1, -1, 1);
+  };
+  EXPECT_EQ(call(4, 4, 3, 1), 0);
+  EXPECT_EQ(call(3, 4, 3, 1), 3); // w holds 3 channels of 4
+  EXPECT_EQ(call(4, 3, 3, 1), 3); // x holds 3
+  EXPECT_EQ(call(4, 4, 4, 1), 3); // 12 taps, w has 9 columns
+  EXPECT_EQ(call(4, 4, 3, 0), 3); // a zero stride
 }
 
 } // namespace

@@ -47,6 +47,9 @@
 #ifndef INGOT_SWINOGRAD_NAME
 #define INGOT_SWINOGRAD_NAME ingot_sconv3x3_winograd_f32
 #endif
+#ifndef INGOT_SDWCONV_NAME
+#define INGOT_SDWCONV_NAME ingot_sdwconv2d_f32
+#endif
 
 // A tile is MR rows by NV vectors of VL floats. With 32 registers, 12 x 2
 // (24 accumulators): 13 loads (a B vector and 12 broadcasts of A) for 12
@@ -765,5 +768,178 @@ int32_t INGOT_SWINOGRAD_NAME(PANELS(u), int64_t row0, int64_t channels, VOLUME(x
   }
   transformOutput(m, mPart, padded, f, th, tw, rows, ow, out, cs0, cs1, overwrite);
   free(v);
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Depthwise 2-D convolution
+//===----------------------------------------------------------------------===//
+//
+// One filter per channel: each output plane is a weighted sum of kh x kw
+// shifted views of its input plane. Along an output row that is a vector
+// loop of 7 or 14 lanes in late MobileNet stages, and strided loads for a
+// stride of 2. Instead, per channel, the input plane (zero outside x) is
+// copied into sh x sw phase planes, phase (r, s) holding rows r, r + sh, ..
+// and columns s, s + sw, .. of the padded plane, each row Wq wide, Wq the
+// output width plus the columns the window reaches past it. The output
+// laid out at that same width then reads every tap at one offset in one
+// phase plane: q = oh * Wq + ow reads plane (i dh % sh, j dw % sw) at q +
+// (i dh / sh) Wq + j dw / sw. So the whole plane is one vector loop of kh
+// kw multiply-adds per 16 outputs with all lanes busy (the Wq - OW columns
+// past each row are computed and dropped), and its output rows are copied
+// out of that layout.
+
+/// n values of a row of x from `src`, `stride` apart, into `dst`, which
+/// may be written up to VL - 1 floats past them (what follows is written
+/// after). With x's columns contiguous, a stride of 1 or 2 moves vectors
+/// while they stay within the `room` floats that may be read from src (the
+/// rest of x), the rest element by element: rows of 7 or 14 are one vector.
+static void gatherRow(float *restrict dst, const float *src, int64_t stride, int64_t n,
+                      int64_t room) {
+  int64_t t = 0;
+  if (stride == 1)
+    for (; t < n && t + VL <= room; t += VL)
+      storeUnaligned(dst + t, loadUnaligned(src + t));
+  else if (stride == 2)
+    for (; t < n && 2 * t + 2 * VL <= room; t += VL) {
+      vfloat v0 = loadUnaligned(src + 2 * t), v1 = loadUnaligned(src + 2 * t + VL);
+      storeUnaligned(dst + t, __builtin_shufflevector(v0, v1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                                      20, 22, 24, 26, 28, 30));
+    }
+  for (; t < n; ++t)
+    dst[t] = src[t * stride];
+}
+
+/// `vectors` (a constant where it is called) vectors of the output laid
+/// out at the phase planes' width, from q: the sum over `taps` of
+/// weight[t] * base[t][q ..].
+static inline __attribute__((always_inline)) void
+depthwiseVectors(float *restrict out, const float *const *base, const float *weight, int64_t taps,
+                 int64_t q, const int vectors) {
+  vfloat acc[8];
+  for (int v = 0; v < vectors; ++v)
+    acc[v] = (vfloat){0};
+  for (int64_t t = 0; t < taps; ++t) {
+    const float *p = base[t] + q;
+    float w = weight[t];
+    for (int v = 0; v < vectors; ++v)
+      acc[v] += w * loadUnaligned(p + v * VL);
+  }
+  for (int v = 0; v < vectors; ++v)
+    storeUnaligned(out + q + v * VL, acc[v]);
+}
+
+/// out[c, oh, ow] (+)= sum over (i, j) of w[c, i * kw + j] x[c, y0 + oh *
+/// sh + i * dh, x0 + ow * sw + j * dw], for the channels c of out (x and w
+/// hold at least as many; zero outside x's H x W: (y0, x0) is negative in
+/// the padding), = where `overwrite`. Returns 1 when the scratch cannot be
+/// allocated, 3 when x or w holds fewer channels than out, or w fewer
+/// than kh x kw columns, or a stride or dilation is not positive.
+int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t kw, int64_t sh,
+                           int64_t sw, int64_t dh, int64_t dw, int64_t y0, int64_t x0,
+                           int32_t overwrite) {
+  (void)wAllocated, (void)xAllocated, (void)cAllocated;
+  int64_t channels = cSize0, oh = cSize1, ow = cSize2, h = xSize1, wd = xSize2;
+  int64_t taps = kh * kw;
+  if (xSize0 < channels || wRows < channels || wCols < taps || kh <= 0 || kw <= 0 || sh <= 0 ||
+      sw <= 0 || dh <= 0 || dw <= 0)
+    return 3;
+  if (channels == 0 || oh == 0 || ow == 0)
+    return 0;
+  const float *xData = xAligned + xOffset, *wData = wAligned + wOffset;
+  float *outData = cAligned + cOffset;
+  // Phase planes of hq x wq, then what the output's last vector reads past
+  // them (taps from their offset, at most (hq - oh) wq + wq - ow, read the
+  // `flat` floats of the output's vectors) and a row's copy writes past
+  // the last row. Only outputs dropped read there: it is zeroed once, then
+  // holds copies of x.
+  int64_t hq = oh + (kh - 1) * dh / sh, wq = ow + (kw - 1) * dw / sw;
+  int64_t flat = (oh * wq + VL - 1) / VL * VL, planeSize = hq * wq + flat - oh * wq + wq + VL;
+  int64_t extent = spanOf(xSize0, h, wd, xs0, xs1, xs2);
+  int64_t phases = sh * sw;
+  size_t floats = (size_t)(phases * planeSize + flat + taps);
+  size_t pointers = ((size_t)taps * sizeof(float *) + 63) / 64 * 64;
+  char *scratch = aligned_alloc(64, pointers + (floats * sizeof(float) + 63) / 64 * 64);
+  if (!scratch)
+    return 1;
+  const float **base = (const float **)scratch;
+  float *planes = (float *)(scratch + pointers), *result = planes + phases * planeSize;
+  float *weight = result + flat;
+  for (int64_t p = 0; p < phases; ++p)
+    for (int64_t e = hq * wq; e < planeSize; ++e)
+      planes[p * planeSize + e] = 0.0f;
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t j = 0; j < kw; ++j) {
+      int64_t rowAt = i * dh, colAt = j * dw;
+      base[i * kw + j] = planes + (rowAt % sh * sw + colAt % sw) * planeSize +
+                         rowAt / sh * wq + colAt / sw;
+    }
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    const float *plane = xData + ch * xs0;
+    // Phase (r, s) row t, column u: x[y0 + t sh + r, x0 + u sw + s].
+    for (int64_t r = 0; r < sh; ++r)
+      for (int64_t t = 0; t < hq; ++t) {
+        int64_t y = y0 + t * sh + r;
+        for (int64_t s = 0; s < sw; ++s) {
+          float *dst = planes + (r * sw + s) * planeSize + t * wq;
+          // Columns [lo, hi) of the row lie inside x.
+          int64_t left = x0 + s, lo = firstAtLeast(left, sw, 0), hi = firstAtLeast(left, sw, wd);
+          hi = hi < wq ? hi : wq;
+          if (y < 0 || y >= h || lo >= hi) {
+            for (int64_t u = 0; u < wq; ++u)
+              dst[u] = 0.0f;
+            continue;
+          }
+          for (int64_t u = 0; u < lo; ++u)
+            dst[u] = 0.0f;
+          const float *src = plane + y * xs1 + (left + lo * sw) * xs2;
+          if (xs2 == 1)
+            gatherRow(dst + lo, src, sw, hi - lo, extent - (src - xData));
+          else
+            for (int64_t u = lo; u < hi; ++u)
+              dst[u] = src[(u - lo) * sw * xs2];
+          for (int64_t u = hi; u < wq; ++u)
+            dst[u] = 0.0f;
+        }
+      }
+    for (int64_t t = 0; t < taps; ++t)
+      weight[t] = wData[ch * ws0 + t * ws1];
+    int64_t q = 0;
+    for (; q + 8 * VL <= flat; q += 8 * VL)
+      depthwiseVectors(result, base, weight, taps, q, 8);
+    switch ((flat - q) / VL) {
+#define VECTORS(n)                                                                                \
+  case n:                                                                                         \
+    depthwiseVectors(result, base, weight, taps, q, n);                                           \
+    break;
+      VECTORS(1) VECTORS(2) VECTORS(3) VECTORS(4) VECTORS(5) VECTORS(6) VECTORS(7)
+#undef VECTORS
+    default:
+      break;
+    }
+    // Rows out of the wq-wide layout. An overwritten plane of contiguous
+    // rows takes whole vectors, each row's last running into the next row
+    // (written after it), the last row's into the next channel's plane
+    // where that follows and is written after; the rest element by element.
+    float *out = outData + ch * cs0;
+    int64_t points = oh * ow;
+    int64_t limit = !overwrite || cs2 != 1 || cs1 != ow ? 0
+                    : ch + 1 < channels && cs0 == points ? 2 * points
+                                                         : points;
+    for (int64_t row = 0; row < oh; ++row) {
+      const float *from = result + row * wq;
+      float *to = out + row * cs1;
+      int64_t u = 0;
+      for (; u < ow && row * ow + u + VL <= limit; u += VL)
+        storeUnaligned(to + u, loadUnaligned(from + u));
+      if (cs2 == 1)
+        for (; u + VL <= ow; u += VL)
+          storeUnaligned(to + u, overwrite ? loadUnaligned(from + u)
+                                           : loadUnaligned(to + u) + loadUnaligned(from + u));
+      for (; u < ow; ++u)
+        to[u * cs2] = overwrite ? from[u] : to[u * cs2] + from[u];
+    }
+  }
+  free(scratch);
   return 0;
 }

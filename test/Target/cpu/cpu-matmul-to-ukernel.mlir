@@ -404,3 +404,36 @@ func.func @winograd_needs_constant_filters(%x: memref<1x16x10x10xf32>, %w: memre
     ins(%x, %w : memref<1x16x10x10xf32>, memref<20x16x3x3xf32>) outs(%y : memref<1x20x8x8xf32>)
   return
 }
+
+// -----
+
+// A depthwise convolution goes to the depthwise kernel: the filters as [C,
+// kh * kw], one call per image; its zero-padded input is read unpadded
+// (window (0, 0) at row and column -1) and the padded copy goes, as does
+// the zero fill of the output (`overwrite` 1).
+// FOLDED-LABEL: func.func @depthwise
+// FOLDED: call @ingot_sdwconv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %c3_i64, %c3_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c-1_i64, %c-1_i64, %c1_i32)
+// CHECK-LABEL: func.func @depthwise
+// CHECK: memref.alloc() : memref<2x6x4x4xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.copy
+// CHECK: %[[W:.*]] = memref.collapse_shape %arg1 {{\[\[}}0], [1, 2]] : memref<6x3x3xf32> into memref<6x9xf32>
+// CHECK: scf.parallel (%[[N:.*]]) =
+// CHECK: memref.subview %arg0[%{{.*}}, 0, 0, 0] [1, 6, 8, 8] [1, 1, 1, 1] : memref<2x6x8x8xf32> to memref<6x8x8xf32
+// CHECK: func.call @ingot_sdwconv2d_f32({{.*}}) {ingot.estimated_work = 864 : i64}
+// CHECK: graph.runtime_check {{.*}}the depthwise convolution kernel failed with status
+// CHECK-NOT: linalg.depthwise_conv_2d
+// CHECK-NOT: linalg.fill
+// CHECK: func.func private @ingot_sdwconv2d_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, i64, i64, i64, i64, i64, i64, i64, i64, i32) -> i32
+func.func @depthwise(%x: memref<2x6x8x8xf32>, %w: memref<6x3x3xf32>) -> memref<2x6x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %y = memref.alloc() : memref<2x6x4x4xf32>
+  %padded = memref.alloc() : memref<2x6x10x10xf32>
+  linalg.fill ins(%zero : f32) outs(%padded : memref<2x6x10x10xf32>)
+  %inner = memref.subview %padded[0, 0, 1, 1] [2, 6, 8, 8] [1, 1, 1, 1] : memref<2x6x10x10xf32> to memref<2x6x8x8xf32, strided<[600, 100, 10, 1], offset: 11>>
+  memref.copy %x, %inner : memref<2x6x8x8xf32> to memref<2x6x8x8xf32, strided<[600, 100, 10, 1], offset: 11>>
+  linalg.fill ins(%zero : f32) outs(%y : memref<2x6x4x4xf32>)
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%padded, %w : memref<2x6x10x10xf32>, memref<6x3x3xf32>) outs(%y : memref<2x6x4x4xf32>)
+  return %y : memref<2x6x4x4xf32>
+}

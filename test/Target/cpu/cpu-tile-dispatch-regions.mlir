@@ -211,3 +211,40 @@ func.func @not_winograd(%x: tensor<1x16x33x33xf32>, %w: tensor<96x16x3x3xf32>, %
   }
   return %r, %r8 : tensor<1x96x16x16xf32>, tensor<1x96x32x32xf32>
 }
+
+// -----
+
+// A depthwise convolution's region is tiled by channels, whole planes per
+// tile (8 tiles of 24 here), its bias and activation run on each tile.
+// CHECK-LABEL: func.func @depthwise_bias_relu
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (1, 192) step (1, 24)
+// CHECK: linalg.fill {{.*}} -> tensor<1x24x28x28xf32>
+// CHECK: linalg.depthwise_conv_2d_nchw_chw {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x24x30x30xf32>, tensor<24x3x3xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x24x28x28xf32>)
+// CHECK: tensor.parallel_insert_slice
+#id4d = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#channel = affine_map<(n, c, h, w) -> (c)>
+func.func @depthwise_bias_relu(%x: tensor<1x192x28x28xf32>, %w: tensor<192x3x3xf32>, %b: tensor<192xf32>) -> tensor<1x192x28x28xf32> {
+  %r = graph.fused "convolution"(%x, %w, %b) : (tensor<1x192x28x28xf32>, tensor<192x3x3xf32>, tensor<192xf32>) -> tensor<1x192x28x28xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%a: tensor<1x192x28x28xf32>, %wt: tensor<192x3x3xf32>, %bias: tensor<192xf32>):
+    %zero = arith.constant 0.0 : f32
+    %padded = tensor.pad %a low[0, 0, 1, 1] high[0, 0, 1, 1] {
+    ^bb0(%i: index, %j: index, %k: index, %l: index):
+      tensor.yield %zero : f32
+    } : tensor<1x192x28x28xf32> to tensor<1x192x30x30xf32>
+    %e = tensor.empty() : tensor<1x192x28x28xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x192x28x28xf32>) -> tensor<1x192x28x28xf32>
+    %c = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%padded, %wt : tensor<1x192x30x30xf32>, tensor<192x3x3xf32>) outs(%f : tensor<1x192x28x28xf32>) -> tensor<1x192x28x28xf32>
+    %e2 = tensor.empty() : tensor<1x192x28x28xf32>
+    %y = linalg.generic {indexing_maps = [#id4d, #channel, #id4d], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+        ins(%c, %bias : tensor<1x192x28x28xf32>, tensor<192xf32>) outs(%e2 : tensor<1x192x28x28xf32>) {
+    ^bb0(%v: f32, %s: f32, %o: f32):
+      %t = arith.addf %v, %s : f32
+      %m = arith.maximumf %t, %zero : f32
+      linalg.yield %m : f32
+    } -> tensor<1x192x28x28xf32>
+    graph.yield %y : tensor<1x192x28x28xf32>
+  }
+  return %r : tensor<1x192x28x28xf32>
+}
