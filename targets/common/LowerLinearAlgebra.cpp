@@ -741,6 +741,30 @@ struct ConvAsMatMul : OpRewritePattern<ConvOp> {
   }
 };
 
+/// A static f32 2-D convolution's input zero-padded so that every window
+/// lies inside it, its zero-filled output, and the resolved window. The
+/// static result sizes are the ones the op's shape rule derives from its
+/// attributes (its verifier holds them equal), which is what resolveWindow
+/// computes.
+struct PaddedConv {
+  Value x, zero;
+  Window window;
+};
+PaddedConv paddedForWindows(ConvOp op, RankedTensorType resultType, PatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Type f32 = resultType.getElementType();
+  SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
+  SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
+  Window w = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
+                           op.getDilations(), op.getPads(), op.getAutoPad(), false);
+  Value x = padSpatial(rewriter, loc, op.getX(), w, scalarConstant(rewriter, loc, f32, 0));
+  Value zero = rewriter.create<linalg::FillOp>(
+                           loc, scalarConstant(rewriter, loc, f32, 0),
+                           ValueRange{rewriter.create<tensor::EmptyOp>(loc, resultType.getShape(), f32)})
+                   .getResult(0);
+  return {x, zero, w};
+}
+
 /// An ungrouped fp32 2-D convolution of static shape with a window larger
 /// than one point (or strided) becomes linalg.conv_2d_nchw_fchw over the
 /// padded input, the bias added per filter: no window copy (im2col) is
@@ -759,18 +783,7 @@ struct Conv2DAsNamedOp : OpRewritePattern<ConvOp> {
       return rewriter.notifyMatchFailure(op, "not a 2-D convolution of a window");
     Location loc = op.getLoc();
     Type f32 = resultType.getElementType();
-    SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
-    SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
-    Window w = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
-                             op.getDilations(), op.getPads(), op.getAutoPad(), false);
-    // Every window lies in the padded input: the static result sizes are
-    // the ones the op's shape rule derives from these attributes (its
-    // verifier holds them equal), which is what resolveWindow computes.
-    Value x = padSpatial(rewriter, loc, op.getX(), w, scalarConstant(rewriter, loc, f32, 0));
-    Value zero = rewriter.create<linalg::FillOp>(
-                             loc, scalarConstant(rewriter, loc, f32, 0),
-                             ValueRange{rewriter.create<tensor::EmptyOp>(loc, resultType.getShape(), f32)})
-                     .getResult(0);
+    auto [x, zero, w] = paddedForWindows(op, resultType, rewriter);
     Value y = rewriter
                   .create<linalg::Conv2DNchwFchwOp>(loc, resultType, ValueRange{x, op.getW()},
                                                     ValueRange{zero},
@@ -814,18 +827,9 @@ struct DepthwiseConv2DAsNamedOp : OpRewritePattern<ConvOp> {
       return rewriter.notifyMatchFailure(op, "needs a static bias of one value per channel");
     Location loc = op.getLoc();
     Type f32 = resultType.getElementType();
-    SmallVector<OpFoldResult> wDims = getDims(rewriter, loc, op.getW());
-    SmallVector<OpFoldResult> kernel = kernelSizes(rewriter, loc, wDims, op.getKernelShape());
-    Window w = resolveWindow(rewriter, loc, op.getX(), resultType, kernel, op.getStrides(),
-                             op.getDilations(), op.getPads(), op.getAutoPad(), false);
-    // As in Conv2DAsNamedOp, every window lies in the padded input.
-    Value x = padSpatial(rewriter, loc, op.getX(), w, scalarConstant(rewriter, loc, f32, 0));
+    auto [x, zero, w] = paddedForWindows(op, resultType, rewriter);
     Value filters = rewriter.create<tensor::CollapseShapeOp>(
         loc, op.getW(), ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-    Value zero = rewriter.create<linalg::FillOp>(
-                             loc, scalarConstant(rewriter, loc, f32, 0),
-                             ValueRange{rewriter.create<tensor::EmptyOp>(loc, resultType.getShape(), f32)})
-                     .getResult(0);
     Value y = rewriter
                   .create<linalg::DepthwiseConv2DNchwChwOp>(
                       loc, TypeRange{resultType}, ValueRange{x, filters}, ValueRange{zero},

@@ -786,6 +786,25 @@ Value imageOf(OpBuilder &b, Location loc, Value v, Value n, OpFoldResult c0 = {}
   return b.create<memref::SubViewOp>(loc, cast<MemRefType>(reduced), v, offsets, sizes, ones);
 }
 
+/// Runs `perImage` on each image of `out` [N, ...]: inline for one image
+/// (in a loop over a region's tiles the output holds one), else the images
+/// spread on the thread pool.
+void forEachImage(OpBuilder &b, Location loc, Value out,
+                  function_ref<void(OpBuilder &, Location, Value)> perImage) {
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  if (cast<MemRefType>(out.getType()).getDimSize(0) == 1) {
+    perImage(b, loc, zero);
+    return;
+  }
+  b.create<scf::ParallelOp>(loc, ValueRange{zero},
+                            ValueRange{b.create<memref::DimOp>(loc, out, 0).getResult()},
+                            ValueRange{b.create<arith::ConstantIndexOp>(loc, 1)},
+                            [&](OpBuilder &nb, Location nl, ValueRange ivs) {
+                              perImage(nb, nl, ivs[0]);
+                              nb.create<scf::ReduceOp>(nl);
+                            });
+}
+
 /// Checks (folded where static) that the last window of each axis of a
 /// convolution of x[N, C, H, W] into out[N, F, OH, OW] ends inside x:
 /// (o - 1) * s + (k - 1) * d < size, k the window's `extent` on that axis.
@@ -908,17 +927,7 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
     call->setAttr(kEstimatedWorkAttr, nb.getI64IntegerAttr(work));
     checkStatus(nb, nl, call.getResult(0));
   };
-  // In a loop over a region's tiles the output holds one image; otherwise
-  // the images are spread on the thread pool.
-  if (outType.getDimSize(0) == 1) {
-    perImage(b, loc, c(0));
-  } else {
-    b.create<scf::ParallelOp>(loc, ValueRange{c(0)}, ValueRange{dim(out, 0)}, ValueRange{c(1)},
-                              [&](OpBuilder &nb, Location nl, ValueRange ivs) {
-                                perImage(nb, nl, ivs[0]);
-                                nb.create<scf::ReduceOp>(nl);
-                              });
-  }
+  forEachImage(b, loc, out, perImage);
   op->erase();
   if (fill)
     fill->erase();
@@ -991,16 +1000,7 @@ LogicalResult rewriteDepthwise(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp
                 "the depthwise convolution kernel failed with status {0} (1: cannot allocate its "
                 "scratch, 3: operands of too few channels or taps)");
   };
-  if (outType.getDimSize(0) == 1) {
-    perImage(b, loc, c(0));
-  } else {
-    b.create<scf::ParallelOp>(loc, ValueRange{c(0)},
-                              ValueRange{b.create<memref::DimOp>(loc, out, 0).getResult()},
-                              ValueRange{c(1)}, [&](OpBuilder &nb, Location nl, ValueRange ivs) {
-                                perImage(nb, nl, ivs[0]);
-                                nb.create<scf::ReduceOp>(nl);
-                              });
-  }
+  forEachImage(b, loc, out, perImage);
   op->erase();
   if (fill)
     fill->erase();
@@ -1021,8 +1021,11 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
         return;
       if (std::optional<MatmulForm> form = matchMatmul(op))
         matches.push_back({op, *form});
-      if (!llvm::all_of(op->getOperandTypes(),
-                        [](Type t) { return cast<MemRefType>(t).getElementType().isF32(); }))
+      // Other linalg ops may take scalars (a fill's value): only the
+      // convolutions' operands are all memrefs.
+      if (!isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) ||
+          !llvm::all_of(op->getOperandTypes(),
+                        [](Type t) { return getElementTypeOrSelf(t).isF32(); }))
         return;
       if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
         convolutions.push_back(conv);

@@ -76,8 +76,8 @@ func.func @pointwise_conv(%x: tensor<1x8x7x7xf64>, %w: tensor<16x8x1x1xf64>) -> 
 // [C, kh, kw], the bias added per channel.
 // CHECK-LABEL: func.func @depthwise_as_named_op
 // CHECK: %[[PADDED:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 0] [1, 6, 8, 8]
-// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1], [2], [3]] : tensor<6x1x3x3xf32> into tensor<6x3x3xf32>
 // CHECK: %[[ZERO:.*]] = linalg.fill
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1], [2], [3]] : tensor<6x1x3x3xf32> into tensor<6x3x3xf32>
 // CHECK: %[[Y:.*]] = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[PADDED]], %[[W]] : tensor<1x6x10x9xf32>, tensor<6x3x3xf32>) outs(%[[ZERO]] : tensor<1x6x4x4xf32>)
 // CHECK: linalg.generic {{.*}} ins(%[[Y]], %{{.*}} : tensor<1x6x4x4xf32>, tensor<6x1x1xf32>)
 func.func @depthwise_as_named_op(%x: tensor<1x6x8x8xf32>, %w: tensor<6x1x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x4x4xf32> {
