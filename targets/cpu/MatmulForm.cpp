@@ -94,21 +94,22 @@ std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
   return form;
 }
 
-bool isKernelConvolution(linalg::LinalgOp op) {
-  if (!isa<linalg::Conv2DNchwFchwOp>(op.getOperation()))
-    return false;
+namespace {
+/// Whether every operand of `op` is a shaped f32 value of static shape.
+bool hasStaticF32Operands(linalg::LinalgOp op) {
   return llvm::all_of(op->getOperands(), [](Value v) {
     auto type = dyn_cast<ShapedType>(v.getType());
     return type && type.hasStaticShape() && type.getElementType().isF32();
   });
 }
+} // namespace
+
+bool isKernelConvolution(linalg::LinalgOp op) {
+  return isa<linalg::Conv2DNchwFchwOp>(op.getOperation()) && hasStaticF32Operands(op);
+}
 
 bool isKernelDepthwise(linalg::LinalgOp op) {
-  return isa<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) &&
-         llvm::all_of(op->getOperands(), [](Value v) {
-           auto type = dyn_cast<ShapedType>(v.getType());
-           return type && type.hasStaticShape() && type.getElementType().isF32();
-         });
+  return isa<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) && hasStaticF32Operands(op);
 }
 
 // A call's cost is that of its outputs (each plane copied into the

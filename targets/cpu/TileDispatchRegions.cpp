@@ -1,11 +1,11 @@
 //===- TileDispatchRegions.cpp - The cpu-tile-dispatch-regions pass -------===//
 //
 // Compiles each graph.fused region whose anchor is an fp32 matmul-shaped
-// contraction or 2-D convolution as one loop over output tiles: the tile's zero fill, its
-// product (the micro-kernel, once bufferized) and the region's epilogue
-// (bias, residual, activation) run back to back on the same tile while it
-// is in cache, instead of as three passes over the whole output with a
-// thread-pool wake-up each. The epilogue is made to update the product's
+// contraction or 2-D convolution (direct or depthwise) as one loop over
+// output tiles: the tile's zero fill, its product (the micro-kernel, once
+// bufferized) and the region's epilogue (bias, residual, activation) run
+// back to back on the same tile while it is in cache, instead of as three
+// passes over the whole output with a thread-pool wake-up each. The epilogue is made to update the product's
 // tile in place. Then every region's ops are put back in line: once the
 // region is one loop nest, the rest of the CPU pipeline needs no regions.
 //
