@@ -110,6 +110,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const LinalgToLLVMOptions &opt
   // Tile loops over a region's output become the outliner's parallel loops.
   pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCpuCollapseContiguousDims());
   pm.addNestedPass<func::FuncOp>(createCpuInnermostContiguousLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCpuOutlineParallelLoops());

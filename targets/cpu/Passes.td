@@ -119,6 +119,22 @@ def CpuOutlineParallelLoops : Pass<"cpu-outline-parallel-loops", "mlir::ModuleOp
                            "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect"];
 }
 
+def CpuCollapseContiguousDims : Pass<"cpu-collapse-contiguous-dims", "mlir::func::FuncOp"> {
+  let summary = "Run adjacent elementwise loops that every operand walks contiguously as one";
+  let description = [{
+    On buffers: for an all-parallel linalg.generic, adjacent loops d, d+1
+    merge when every operand either reads neither or reads both as adjacent
+    dims in that order whose strides make them one run of memory
+    (stride[d] = stride[d+1] * size[d+1], or an identity layout). Operands
+    reading a merged group are viewed through memref.collapse_shape. A
+    per-channel bias broadcast over an NCHW tile ((d1, 0, 0)) reads neither
+    plane dim, so an epilogue over [1, 48, 14, 14] runs 48 loops of 196
+    instead of 672 of 14. Reductions and ops reading linalg.index are left
+    alone.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def CpuInnermostContiguousLoop : Pass<"cpu-innermost-contiguous-loop", "mlir::func::FuncOp"> {
   let summary = "Order each linalg op's loops so the innermost walks memory contiguously";
   let description = [{
