@@ -35,6 +35,9 @@
                                                  int64_t, int64_t, int64_t, int64_t, int64_t,     \
                                                  int64_t, int64_t, int64_t, int32_t);             \
   extern "C" int32_t bench_winograd_mr##mr(PANEL_ARGS, VOLUME_ARGS, MATRIX_ARGS, int64_t, int64_t, \
+                                           int64_t, int32_t);                                     \
+  extern "C" int32_t bench_dwconv2d_mr##mr(MATRIX_ARGS, VOLUME_ARGS, VOLUME_ARGS, int64_t,        \
+                                           int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,  \
                                            int64_t, int32_t);
 DECLARE(12)
 DECLARE(6)
@@ -130,6 +133,50 @@ void DirectConv3x3(benchmark::State &state) {
   report(state, 2.0 * f * ch * 9 * size * size);
 }
 
+/// A padded k x k stride-s convolution of a size x size image of `ch`
+/// channels (a network's first layer: 3 channels, 224 x 224) to
+/// `filters`, calls of `rows` output rows as cpu-tile-dispatch-regions
+/// tiles it.
+template <auto Kernel>
+void StridedConv(benchmark::State &state) {
+  int64_t f = state.range(0), ch = state.range(1), size = state.range(2), k = state.range(3),
+          s = state.range(4), rows = state.range(5);
+  int64_t out = (size + 2 * (k / 2) - k) / s + 1;
+  std::vector<float> p = panels(f, ch * k * k, 12), x = random(ch * size * size, 2),
+                     c(f * out * out);
+  for (auto _ : state) {
+    for (int64_t r0 = 0; r0 < out; r0 += rows)
+      check(state, Kernel(p.data(), p.data(), 0, p.size(), 1, 0, ch * k * k, x.data(), x.data(), 0,
+                          ch, size, size, size * size, size, 1, c.data(), c.data(), r0 * out, f,
+                          std::min(rows, out - r0) * out, out * out, 1, k, k, s, s, 1, 1, out,
+                          r0 * s - k / 2, -(k / 2), 1));
+    benchmark::ClobberMemory();
+  }
+  report(state, 2.0 * f * ch * k * k * out * out);
+}
+
+/// A padded k x k stride-s depthwise convolution of `ch` channels of
+/// size x size, `tile` channels per call as cpu-tile-dispatch-regions
+/// tiles it.
+template <auto Kernel>
+void DepthwiseConv(benchmark::State &state) {
+  int64_t ch = state.range(0), size = state.range(1), k = state.range(2), s = state.range(3),
+          tile = state.range(4);
+  int64_t out = (size + 2 * (k / 2) - k) / s + 1, plane = out * out;
+  std::vector<float> w = random(ch * k * k, 1), x = random(ch * size * size, 2), c(ch * plane);
+  for (auto _ : state) {
+    for (int64_t c0 = 0; c0 < ch; c0 += tile) {
+      int64_t n = std::min(tile, ch - c0);
+      check(state, Kernel(w.data(), w.data(), c0 * k * k, n, k * k, k * k, 1, x.data(), x.data(),
+                          c0 * size * size, n, size, size, size * size, size, 1, c.data(), c.data(),
+                          c0 * plane, n, out, out, plane, out, 1, k, k, s, s, 1, 1, -(k / 2),
+                          -(k / 2), 1));
+    }
+    benchmark::ClobberMemory();
+  }
+  report(state, 2.0 * ch * k * k * plane);
+}
+
 /// The same convolution by Winograd F(4x4, 3x3), in the tiles
 /// chooseWinogradTile picks (rows per call as given).
 template <auto Kernel>
@@ -168,6 +215,16 @@ BENCHMARK(PointwiseConv<bench_sgemm_panels_mr12>)->Name("PointwiseConv/12x32")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(DirectConv3x3<bench_sconv2d_panels_mr12>)->Name("DirectConv3x3/12x32") CONV_DIRECT_SHAPES;
 BENCHMARK(DirectConv3x3<bench_sconv2d_panels_mr6>)->Name("DirectConv3x3/6x16") CONV_DIRECT_SHAPES;
+// First layers: SqueezeNet's and MobileNetV2's 3x3/2 (4 output rows per
+// call), ResNet-50's 7x7/2 (2 rows).
+BENCHMARK(StridedConv<bench_sconv2d_panels_mr12>)->Name("StridedConv/12x32")
+    ->Args({64, 3, 224, 3, 2, 4})->Args({32, 3, 224, 3, 2, 4})->Args({64, 3, 224, 7, 2, 2})
+    ->Unit(benchmark::kMillisecond);
+// MobileNetV2's depthwise layers: 3x3/1 at 112 x 112 x 32, 56 x 56 x 144
+// (3x3/2 from 112), 14 x 14 x 384; 48 channels a call at most.
+BENCHMARK(DepthwiseConv<bench_dwconv2d_mr12>)->Name("DepthwiseConv/16")
+    ->Args({32, 112, 3, 1, 4})->Args({144, 112, 3, 2, 18})->Args({384, 14, 3, 1, 48})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(WinogradConv3x3<bench_winograd_mr12>)->Name("WinogradConv3x3/12x32") CONV_SHAPES;
 BENCHMARK(WinogradConv3x3<bench_winograd_mr6>)->Name("WinogradConv3x3/6x16") CONV_SHAPES;
 

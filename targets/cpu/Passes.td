@@ -82,13 +82,14 @@ def CpuPlanArena : Pass<"cpu-plan-arena", "mlir::ModuleOp"> {
   let description = [{
     Runs on bufferized code, before deallocation. Every `memref.alloc` of a
     static shape in `@main`'s body gets a live range (from the allocation to
-    the last op using it or any view of it; returned buffers live to the
-    end) and an offset in one arena, placed greedily, largest first, at the
-    lowest 64-byte aligned offset no overlapping live range occupies.
-    Each becomes a `memref.view` of a new `@main` argument (`ingot.arena`,
-    after `ingot.weights`); the module attribute `ingot.arena_bytes` records
-    the arena size. Buffers with run-time sizes stay allocations: the
-    runtime serves them from a per-run pool.
+    the last op using it or any view of it) and an offset in one arena,
+    placed greedily, largest first, at the lowest 64-byte aligned offset no
+    overlapping live range occupies. Each becomes a `memref.view` of a new
+    `@main` argument (`ingot.arena`, after `ingot.weights`); the module
+    attribute `ingot.arena_bytes` records the arena size. Buffers with
+    run-time sizes, and buffers that reach the return (in the arena they
+    would be copied out on every run), stay allocations: the runtime serves
+    them from a per-run pool and hands outputs over without a copy.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
 }

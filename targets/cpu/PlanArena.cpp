@@ -112,10 +112,16 @@ struct CpuPlanArenaPass : impl::CpuPlanArenaBase<CpuPlanArenaPass> {
     for (Operation &op : body)
       position[&op] = end++;
     std::vector<PlannedBuffer> buffers;
-    for (auto alloc : body.getOps<memref::AllocOp>())
-      if (std::optional<int64_t> bytes = staticBytes(alloc.getType()))
-        buffers.push_back({alloc, *bytes, position[alloc],
-                           lastUse(alloc.getResult(), body, position, end)});
+    for (auto alloc : body.getOps<memref::AllocOp>()) {
+      std::optional<int64_t> bytes = staticBytes(alloc.getType());
+      int64_t last = lastUse(alloc.getResult(), body, position, end);
+      // A buffer that reaches the return stays an allocation: placed in
+      // the arena it had to be copied out of it into a block of its own
+      // on every run (a 3 MB output took as long to copy as its
+      // convolution took to compute).
+      if (bytes && last < end)
+        buffers.push_back({alloc, *bytes, position[alloc], last});
+    }
     int64_t arenaBytes = assignOffsets(buffers);
     for (PlannedBuffer &buffer : buffers) {
       OpBuilder b(buffer.alloc);
