@@ -85,6 +85,10 @@ void collapse(IRRewriter &rewriter, linalg::GenericOp op, ArrayRef<Reassociation
   for (auto [g, group] : llvm::enumerate(groups))
     for (int64_t d : group)
       groupOf[d] = g;
+  // Loop dim l of the old maps as a dim of the new ones.
+  SmallVector<AffineExpr> newDimOf;
+  for (unsigned l = 0; l < op.getNumLoops(); ++l)
+    newDimOf.push_back(getAffineDimExpr(groupOf[l], ctx));
   rewriter.setInsertionPoint(op);
   SmallVector<Value> operands;
   SmallVector<AffineMap> maps;
@@ -95,9 +99,7 @@ void collapse(IRRewriter &rewriter, linalg::GenericOp op, ArrayRef<Reassociation
     for (auto [r, expr] : llvm::enumerate(map.getResults())) {
       auto d = dyn_cast<AffineDimExpr>(expr);
       if (!d) {
-        results.push_back(expr.replaceDims(llvm::to_vector(llvm::map_range(
-            llvm::seq<unsigned>(0, op.getNumLoops()),
-            [&](unsigned l) { return getAffineDimExpr(groupOf[l], ctx); }))));
+        results.push_back(expr.replaceDims(newDimOf));
         dimsOfResult.push_back({static_cast<int64_t>(r)});
         continue;
       }
