@@ -183,17 +183,46 @@ func.func @conv_with_weights_of_runtime_shape(%x: tensor<1x4x8x8xf32>, %w: tenso
 // -----
 
 // A pool over a small static window: one op over the output with the
-// padded input read once per tap. With strides above 1, every tap reads the
-// one tensor through a map at its offset (here the 3x3/2 max pool's nine,
-// o * 2 + t); taps combine from the init (the lowest value) on, whose
-// maximum with the first tap folds away: eight maximumf for nine taps.
+// padded input read once per tap. With strides above 1 and rows of 16 and
+// more, every tap reads the one tensor through a map at its offset (here
+// the 3x3/2 max pool's nine, o * 2 + t); taps combine from the init (the
+// lowest value) on, whose maximum with the first tap folds away: eight
+// maximumf for nine taps.
 // CHECK-DAG: #[[T00:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
 // CHECK-DAG: #[[T22:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 2, d3 * 2 + 2)>
 // CHECK-LABEL: func.func @max_pool_taps
 // CHECK: linalg.generic {indexing_maps = [#[[T00]], {{.*}}, #[[T22]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[P:[^,]*]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]] :
 // CHECK-COUNT-8: arith.maximumf
 // CHECK-NEXT: linalg.yield
-func.func @max_pool_taps(%x: tensor<1x4x9x9xf32>) -> tensor<1x4x5x5xf32> {
+func.func @max_pool_taps(%x: tensor<1x4x33x33xf32>) -> tensor<1x4x17x17xf32> {
+  %0 = graph.max_pool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x33x33xf32>) -> tensor<1x4x17x17xf32>
+  return %0 : tensor<1x4x17x17xf32>
+}
+
+// -----
+
+// Rows shorter than 16 (5 here) are pooled on flat phase planes: the input
+// padded once (the window's padding, then two more rows of the lowest value
+// for the flat run's tail: 13x11), each channel's 134 first elements split
+// into even and odd planes of 67 in one loop, and each tap a view of its
+// plane at offset (i * 11 + j) / 2 (plane (i * 11 + j) mod 2) of 5 rows of
+// 11, the 6 columns past each row's end dropped.
+// CHECK-LABEL: func.func @max_pool_flat_phases
+// CHECK: %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4x13x11xf32>)
+// CHECK: tensor.insert_slice %arg0 into %[[FILL]][0, 0, 1, 1] [1, 4, 9, 9]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [1, 4, 134] [1, 1, 1] : tensor<1x4x143xf32> to tensor<1x4x134xf32>
+// CHECK: %[[PLANES:.*]]:2 = linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<1x4x67xf32>, tensor<1x4x67xf32>)
+// CHECK-COUNT-2: tensor.extract %{{.*}} : tensor<1x4x67x2xf32>
+// CHECK: tensor.extract_slice %[[PLANES]]#0[0, 0, 0] [1, 4, 55]
+// CHECK: tensor.extract_slice %[[PLANES]]#1[0, 0, 0] [1, 4, 55]
+// CHECK: tensor.extract_slice %[[PLANES]]#0[0, 0, 1] [1, 4, 55]
+// CHECK: tensor.extract_slice %[[PLANES]]#1[0, 0, 5] [1, 4, 55]
+// CHECK: tensor.extract_slice %[[PLANES]]#0[0, 0, 12] [1, 4, 55]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(
+// CHECK-COUNT-8: arith.maximumf
+// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 4, 5, 11]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 4, 5, 5] [1, 1, 1, 1] : tensor<1x4x5x11xf32> to tensor<1x4x5x5xf32>
+func.func @max_pool_flat_phases(%x: tensor<1x4x9x9xf32>) -> tensor<1x4x5x5xf32> {
   %0 = graph.max_pool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>) -> tensor<1x4x5x5xf32>
   return %0 : tensor<1x4x5x5xf32>
 }
