@@ -4,7 +4,8 @@
 // parallel loop; the pool of the model that is running (per thread, set by
 // the session) splits [0, units) into a few contiguous chunks per thread
 // (each at least `grain` units), which the calling thread and the workers
-// claim in turn; workers spin briefly, then sleep, between loops. Loops too small for two
+// claim in turn; workers spin for a millisecond, then sleep, between
+// loops, and the caller spins as long for the loop's end. Loops too small for two
 // chunks of `grain` units, and loops of a session that finds the pool busy
 // with another session's loop, run on the calling thread.
 //
@@ -62,7 +63,8 @@ private:
   ParallelBody body = nullptr;
   void *context = nullptr;
   RunErrors *errors = nullptr; // the caller's, for checks failing on workers
-  int64_t units = 0, chunk = 0, chunks = 0, nextChunk = 0, doneChunks = 0;
+  int64_t units = 0, chunk = 0, chunks = 0, nextChunk = 0;
+  std::atomic<int64_t> doneChunks{0}; // also read by the caller spinning on it
 };
 
 } // namespace ingot::runtime

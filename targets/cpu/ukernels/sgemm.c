@@ -130,6 +130,12 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restri
     for (int v = 0; v < vectors; ++v)
       acc[r][v] = (vfloat){0};
   for (int64_t k = 0; k < kc; ++k) {
+    // A's panel, 96 steps ahead: in a model each layer's weights (the
+    // packed A of a convolution) are read once per run, from L3, and the
+    // hardware prefetcher alone left the tile waiting on them (8 chained
+    // 1x1 convolutions of 1024 channels: 3.4 ms each, 3.0 with this;
+    // ResNet-50 77 -> 67 ms on a Xeon).
+    __builtin_prefetch(ap + (k + 96) * as, 0, 3);
     vfloat b[NV];
     for (int v = 0; v < vectors; ++v)
       b[v] = loadUnaligned(bp + k * bs0 + v * bv);
