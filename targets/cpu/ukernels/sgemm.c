@@ -10,7 +10,8 @@
 //
 // The loops are the usual five of a packed GEMM: B is copied, KC rows at a
 // time, into panels of NR columns (zero-padded; for a few rows of A, a
-// row-major B is read in place), A into panels of MR rows; the micro-kernel
+// row-major B is read in place), A into panels of MR rows (a row-major A
+// is read in place, its rows MR streams); the micro-kernel
 // keeps an MR x NR tile of C in registers for the KC steps and adds it to C
 // once (or, where the caller says C is to be overwritten, stores it on the
 // first KC block: the zero fill before the product is then not needed).
@@ -122,9 +123,9 @@ static void packA(const float *a, int64_t as0, int64_t as1, int64_t mc, int64_t 
 /// so each height gets its own code (a 1-row GEMV does not compute MR
 /// rows), and a last panel of at most VL columns computes one vector.
 static inline __attribute__((always_inline)) void
-tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restrict bp, int64_t bs0,
-           int64_t bv, float *c, int64_t cs0, int64_t cs1, const int rows, const int vectors,
-           int64_t cols, int overwrite, int fetchB) {
+tileKernel(int64_t kc, const float *restrict ap, int64_t as, int64_t ar, const float *restrict bp,
+           int64_t bs0, int64_t bv, float *c, int64_t cs0, int64_t cs1, const int rows,
+           const int vectors, int64_t cols, int overwrite, int fetchB) {
   vfloat acc[MR][NV];
   for (int r = 0; r < rows; ++r)
     for (int v = 0; v < vectors; ++v)
@@ -135,7 +136,8 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restri
     // hardware prefetcher alone left the tile waiting on them (8 chained
     // 1x1 convolutions of 1024 channels: 3.4 ms each, 3.0 with this;
     // ResNet-50 77 -> 67 ms on a Xeon).
-    __builtin_prefetch(ap + (k + 96) * as, 0, 3);
+    if (ar == 1)
+      __builtin_prefetch(ap + (k + 96) * as, 0, 3);
     // So is B's panel (a MatMul's weights) by its first tile; the next
     // tiles find it in L1, where prefetching it again took load slots
     // (1024^3 with B packed: 14.5 -> 17.9 ms).
@@ -147,7 +149,7 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restri
       b[v] = loadUnaligned(bp + k * bs0 + v * bv);
     for (int r = 0; r < rows; ++r)
       for (int v = 0; v < vectors; ++v)
-        acc[r][v] += ap[k * as + r] * b[v];
+        acc[r][v] += ap[k * as + r * ar] * b[v];
   }
   // Whole vectors of a row-major C as vectors, the rest (a panel's last
   // columns, a transposed C) element by element.
@@ -165,7 +167,7 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, const float *restri
     }
 }
 
-static void microKernel(int64_t kc, const float *restrict ap, int64_t as,
+static void microKernel(int64_t kc, const float *restrict ap, int64_t as, int64_t ar,
                         const float *restrict bp, int64_t bs0, int64_t bv, float *c, int64_t cs0,
                         int64_t cs1, int64_t rows, int64_t cols, int overwrite, int fetchB) {
   // A panel's last VL columns or fewer: one vector wide.
@@ -174,9 +176,9 @@ static void microKernel(int64_t kc, const float *restrict ap, int64_t as,
 #define ROWS(n)                                                                                   \
   case n:                                                                                         \
     if (wide)                                                                                     \
-      tileKernel(kc, ap, as, bp, bs0, bv, c, cs0, cs1, n, NV, cols, overwrite, fetchB);           \
+      tileKernel(kc, ap, as, ar, bp, bs0, bv, c, cs0, cs1, n, NV, cols, overwrite, fetchB);       \
     else                                                                                          \
-      tileKernel(kc, ap, as, bp, bs0, bv, c, cs0, cs1, n, 1, cols, overwrite, fetchB);            \
+      tileKernel(kc, ap, as, ar, bp, bs0, bv, c, cs0, cs1, n, 1, cols, overwrite, fetchB);        \
     return;
     ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #if INGOT_SGEMM_MR > 6
@@ -362,9 +364,13 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
   // Windows are gathered a row at a time after B's panels.
   if (windows)
     bBytes += (size_t)(RING * (ncMax + VL)) * sizeof(float);
+  // A row-major A is read in place, each tile's rows as MR streams: packed,
+  // it was copied once per block of NC columns (a BERT FFN GEMM's
+  // activations 6 times), and the copy took 10% of BERT's time.
+  int aInPlace = !panels && as1 == 1;
   float *bPacked = bPanels ? 0 : aligned_alloc(64, bBytes);
-  float *aPacked = panels ? 0 : aligned_alloc(64, aBytes);
-  if ((!bPanels && !bPacked) || (!panels && !aPacked)) {
+  float *aPacked = panels || aInPlace ? 0 : aligned_alloc(64, aBytes);
+  if ((!bPanels && !bPacked) || (!panels && !aInPlace && !aPacked)) {
     free(bPacked);
     free(aPacked);
     return 1;
@@ -383,7 +389,7 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
         packB(bBlock + direct * bs1, bs0, bs1, kc, nc - direct, bPacked);
       for (int64_t i0 = 0; i0 < m; i0 += MC) {
         int64_t mc = m - i0 < MC ? m - i0 : MC;
-        if (!panels)
+        if (!panels && !aInPlace)
           packA(a + i0 * as0 + p0 * as1, as0, as1, mc, kc, aPacked);
         for (int64_t j = 0; j < nc; j += NR) {
           const float *panel = j < direct ? bBlock + j : bPacked + ((j - direct) / NR) * kc * NR;
@@ -396,10 +402,12 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
           }
           for (int64_t i = 0; i < mc; i += MR) {
             int64_t row = panels ? panels->row0 + i0 + i : 0;
-            const float *ap = panels ? panels->data + (row / PANEL) * panels->k * PANEL +
-                                           p0 * PANEL + row % PANEL
-                                     : aPacked + (i / MR) * kc * MR;
-            microKernel(kc, ap, panels ? PANEL : MR, panel, panelStride, vectorStride,
+            const float *ap = panels     ? panels->data + (row / PANEL) * panels->k * PANEL +
+                                               p0 * PANEL + row % PANEL
+                              : aInPlace ? a + (i0 + i) * as0 + p0
+                                         : aPacked + (i / MR) * kc * MR;
+            int64_t stepStride = panels ? PANEL : aInPlace ? 1 : MR;
+            microKernel(kc, ap, stepStride, aInPlace ? as0 : 1, panel, panelStride, vectorStride,
                         c + (i0 + i) * cs0 + (j0 + j) * cs1, cs0, cs1,
                         mc - i < MR ? mc - i : MR, nc - j < NR ? nc - j : NR,
                         overwrite && p0 == 0, i == 0);
