@@ -92,6 +92,7 @@ void collapse(IRRewriter &rewriter, linalg::GenericOp op, ArrayRef<Reassociation
   rewriter.setInsertionPoint(op);
   SmallVector<Value> operands;
   SmallVector<AffineMap> maps;
+  llvm::DenseMap<std::pair<Value, AffineMap>, Value> views;
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     SmallVector<AffineExpr> results;
@@ -114,8 +115,17 @@ void collapse(IRRewriter &rewriter, linalg::GenericOp op, ArrayRef<Reassociation
     }
     maps.push_back(AffineMap::get(groups.size(), 0, results, ctx));
     Value value = operand.get();
-    if (results.size() != map.getNumResults())
-      value = rewriter.create<memref::CollapseShapeOp>(op.getLoc(), value, dimsOfResult);
+    if (results.size() != map.getNumResults()) {
+      // One view per buffer and grouping: an op updating its input in place
+      // (an elementwise chain bufferized into one buffer) then reads and
+      // writes through one pointer, where two views of it made LLVM's
+      // vectorized loop check at run time that they do not overlap, find
+      // they do, and run the scalar loop (BERT's softmax exps).
+      Value &view = views[{value, map}];
+      if (!view)
+        view = rewriter.create<memref::CollapseShapeOp>(op.getLoc(), value, dimsOfResult);
+      value = view;
+    }
     operands.push_back(value);
   }
   auto numInputs = op.getNumDpsInputs();

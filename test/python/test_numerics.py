@@ -87,3 +87,30 @@ def test_approximated_tanh_and_erf_at_their_edges(tmp_path, op):
     assert np.isnan(got[0])
     finite = ~np.isnan(expected)
     np.testing.assert_allclose(got[finite], expected[finite], rtol=2e-6, atol=1e-37)
+
+
+def test_approximated_exp_at_its_edges(tmp_path):
+    # f32 exp is a polynomial (cpu-approximate-math), not libm's expf: NaN
+    # stays NaN, +inf and results past 88.72 are +inf, -inf and results
+    # below the subnormals are 0, subnormal results are within one step of
+    # the true value, and the rest within an ulp of NumPy's float64.
+    ingot = ingot_module()
+    graph = helper.make_graph([helper.make_node("Exp", ["x"], ["y"])], "g",
+                              [V("x", TensorProto.FLOAT, ["N"])], [V("y", TensorProto.FLOAT, None)])
+    artifact = tmp_path / "m.ingot"
+    ingot.compile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                  str(artifact))
+    x = np.concatenate([
+        np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 88.72, 88.7228, 88.73, 1e30,
+                  -87.3, -100.0, -103.9, -104.0, -110.0, -1e30]),
+        np.linspace(-104, 89, 100001)]).astype(np.float32)
+    got = ingot.load(str(artifact)).run({"x": x})["y"]
+    with np.errstate(over="ignore"):
+        expected = np.exp(x.astype(np.float64))
+        as_f32 = expected.astype(np.float32)
+    assert np.isnan(got[0])
+    np.testing.assert_array_equal(got[[1, 2, 3, 4, 8, 9, 14, 15]], [np.inf, 0, 1, 1, np.inf, np.inf, 0, 0])
+    normal = ~np.isnan(expected) & (as_f32 >= np.finfo(np.float32).tiny) & np.isfinite(as_f32)
+    np.testing.assert_allclose(got[normal], expected[normal], rtol=1.2e-7)
+    subnormal = (as_f32 < np.finfo(np.float32).tiny) & (expected > 0)
+    assert np.all(np.abs(got[subnormal] - expected[subnormal]) <= 1.5e-45)

@@ -37,15 +37,38 @@ func.func @powers(%x: f32, %y: f32) -> (f32, f32, f32) {
 
 // -----
 
-// exp and log stay (libm's are exact to an ulp, and the polynomial forms
-// are not checked against every edge case here); f64 tanh stays libm's.
-// CHECK-LABEL: func.func @left_alone
-// CHECK: math.exp
-// CHECK: math.log
-// CHECK: math.tanh {{.*}} : f64
-func.func @left_alone(%x: f32, %d: f64) -> (f32, f32, f64) {
+// f32 exp: clamped to [-104, 89], k = x / ln 2 rounded by adding 1.5 * 2^23
+// (its integer from the sum's bits), the remainder by two fused steps of
+// ln 2's parts, Cephes' polynomial, 2^k as two powers from exponent bits,
+// NaN passed through. No libm call is left (nor math.roundeven, which
+// would become one).
+// CHECK-LABEL: func.func @exp_polynomial
+// CHECK: %[[C:.*]] = arith.minimumf
+// CHECK: %[[S:.*]] = llvm.intr.fma(%[[C]], %{{.*}}, %{{.*}})
+// CHECK: arith.bitcast %[[S]] : f32 to i32
+// CHECK-COUNT-8: llvm.intr.fma
+// CHECK: arith.shrsi
+// CHECK: arith.bitcast
+// CHECK: arith.bitcast
+// CHECK: arith.cmpf uno, %arg0, %arg0
+// CHECK: arith.select
+// CHECK-NOT: math.
+func.func @exp_polynomial(%x: f32) -> f32 {
   %e = math.exp %x : f32
+  return %e : f32
+}
+
+// -----
+
+// log stays (libm's is exact to an ulp, and the polynomial form is not
+// checked against every edge case here); f64 exp and tanh stay libm's.
+// CHECK-LABEL: func.func @left_alone
+// CHECK: math.log
+// CHECK: math.exp {{.*}} : f64
+// CHECK: math.tanh {{.*}} : f64
+func.func @left_alone(%x: f32, %d: f64) -> (f32, f64, f64) {
   %l = math.log %x : f32
+  %e = math.exp %d : f64
   %t = math.tanh %d : f64
-  return %e, %l, %t : f32, f32, f64
+  return %l, %e, %t : f32, f64, f64
 }

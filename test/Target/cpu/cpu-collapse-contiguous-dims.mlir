@@ -123,3 +123,24 @@ func.func @reduction_and_index_stay(%x: memref<2x8x16xf32>, %s: memref<2x8xf32>,
   }
   return
 }
+
+// -----
+
+// An op updating its input in place gets one view of the buffer for both
+// operands: LLVM then sees one pointer read and written at the same index
+// (with two views its vectorized loop checked at run time that they do not
+// overlap, found that they do, and ran the scalar loop).
+// CHECK-LABEL: func.func @in_place_one_view
+// CHECK: %[[V:.*]] = memref.collapse_shape %arg0 {{\[}}[0, 1, 2]] : memref<2x3x4xf32> into memref<24xf32>
+// CHECK-NOT: memref.collapse_shape %arg0
+// CHECK: linalg.generic {{.*}} ins(%[[V]] : memref<24xf32>) outs(%[[V]] : memref<24xf32>)
+func.func @in_place_one_view(%a: memref<2x3x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%a : memref<2x3x4xf32>) outs(%a : memref<2x3x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %e = math.exp %in : f32
+    linalg.yield %e : f32
+  }
+  return
+}
