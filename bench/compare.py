@@ -190,10 +190,6 @@ def iree_engine(source, shapes, threads, tmp):
 # the process's peak resident memory (MiB), interpreter and numpy included.
 RSS_PROBE = r"""
 import sys
-# NumPy's OpenBLAS threads spin after a BLAS call, taking a core from both
-# engines: one thread, as neither engine uses it.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 import numpy as np
 engine, model, feeds_path, threads, build, graph = sys.argv[1:7]
 feeds = dict(np.load(feeds_path))

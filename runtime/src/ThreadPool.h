@@ -58,6 +58,7 @@ private:
   std::mutex mutex;
   std::condition_variable wake, finished;
   std::atomic<uint64_t> generation{0};
+  std::atomic<int> callerCpu{-1}; // where the latest loop's caller runs
   bool stopping = false;
   // The loop being run, guarded by `mutex`.
   ParallelBody body = nullptr;

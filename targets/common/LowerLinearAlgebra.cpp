@@ -896,6 +896,26 @@ constexpr int64_t kUnrolledPoolTaps = 16;
 /// Output rows shorter than this are pooled on flat phase planes.
 constexpr int64_t kShortPoolRow = 16;
 
+/// One elementwise op over `init` combining the taps `inputs` (read
+/// through `maps`, then the init's) from `initValue` on, as the reduction
+/// would: LpPool's combine raises each tap, the first too.
+Value combineTaps(PatternRewriter &rewriter, Location loc, ValueRange inputs, Value init,
+                  ArrayRef<AffineMap> maps, Value initValue,
+                  function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  int64_t rank = cast<RankedTensorType>(init.getType()).getRank();
+  return rewriter
+      .create<linalg::GenericOp>(
+          loc, init.getType(), inputs, init, maps,
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value acc = initValue;
+            for (Value v : args.drop_back())
+              acc = combine(nb, nl, acc, v);
+            nb.create<linalg::YieldOp>(nl, acc);
+          })
+      .getResult(0);
+}
+
 /// A pool over a small static window as one op over the output, its input
 /// read once per tap: each output is computed once from its taps, none read
 /// back and written per tap as a reduction loop does (a 3x3/2 max pool as a
@@ -946,19 +966,8 @@ Value poolTaps(PatternRewriter &rewriter, Location loc, Value paddedInput,
     maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
   }
   maps.push_back(rewriter.getMultiDimIdentityMap(rank));
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  return rewriter
-      .create<linalg::GenericOp>(
-          loc, resultType, inputs, emptyTensor(rewriter, loc, resultType, outDims), maps, iterators,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            // From the init, as the reduction: LpPool's combine raises each
-            // tap, the first too.
-            Value acc = initValue;
-            for (Value v : args.drop_back())
-              acc = combine(nb, nl, acc, v);
-            nb.create<linalg::YieldOp>(nl, acc);
-          })
-      .getResult(0);
+  return combineTaps(rewriter, loc, inputs, emptyTensor(rewriter, loc, resultType, outDims), maps,
+                     initValue, combine);
 }
 
 /// A static 2-D pool with equal strides s > 1 on the phase planes of each
@@ -1060,20 +1069,9 @@ std::optional<Value> poolOnFlatPhases(PatternRewriter &rewriter, Location loc, V
                                                              attrs({n, c, rowsSize}), attrs({1, 1, 1})));
     }
   SmallVector<AffineMap> maps(taps.size() + 1, rewriter.getMultiDimIdentityMap(3));
-  Value rows = rewriter
-                   .create<linalg::GenericOp>(
-                       loc, rowsType, taps,
-                       rewriter.create<tensor::EmptyOp>(loc, rowsType.getShape(), element).getResult(),
-                       maps, SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
-                       [&](OpBuilder &nb, Location nl, ValueRange args) {
-                         // From the init, as the reduction: LpPool's combine
-                         // raises each tap, the first too.
-                         Value acc = initValue;
-                         for (Value v : args.drop_back())
-                           acc = combine(nb, nl, acc, v);
-                         nb.create<linalg::YieldOp>(nl, acc);
-                       })
-                   .getResult(0);
+  Value rows = combineTaps(rewriter, loc, taps,
+                           rewriter.create<tensor::EmptyOp>(loc, rowsType.getShape(), element),
+                           maps, initValue, combine);
   Value wide = rewriter.create<tensor::ExpandShapeOp>(
       loc, RankedTensorType::get({n, c, oh, width}, element), rows,
       ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
