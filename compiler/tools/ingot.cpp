@@ -70,9 +70,12 @@ cl::list<std::string> shapes("shape",
                              cl::desc("Pin an input's shape, e.g. --shape input=1x3x224x224 "
                                       "(symbolic dims become static)"),
                              cl::value_desc("name=DxDx..."), cl::sub(compileCommand));
-cl::opt<bool> printAfterAll("print-ir-after-all", cl::desc("Print the IR after every pass (large weights elided)"),
+cl::opt<bool> printAfterAll("print-ir-after-all",
+                            cl::desc("Print the IR after every pass (large weights elided)"),
                             cl::sub(compileCommand));
-cl::opt<std::string> dumpDir("dump-dir", cl::desc("Write each phase's IR into this directory (large weights elided)"),
+cl::opt<std::string> dumpDir("dump-dir",
+                             cl::desc("Write each phase's IR into this directory (large weights "
+                                      "elided)"),
                              cl::value_desc("dir"), cl::sub(compileCommand));
 cl::opt<bool> winograd("winograd",
                         cl::desc("Stride-1 3x3 convolutions (16+ channels and filters) by "

@@ -984,8 +984,8 @@ Value poolTaps(PatternRewriter &rewriter, Location loc, Value paddedInput,
 /// the split into planes is one long loop too, whose loads of the s phases
 /// of an element group LLVM vectorizes as one interleaved access. The
 /// input is padded below with more rows of the init so that the dropped
-/// outputs of the last row read no further. nullopt where the shapes are not static
-/// or the strides differ or are 1, or the rows are not short.
+/// outputs of the last row read no further. nullopt where the shapes are
+/// not static or the strides differ or are 1, or the rows are not short.
 std::optional<Value> poolOnFlatPhases(PatternRewriter &rewriter, Location loc, Value input,
                                       RankedTensorType resultType, const Window &w,
                                       ArrayRef<int64_t> kernel, Value initValue,
@@ -995,10 +995,9 @@ std::optional<Value> poolOnFlatPhases(PatternRewriter &rewriter, Location loc, V
     return std::nullopt;
   // Rows of 16 and more vectorize in place; and the planes cost passes over
   // memory: with 27 outputs a row (128x55x55 in) they took twice as long.
-  if (resultType.getDimSize(3) >= kShortPoolRow ||
-      !cast<RankedTensorType>(input.getType()).hasStaticShape())
-    return std::nullopt;
   auto inType = cast<RankedTensorType>(input.getType());
+  if (resultType.getDimSize(3) >= kShortPoolRow || !inType.hasStaticShape())
+    return std::nullopt;
   SmallVector<int64_t> padBegin, padEnd;
   for (int i = 0; i < 2; ++i) {
     std::optional<int64_t> begin = getConstantIntValue(w.padBegin[i]),

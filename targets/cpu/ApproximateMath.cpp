@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/common/LoweringUtils.h"
 #include "targets/cpu/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -59,17 +60,6 @@ struct SmallIntegerPower : OpRewritePattern<math::PowFOp> {
   }
 };
 
-/// A constant of `type` (f32 or i32, scalar or vector): `value` in each lane.
-Value splat(PatternRewriter &rewriter, Location loc, Type type, double value) {
-  Type element = getElementTypeOrSelf(type);
-  TypedAttr scalar = isa<FloatType>(element)
-                         ? TypedAttr(rewriter.getFloatAttr(element, value))
-                         : TypedAttr(rewriter.getIntegerAttr(element, (int64_t)value));
-  if (auto vector = dyn_cast<VectorType>(type))
-    return rewriter.create<arith::ConstantOp>(loc, DenseElementsAttr::get(vector, scalar));
-  return rewriter.create<arith::ConstantOp>(loc, scalar);
-}
-
 /// f32 exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 (ln 2 in two
 /// parts, Cody and Waite's, so that r is exact), exp(r) on |r| <= ln 2 / 2
 /// by Cephes' degree-7 polynomial (about an ulp), and 2^k as two powers
@@ -81,10 +71,12 @@ struct ExpAsPolynomial : OpRewritePattern<math::ExpOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(math::ExpOp op, PatternRewriter &rewriter) const override {
     Type type = op.getType();
-    if (!getElementTypeOrSelf(type).isF32())
-      return rewriter.notifyMatchFailure(op, "not f32");
+    if (!type.isF32())
+      return rewriter.notifyMatchFailure(op, "not a scalar f32 (loops are vectorized by LLVM)");
     Location loc = op.getLoc();
-    auto c = [&](double value) { return splat(rewriter, loc, type, value); };
+    Type intType = rewriter.getI32Type();
+    auto c = [&](double value) { return lowering::scalarConstant(rewriter, loc, type, value); };
+    auto ci = [&](int64_t value) { return lowering::scalarConstant(rewriter, loc, intType, value); };
     auto fma = [&](Value a, Value b, Value addend) {
       return rewriter.create<math::FmaOp>(loc, a, b, addend).getResult();
     };
@@ -94,14 +86,10 @@ struct ExpAsPolynomial : OpRewritePattern<math::ExpOp> {
     // k rounded to nearest by adding 1.5 * 2^23 (|k| < 2^22: the sum's
     // last bit is 1), its integer the sum's bits less those of 1.5 * 2^23
     // (math.roundeven became a scalar libm call).
-    Type intType = rewriter.getI32Type();
-    if (auto vector = dyn_cast<VectorType>(type))
-      intType = VectorType::get(vector.getShape(), intType);
     Value shifted = fma(clamped, c(1.44269504088896341), c(12582912.0));
     Value k = rewriter.create<arith::SubFOp>(loc, shifted, c(12582912.0));
     Value ki = rewriter.create<arith::SubIOp>(
-        loc, rewriter.create<arith::BitcastOp>(loc, intType, shifted),
-        splat(rewriter, loc, intType, 0x4B400000));
+        loc, rewriter.create<arith::BitcastOp>(loc, intType, shifted), ci(0x4B400000));
     Value r = fma(k, c(-0.693359375), clamped);
     r = fma(k, c(2.12194440e-4), r);
     Value p = c(1.9875691500e-4);
@@ -111,11 +99,11 @@ struct ExpAsPolynomial : OpRewritePattern<math::ExpOp> {
     Value r2 = rewriter.create<arith::MulFOp>(loc, r, r);
     p = fma(p, r2, rewriter.create<arith::AddFOp>(loc, r, c(1.0)));
     // 2^k = 2^h * 2^(k - h), h = k >> 1: each exponent within [-75, 64].
-    Value half = rewriter.create<arith::ShRSIOp>(loc, ki, splat(rewriter, loc, intType, 1));
+    Value half = rewriter.create<arith::ShRSIOp>(loc, ki, ci(1));
     Value rest = rewriter.create<arith::SubIOp>(loc, ki, half);
     auto power = [&](Value exponent) {
-      Value biased = rewriter.create<arith::AddIOp>(loc, exponent, splat(rewriter, loc, intType, 127));
-      Value bits = rewriter.create<arith::ShLIOp>(loc, biased, splat(rewriter, loc, intType, 23));
+      Value biased = rewriter.create<arith::AddIOp>(loc, exponent, ci(127));
+      Value bits = rewriter.create<arith::ShLIOp>(loc, biased, ci(23));
       return rewriter.create<arith::BitcastOp>(loc, type, bits).getResult();
     };
     Value result = rewriter.create<arith::MulFOp>(
