@@ -56,14 +56,22 @@
 // (24 accumulators): 13 loads (a B vector and 12 broadcasts of A) for 12
 // FMAs kept the 12 x 1 tile on the load ports at 73% of the FMA peak in
 // ResNet-50; 12 x 2 takes 14 for 24. With 16 registers, 6 x 1 (12 ymm).
+// KC is long: each tile's start and its add into C cost steps, and B's
+// panel (128 KB at KC = 1024) streams from L2 with a prefetch as well as
+// it stayed in L1 at KC = 256; NC keeps a B block (1 MB) in L2. From 256 x
+// 512, 1x1 convolutions of ResNet-50's shapes and BERT's GEMMs ran 8-20%
+// faster.
 enum {
   MR = INGOT_SGEMM_MR,
   VL = 16,
   NV = MR == 12 ? 2 : 1,
   NR = VL * NV,
-  KC = 256,
+  KC = 1024,
   MC = MR * 10,
-  NC = 512,
+  NC = 256,
+  // Steps above which a B panel (kc x NR) leaves L1 before the block's
+  // next tile reads it again: each tile then prefetches it.
+  KC_IN_L1 = 128,
 };
 
 _Static_assert(MR == 6 || MR == 12, "microKernel has cases for 1..12 rows");
@@ -123,6 +131,29 @@ static void packA(const float *a, int64_t as0, int64_t as1, int64_t mc, int64_t 
   }
 }
 
+/// The kc steps of an MR x NR tile into `acc` (see tileKernel), with A's
+/// panel (`prefetchA`) and B's (`prefetchB`) prefetched ahead. Both are
+/// constants where it is called: a test per step cost 8-10% of a 1x1
+/// convolution's time.
+static inline __attribute__((always_inline)) void
+tileSteps(vfloat acc[MR][NV], int64_t kc, const float *restrict ap, int64_t as, int64_t ar,
+          const float *restrict bp, int64_t bs0, int64_t bv, const int rows, const int vectors,
+          const int prefetchA, const int prefetchB) {
+  for (int64_t k = 0; k < kc; ++k) {
+    if (prefetchA)
+      prefetchAhead(ap, (k + 96) * as);
+    if (prefetchB)
+      for (int v = 0; v < vectors; ++v)
+        prefetchAhead(bp, (k + 16) * bs0 + v * bv);
+    vfloat b[NV];
+    for (int v = 0; v < vectors; ++v)
+      b[v] = loadUnaligned(bp + k * bs0 + v * bv);
+    for (int r = 0; r < rows; ++r)
+      for (int v = 0; v < vectors; ++v)
+        acc[r][v] += ap[k * as + r * ar] * b[v];
+  }
+}
+
 /// C[0 : rows, 0 : cols] += (packed A panel) x (B panel), or = where
 /// `overwrite`: cols <= vectors * VL columns of rows `bs0` apart, vector v
 /// of a row `bv` floats after the first (a packed panel: bs0 = NR, bv = VL;
@@ -139,27 +170,20 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, int64_t ar, const f
   for (int r = 0; r < rows; ++r)
     for (int v = 0; v < vectors; ++v)
       acc[r][v] = (vfloat){0};
-  for (int64_t k = 0; k < kc; ++k) {
-    // A's panel, 96 steps ahead: in a model each layer's weights (the
-    // packed A of a convolution) are read once per run, from L3, and the
-    // hardware prefetcher alone left the tile waiting on them (8 chained
-    // 1x1 convolutions of 1024 channels: 3.4 ms each, 3.0 with this;
-    // ResNet-50 77 -> 67 ms on a Xeon).
-    if (ar == 1)
-      prefetchAhead(ap, (k + 96) * as);
-    // So is B's panel (a MatMul's weights) by its first tile; the next
-    // tiles find it in L1, where prefetching it again took load slots
-    // (1024^3 with B packed: 14.5 -> 17.9 ms).
-    if (fetchB)
-      for (int v = 0; v < vectors; ++v)
-        prefetchAhead(bp, (k + 16) * bs0 + v * bv);
-    vfloat b[NV];
-    for (int v = 0; v < vectors; ++v)
-      b[v] = loadUnaligned(bp + k * bs0 + v * bv);
-    for (int r = 0; r < rows; ++r)
-      for (int v = 0; v < vectors; ++v)
-        acc[r][v] += ap[k * as + r * ar] * b[v];
-  }
+  // A's panel, 96 steps ahead: in a model each layer's weights (the packed
+  // A of a convolution) are read once per run, from L3, and the hardware
+  // prefetcher alone left the tile waiting on them (8 chained 1x1
+  // convolutions of 1024 channels: 3.4 ms each, 3.0 with this; ResNet-50
+  // 77 -> 67 ms on a Xeon). B's panel where the caller says it is not in
+  // L1 (see gemm).
+  if (ar == 1 && fetchB)
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 1, 1);
+  else if (ar == 1)
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 1, 0);
+  else if (fetchB)
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 0, 1);
+  else
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 0, 0);
   // Whole vectors of a row-major C as vectors, the rest (a panel's last
   // columns, a transposed C) element by element.
   int full = cs1 == 1 ? (int)(cols / VL) : 0;
@@ -419,7 +443,7 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
             microKernel(kc, ap, stepStride, aInPlace ? as0 : 1, panel, panelStride, vectorStride,
                         c + (i0 + i) * cs0 + (j0 + j) * cs1, cs0, cs1,
                         mc - i < MR ? mc - i : MR, nc - j < NR ? nc - j : NR,
-                        overwrite && p0 == 0, i == 0);
+                        overwrite && p0 == 0, i == 0 || kc > KC_IN_L1);
           }
         }
       }
