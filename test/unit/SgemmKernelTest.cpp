@@ -111,10 +111,10 @@ void sweep(Kernel kernel) {
   for (int trial = 0; trial < 120; ++trial)
     check(kernel, sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)], trial % 3 == 1,
           trial % 4 == 2, trial % 5 < 2, rng);
-  // Past one block of each loop: K > 256, N > 512, M > 10 tiles.
-  check(kernel, 130, 530, 300, false, false, false, rng);
-  check(kernel, 130, 530, 300, false, false, true, rng);
-  check(kernel, 1, 700, 600, false, true, false, rng);
+  // Past one block of each loop: K > 1024, N > 256, M > 10 tiles.
+  check(kernel, 130, 300, 1100, false, false, false, rng);
+  check(kernel, 130, 300, 1100, false, false, true, rng);
+  check(kernel, 1, 700, 1100, false, true, false, rng);
   // Overwriting with K = 0: C becomes zeros.
   check(kernel, 13, 17, 0, false, false, true, rng);
 }
@@ -199,6 +199,9 @@ void sweepPanels(PanelKernel kernel) {
   for (int trial = 0; trial < 40; ++trial)
     checkPanels(kernel, 12 * panel(rng), sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)],
                 trial % 3 == 0, rng);
+  // K past one block (1024 steps), added to C and overwriting it.
+  checkPanels(kernel, 12, 130, 40, 1100, false, rng);
+  checkPanels(kernel, 0, 13, 300, 1100, true, rng);
 }
 
 TEST(SgemmKernel, TwelveRowTilesFromPanels) { sweepPanels(ingot_sgemm_panels_f32_mr12); }
@@ -257,6 +260,8 @@ void sweepBPanels(BPanelKernel kernel) {
   for (int trial = 0; trial < 60; ++trial)
     checkBPanels(kernel, 16 * panel(rng), sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)],
                  trial % 4 == 1, trial % 3 == 0, rng);
+  // K past one block (1024 steps).
+  checkBPanels(kernel, 16, 30, 300, 1100, false, true, rng);
 }
 
 TEST(SgemmKernel, TwelveRowTilesFromBPanels) { sweepBPanels(ingot_sgemm_bpanels_f32_mr12); }
@@ -356,11 +361,13 @@ void sweepConv(ConvKernel kernel, ConvPanelKernel fromPanels) {
     s.columnStride = trial % 5 == 1 ? 2 : 1;
     checkConv(kernel, trial % 2 ? fromPanels : nullptr, s, small(rng), trial % 4 == 0, rng);
   }
-  // K past one block (64 x 9 > 256), many columns, wide rows across panels.
+  // K past one block (128 x 9 > 1024), many columns, wide rows across panels.
+  checkConv(kernel, fromPanels, {128, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 9, true, rng);
+  checkConv(kernel, nullptr, {128, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 4, false, rng);
   checkConv(kernel, nullptr, {64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, 9, false, rng);
   checkConv(kernel, fromPanels, {64, 30, 30, 20, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, 9, false, rng);
   checkConv(kernel, nullptr, {8, 9, 70, 13, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0}, 8, false, rng);
-  // ResNet's padded layers: 3x3 pad 1 (K over two blocks), 7x7 stride 2 pad 3.
+  // ResNet's padded layers: 3x3 pad 1, 7x7 stride 2 pad 3.
   checkConv(kernel, fromPanels, {64, 14, 14, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 5, true, rng);
   checkConv(kernel, nullptr, {3, 20, 20, 16, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, 4, true, rng);
   // Short output rows (ResNet's 7 x 7 stage): runs of 7 within one vector.
@@ -475,6 +482,7 @@ void sweepWinograd(WinogradKernel kernel) {
   checkWinograd(kernel, 64, 56, 56, 24, 1, 8, 24, false, 1, rng);
   checkWinograd(kernel, 128, 28, 28, 36, 1, 28, 36, true, 1, rng);
   checkWinograd(kernel, 300, 14, 14, 16, 1, 14, 12, true, 1, rng);
+  checkWinograd(kernel, 1100, 8, 8, 16, 1, 8, 12, false, 1, rng);
   // Wide rows: more than 16 blocks per block row (two vectors of them).
   checkWinograd(kernel, 16, 75, 75, 20, 1, 4, 24, false, 1, rng);
   checkWinograd(kernel, 16, 70, 70, 20, 0, 8, 12, true, 1, rng, true);
