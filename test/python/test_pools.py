@@ -1,8 +1,9 @@
 """Pools over small static windows end to end against ONNX Runtime, all in
 one model compiled once: short rows (late CNN stages), strides above 1 with
-the phase planes they are computed on, padding with the pool's own init
-(the lowest value for MaxPool: inputs here are mostly negative, so a zero
-pad would win), ceil_mode, dilations that skip phases, kernels smaller
+the phase planes they are computed on, longer rows in two passes (rows,
+then along them), padding with the pool's own init (the lowest value for
+MaxPool: inputs here are mostly negative, so a zero pad would win),
+ceil_mode, dilations that skip phases, kernels smaller
 than their strides, non-square windows, count_include_pad, LpPool, and a
 window as wide as the input. Run on 1 and 2 threads."""
 import numpy as np
@@ -29,11 +30,15 @@ CASES = [
     ("MaxPool", 2, 15, 15, dict(kernel_shape=[1, 1], strides=[2, 2])),
     ("MaxPool", 2, 5, 5, dict(kernel_shape=[5, 5])),
     ("MaxPool", 2, 10, 10, dict(kernel_shape=[2, 2], strides=[3, 3])),
+    # Rows of 16 and more, pooled in two passes (rows, then along them).
+    ("MaxPool", 2, 40, 40, dict(kernel_shape=[3, 3], strides=[2, 2], dilations=[2, 2])),
+    ("MaxPool", 2, 38, 41, dict(kernel_shape=[2, 3], strides=[3, 2], pads=[1, 0, 1, 2])),
     ("AveragePool", 4, 7, 7, dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1])),
     ("AveragePool", 4, 7, 7, dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)),
     ("AveragePool", 3, 27, 27, dict(kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)),
     ("AveragePool", 3, 16, 16, dict(kernel_shape=[2, 2], strides=[3, 3], pads=[0, 0, 1, 1])),
     ("AveragePool", 2, 56, 56, dict(kernel_shape=[2, 2], strides=[2, 2])),
+    ("AveragePool", 3, 40, 40, dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])),
     ("LpPool", 3, 13, 13, dict(kernel_shape=[3, 3], strides=[2, 2], p=2)),
 ]
 

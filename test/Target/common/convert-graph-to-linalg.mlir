@@ -183,16 +183,22 @@ func.func @conv_with_weights_of_runtime_shape(%x: tensor<1x4x8x8xf32>, %w: tenso
 // -----
 
 // A pool over a small static window: one op over the output with the
-// padded input read once per tap. With strides above 1 and rows of 16 and
-// more, every tap reads the one tensor through a map at its offset (here
-// the 3x3/2 max pool's nine, o * 2 + t); taps combine from the init (the
-// lowest value) on, whose maximum with the first tap folds away: eight
-// maximumf for nine taps.
-// CHECK-DAG: #[[T00:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
-// CHECK-DAG: #[[T22:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 2, d3 * 2 + 2)>
+// padded input read once per tap. A 2-D max (or average) pool is two such
+// ops: the 3x3/2 max pool's rows first (output row o of the padded input's
+// rows o * 2 + i, whole rows of 35), then three taps o * 2 + j along them;
+// every tap reads the one tensor through a map at its offset; taps combine
+// from the init (the lowest value) on, whose maximum with the first tap
+// folds away: two maximumf for three taps, in each op.
+// CHECK-DAG: #[[R0:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3)>
+// CHECK-DAG: #[[R2:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 2, d3)>
+// CHECK-DAG: #[[C0:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3 * 2)>
+// CHECK-DAG: #[[C2:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3 * 2 + 2)>
 // CHECK-LABEL: func.func @max_pool_taps
-// CHECK: linalg.generic {indexing_maps = [#[[T00]], {{.*}}, #[[T22]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[P:[^,]*]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]] :
-// CHECK-COUNT-8: arith.maximumf
+// CHECK: %[[ROWS:.*]] = linalg.generic {indexing_maps = [#[[R0]], {{.*}}, #[[R2]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[P:[^,]*]], %[[P]], %[[P]] : {{.*}}) outs(%{{.*}} : tensor<1x4x17x35xf32>)
+// CHECK-COUNT-2: arith.maximumf
+// CHECK-NEXT: linalg.yield
+// CHECK: linalg.generic {indexing_maps = [#[[C0]], {{.*}}, #[[C2]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[ROWS]], %[[ROWS]], %[[ROWS]] : {{.*}}) outs(%{{.*}} : tensor<1x4x17x17xf32>)
+// CHECK-COUNT-2: arith.maximumf
 // CHECK-NEXT: linalg.yield
 func.func @max_pool_taps(%x: tensor<1x4x33x33xf32>) -> tensor<1x4x17x17xf32> {
   %0 = graph.max_pool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x33x33xf32>) -> tensor<1x4x17x17xf32>
@@ -229,14 +235,19 @@ func.func @max_pool_flat_phases(%x: tensor<1x4x9x9xf32>) -> tensor<1x4x5x5xf32> 
 
 // -----
 
-// With a stride of 1 a tap's map would be the bare loop: the taps are
-// views of their own instead (2x2 average pool: four, offsets (0, 0) to
-// (1, 1)), then divided by the window's count.
+// With a stride of 1 a tap's map would be the bare loop and give it the
+// input's extent: the taps are views of their own instead. The 2x2 average
+// pool sums rows (views at rows 0 and 1, whole rows of 8), then columns of
+// those sums (views at columns 0 and 1), then divides by the window's count.
 // CHECK-LABEL: func.func @average_pool_taps
-// CHECK: %[[A:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 4, 7, 7] [1, 1, 1, 1]
-// CHECK: %[[D:.*]] = tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 4, 7, 7] [1, 1, 1, 1]
-// CHECK: linalg.generic {{.*}} ins(%[[A]], %{{.*}}, %{{.*}}, %[[D]] :
-// CHECK-COUNT-4: arith.addf
+// CHECK: %[[A:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 4, 7, 8] [1, 1, 1, 1]
+// CHECK: %[[B:.*]] = tensor.extract_slice %{{.*}}[0, 0, 1, 0] [1, 4, 7, 8] [1, 1, 1, 1]
+// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[B]] :
+// CHECK-COUNT-2: arith.addf
+// CHECK: %[[C:.*]] = tensor.extract_slice %[[ROWS]][0, 0, 0, 0] [1, 4, 7, 7] [1, 1, 1, 1]
+// CHECK: %[[D:.*]] = tensor.extract_slice %[[ROWS]][0, 0, 0, 1] [1, 4, 7, 7] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[C]], %[[D]] :
+// CHECK-COUNT-2: arith.addf
 // CHECK: arith.divf
 // CHECK-NOT: "reduction"
 func.func @average_pool_taps(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x7x7xf32> {
