@@ -57,6 +57,11 @@ OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n);
 /// are split first down to 64 and rows only down to 128.
 OutputTile chooseTileOverPanels(int64_t batch, int64_t m, int64_t n);
 
+/// The same for a direct convolution of `filters` over `points` outputs:
+/// each row tile gathers the windows again, so rows are split less (tiles
+/// of up to 264 filters, two calls at least where that allows).
+OutputTile chooseConvolutionTile(int64_t batch, int64_t filters, int64_t points);
+
 /// Whether `op` is a linalg.conv_2d_nchw_fchw on f32 that Winograd F(4x4,
 /// 3x3) computes: 3 x 3 windows (static), strides and dilations 1, 16 or
 /// more channels (static). cpu-tile-dispatch-regions marks those whose

@@ -124,8 +124,8 @@ SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp c
             0, 0};
   if (isKernelConvolution(contraction)) {
     int64_t ow = result.getDimSize(3);
-    OutputTile tile = chooseTileOverPanels(result.getDimSize(0), result.getDimSize(1),
-                                           result.getDimSize(2) * ow);
+    OutputTile tile = chooseConvolutionTile(result.getDimSize(0), result.getDimSize(1),
+                                            result.getDimSize(2) * ow);
     return {1, tile.rows, std::max<int64_t>(1, tile.cols / ow), 0};
   }
   int64_t batch = 1;
