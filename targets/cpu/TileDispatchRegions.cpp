@@ -123,10 +123,13 @@ SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp c
                                     result.getDimSize(2) * result.getDimSize(3)),
             0, 0};
   if (isKernelConvolution(contraction)) {
-    int64_t ow = result.getDimSize(3);
-    OutputTile tile = chooseConvolutionTile(result.getDimSize(0), result.getDimSize(1),
-                                            result.getDimSize(2) * ow);
-    return {1, tile.rows, std::max<int64_t>(1, tile.cols / ow), 0};
+    int64_t oh = result.getDimSize(2), ow = result.getDimSize(3);
+    OutputTile tile = chooseConvolutionTile(result.getDimSize(0), result.getDimSize(1), oh * ow);
+    // Whole output rows; as many in each of a few column tiles (14 rows in
+    // two tiles of 8 and 6 kept one of two threads waiting).
+    int64_t colTiles = llvm::divideCeil(oh * ow, tile.cols);
+    int64_t rows = colTiles < 8 ? llvm::divideCeil(oh, colTiles) : std::max<int64_t>(1, tile.cols / ow);
+    return {1, tile.rows, rows, 0};
   }
   int64_t batch = 1;
   for (int64_t d = 0; d + 2 < rank && !ShapedType::isDynamic(batch); ++d)

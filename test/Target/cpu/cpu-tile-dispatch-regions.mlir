@@ -111,9 +111,11 @@ func.func @conv_bias_relu(%x: tensor<1x8x20x20xf32>, %w: tensor<32x8x3x3xf32>, %
 // Many filters over few outputs (ResNet-50's 3x3/2 layer of 512 over a
 // 7 x 7 output): a tile of rows gathers the windows again, so the filters
 // go in two tiles of 264 (two calls, enough for two threads), not four of
-// 132.
+// 132. With 256 filters over 14 x 14 the output rows are split instead,
+// into two tiles of 7 rows, not three of 5, 5 and 4 (an odd number of calls
+// keeps one of two threads waiting).
 // CHECK-LABEL: func.func @conv_many_filters
-// CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0) to (1, 512, 7) step (1, 264, 9)
+// CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0) to (1, 512, 7) step (1, 264, 7)
 // CHECK: linalg.conv_2d_nchw_fchw {{.*}} strides = dense<2>
 func.func @conv_many_filters(%x: tensor<1x512x15x15xf32>, %w: tensor<512x512x3x3xf32>) -> tensor<1x512x7x7xf32> {
   %r = graph.fused "convolution"(%x, %w) : (tensor<1x512x15x15xf32>, tensor<512x512x3x3xf32>) -> tensor<1x512x7x7xf32> attributes {anchor = "graph.conv"} {
@@ -126,6 +128,20 @@ func.func @conv_many_filters(%x: tensor<1x512x15x15xf32>, %w: tensor<512x512x3x3
     graph.yield %c : tensor<1x512x7x7xf32>
   }
   return %r : tensor<1x512x7x7xf32>
+}
+// CHECK-LABEL: func.func @conv_even_calls
+// CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0) to (1, 256, 14) step (1, 264, 7)
+func.func @conv_even_calls(%x: tensor<1x256x29x29xf32>, %w: tensor<256x256x3x3xf32>) -> tensor<1x256x14x14xf32> {
+  %r = graph.fused "convolution"(%x, %w) : (tensor<1x256x29x29xf32>, tensor<256x256x3x3xf32>) -> tensor<1x256x14x14xf32> attributes {anchor = "graph.conv"} {
+  ^bb0(%a: tensor<1x256x29x29xf32>, %wt: tensor<256x256x3x3xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x256x14x14xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%a, %wt : tensor<1x256x29x29xf32>, tensor<256x256x3x3xf32>) outs(%f : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    graph.yield %c : tensor<1x256x14x14xf32>
+  }
+  return %r : tensor<1x256x14x14xf32>
 }
 
 // -----
