@@ -92,8 +92,9 @@ def test_approximated_tanh_and_erf_at_their_edges(tmp_path, op):
 def test_approximated_exp_at_its_edges(tmp_path):
     # f32 exp is a polynomial (cpu-approximate-math), not libm's expf: NaN
     # stays NaN, +inf and results past 88.72 are +inf, -inf and results
-    # below the subnormals are 0, subnormal results are within one step of
-    # the true value, and the rest within an ulp of NumPy's float64.
+    # below the smallest normal float (x < -87.3365: what would be
+    # subnormal, slow on Intel cores) are 0, and the rest within an ulp of
+    # NumPy's float64.
     ingot = ingot_module()
     graph = helper.make_graph([helper.make_node("Exp", ["x"], ["y"])], "g",
                               [V("x", TensorProto.FLOAT, ["N"])], [V("y", TensorProto.FLOAT, None)])
@@ -113,4 +114,5 @@ def test_approximated_exp_at_its_edges(tmp_path):
     normal = ~np.isnan(expected) & (as_f32 >= np.finfo(np.float32).tiny) & np.isfinite(as_f32)
     np.testing.assert_allclose(got[normal], expected[normal], rtol=1.2e-7)
     subnormal = (as_f32 < np.finfo(np.float32).tiny) & (expected > 0)
-    assert np.all(np.abs(got[subnormal] - expected[subnormal]) <= 1.5e-45)
+    assert subnormal.sum() > 1000
+    np.testing.assert_array_equal(got[subnormal], 0)

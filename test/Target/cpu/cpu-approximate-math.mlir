@@ -37,19 +37,25 @@ func.func @powers(%x: f32, %y: f32) -> (f32, f32, f32) {
 
 // -----
 
-// f32 exp: clamped to [-104, 89], k = x / ln 2 rounded by adding 1.5 * 2^23
-// (its integer from the sum's bits), the remainder by two fused steps of
-// ln 2's parts, Cephes' polynomial, 2^k as two powers from exponent bits,
-// NaN passed through. No libm call is left (nor math.roundeven, which
-// would become one).
+// f32 exp: clamped to [ln FLT_MIN, 89], k = x / ln 2 rounded by adding
+// 1.5 * 2^23 (its integer from the sum's bits), the remainder by two fused
+// steps of ln 2's parts, Cephes' polynomial, 2^k as two powers from
+// exponent bits, 0 below ln FLT_MIN (no subnormal results), NaN passed
+// through. No libm call is left (nor math.roundeven, which would become
+// one).
 // CHECK-LABEL: func.func @exp_polynomial
-// CHECK: %[[C:.*]] = arith.minimumf
+// CHECK: %[[LO:.*]] = arith.constant -87.3365478 : f32
+// CHECK: %[[MAX:.*]] = arith.maximumf %arg0, %[[LO]]
+// CHECK: %[[C:.*]] = arith.minimumf %[[MAX]]
 // CHECK: %[[S:.*]] = llvm.intr.fma(%[[C]], %{{.*}}, %{{.*}})
 // CHECK: arith.bitcast %[[S]] : f32 to i32
 // CHECK-COUNT-8: llvm.intr.fma
 // CHECK: arith.shrsi
 // CHECK: arith.bitcast
-// CHECK: arith.bitcast
+// CHECK: arith.mulf
+// CHECK: %[[P:.*]] = arith.mulf
+// CHECK: %[[TINY:.*]] = arith.cmpf olt, %arg0, %[[LO]]
+// CHECK: arith.select %[[TINY]], %{{.*}}, %[[P]]
 // CHECK: arith.cmpf uno, %arg0, %arg0
 // CHECK: arith.select
 // CHECK-NOT: math.
