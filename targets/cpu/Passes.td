@@ -147,9 +147,15 @@ def CpuInnermostContiguousLoop : Pass<"cpu-innermost-contiguous-loop", "mlir::fu
     output counts twice: it is read and written) and, when the last parallel
     dim scores higher than the current innermost dim, moves that parallel
     dim innermost: matmul becomes i, k, j (a contiguous, vectorizable update
-    of C's row), convolution walks output columns innermost.
+    of C's row), convolution walks output columns innermost. A reduction
+    along its inputs' contiguous dim (LayerNorm's, Softmax's rows: a
+    multiple of 16, 32 or more, arith ops in the body) becomes instead one
+    parallel loop over its outputs, each row 16 elements at a time on a
+    vector accumulator, the lanes then combined into the output (a sum
+    reassociated so, as vectorized reductions are).
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect"];
 }
 
 def CpuApproximateMath : Pass<"cpu-approximate-math", "mlir::func::FuncOp"> {

@@ -107,3 +107,55 @@ func.func @depthwise(%x: memref<1x4x10x10xf32>, %w: memref<4x3x3xf32>, %y: memre
   }
   return
 }
+
+// -----
+
+// A reduction along rows of 768 (a LayerNorm's variance): one parallel loop
+// over the rows, each row 16 elements at a time on a vector accumulator
+// (the body on vectors, the row's mean broadcast), its lanes then summed
+// (reassociated) into the output's element. A row of 40 (not a multiple of
+// 16) and a max over 24 (too short) stay loops, ordered as before.
+// CHECK-LABEL: func.func @row_reductions
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK: %[[MEAN:.*]] = memref.load %arg1[%[[I]]]
+// CHECK: %[[SUM:.*]] = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (vector<16xf32>)
+// CHECK: %[[X:.*]] = vector.load %arg0[%[[I]], %[[K]]] : memref<128x768xf32>, vector<16xf32>
+// CHECK: %[[M:.*]] = vector.broadcast %[[MEAN]] : f32 to vector<16xf32>
+// CHECK: %[[D:.*]] = arith.subf %[[X]], %[[M]] : vector<16xf32>
+// CHECK: %[[SQ:.*]] = arith.mulf %[[D]], %[[D]] : vector<16xf32>
+// CHECK: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[SQ]] : vector<16xf32>
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: %[[LANES:.*]] = vector.reduction <add>, %[[SUM]] fastmath<reassoc> : vector<16xf32> into f32
+// CHECK: %[[OLD:.*]] = memref.load %arg2[%[[I]]]
+// CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[LANES]] : f32
+// CHECK: memref.store %[[NEW]], %arg2[%[[I]]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%arg3
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%arg5
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+func.func @row_reductions(%x: memref<128x768xf32>, %mean: memref<128xf32>, %var: memref<128xf32>,
+                          %odd: memref<128x40xf32>, %oddsum: memref<128xf32>,
+                          %short: memref<128x24xf32>, %shortmax: memref<128xf32>) {
+  linalg.generic {indexing_maps = [#id, #row, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %mean : memref<128x768xf32>, memref<128xf32>) outs(%var : memref<128xf32>) {
+  ^bb0(%a: f32, %m: f32, %acc: f32):
+    %d = arith.subf %a, %m : f32
+    %sq = arith.mulf %d, %d : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%odd : memref<128x40xf32>) outs(%oddsum : memref<128xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%short : memref<128x24xf32>) outs(%shortmax : memref<128xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.maximumf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
