@@ -113,8 +113,9 @@ func.func @depthwise(%x: memref<1x4x10x10xf32>, %w: memref<4x3x3xf32>, %y: memre
 // A reduction along rows of 768 (a LayerNorm's variance): one parallel loop
 // over the rows, each row 16 elements at a time on a vector accumulator
 // (the body on vectors, the row's mean broadcast), its lanes then summed
-// (reassociated) into the output's element. A row of 40 (not a multiple of
-// 16) and a max over 24 (too short) stay loops, ordered as before.
+// (reassociated) into the output's element. A row of 40 takes two vectors,
+// then its last 8 elements one by one; a max over 24 (too short for two
+// vectors) stays loops, ordered as before.
 // CHECK-LABEL: func.func @row_reductions
 // CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
 // CHECK: scf.parallel (%[[I:.*]]) =
@@ -130,7 +131,15 @@ func.func @depthwise(%x: memref<1x4x10x10xf32>, %w: memref<4x3x3xf32>, %y: memre
 // CHECK: %[[OLD:.*]] = memref.load %arg2[%[[I]]]
 // CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[LANES]] : f32
 // CHECK: memref.store %[[NEW]], %arg2[%[[I]]]
-// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%arg3
+// CHECK: scf.parallel (%[[J:.*]]) =
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C32:.*]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
+// CHECK: vector.load %arg3
+// CHECK: %[[ROW:.*]] = vector.reduction <add>
+// CHECK: %[[HEAD:.*]] = arith.addf %{{.*}}, %[[ROW]] : f32
+// CHECK: %[[ALL:.*]] = scf.for %[[T:.*]] = %[[C32]] to %{{.*}} step %{{.*}} iter_args(%[[ACC2:.*]] = %[[HEAD]]) -> (f32)
+// CHECK: %[[E:.*]] = memref.load %arg3[%[[J]], %[[T]]]
+// CHECK: arith.addf %[[ACC2]], %[[E]] : f32
+// CHECK: memref.store %[[ALL]], %arg4[%[[J]]]
 // CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%arg5
 #id = affine_map<(i, j) -> (i, j)>
 #row = affine_map<(i, j) -> (i)>
