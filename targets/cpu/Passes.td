@@ -148,11 +148,12 @@ def CpuInnermostContiguousLoop : Pass<"cpu-innermost-contiguous-loop", "mlir::fu
     dim scores higher than the current innermost dim, moves that parallel
     dim innermost: matmul becomes i, k, j (a contiguous, vectorizable update
     of C's row), convolution walks output columns innermost. A reduction
-    along its inputs' contiguous dim (LayerNorm's, Softmax's rows: a
-    multiple of 16, 32 or more, arith ops in the body) becomes instead one
-    parallel loop over its outputs, each row 16 elements at a time on a
-    vector accumulator, the lanes then combined into the output (a sum
-    reassociated so, as vectorized reductions are).
+    along its inputs' contiguous dim (LayerNorm's, Softmax's rows: 32 or
+    more elements, arith ops in the body) becomes instead one parallel loop
+    over its outputs, each row 16 elements at a time on a vector
+    accumulator, the lanes then combined into the output (a sum
+    reassociated so, as vectorized reductions are), the last elements one
+    by one.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect"];
