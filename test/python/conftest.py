@@ -73,3 +73,24 @@ def ingot_module():
     if path not in sys.path:
         sys.path.insert(0, path)
     return importlib.import_module("ingot")
+
+
+def check_cases_against_onnxruntime(model, feeds, cases, path, tolerance):
+    """Compiles `model` (one output y<i> per case) to `path` and compares
+    every output with ONNX Runtime's on 1 and 2 threads. Returns the
+    module, for more runs of the artifact."""
+    import onnxruntime
+
+    ingot = ingot_module()
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    names = ["y%d" % i for i in range(len(cases))]
+    want = dict(zip(names, session.run(names, feeds)))
+    ingot.compile(model, path)
+    for threads in (1, 2):
+        got = ingot.load(path, threads=threads).run(feeds)
+        for name, case in zip(names, cases):
+            assert got[name].shape == want[name].shape, case
+            np.testing.assert_allclose(got[name], want[name], rtol=tolerance, atol=tolerance,
+                                       err_msg="%s: %r" % (name, case))
+    return ingot

@@ -8,10 +8,9 @@ than their strides, non-square windows, count_include_pad, LpPool, and a
 window as wide as the input. Run on 1 and 2 threads."""
 import numpy as np
 import onnx
-import onnxruntime
 from onnx import TensorProto, helper
 
-from conftest import ingot_module
+from conftest import check_cases_against_onnxruntime
 
 F = TensorProto.FLOAT
 
@@ -55,20 +54,8 @@ def pools_model():
 
 
 def test_pools_against_onnxruntime(tmp_path):
-    ingot = ingot_module()
-    model = pools_model()
     rng = np.random.default_rng(5)
     feeds = {"x%d" % i: (rng.standard_normal((1, c, h, w)) - 2).astype(np.float32)
              for i, (_, c, h, w, _) in enumerate(CASES)}
-    session = onnxruntime.InferenceSession(model.SerializeToString(),
-                                           providers=["CPUExecutionProvider"])
-    want = dict(zip(["y%d" % i for i in range(len(CASES))], session.run(None, feeds)))
-    path = str(tmp_path / "pools.ingot")
-    ingot.compile(model, path)
-    for threads in (1, 2):
-        got = ingot.load(path, threads=threads).run(feeds)
-        for i, case in enumerate(CASES):
-            name = "y%d" % i
-            assert got[name].shape == want[name].shape, case
-            np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-5,
-                                       err_msg="case %d: %r" % (i, case))
+    check_cases_against_onnxruntime(pools_model(), feeds, CASES, str(tmp_path / "pools.ingot"),
+                                    1e-5)

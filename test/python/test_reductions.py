@@ -8,10 +8,9 @@ and 768, Softmax over rows of 50 with masked (-10000) entries, on 1 and 2
 threads; and NaN kept by max, as NumPy keeps it."""
 import numpy as np
 import onnx
-import onnxruntime
 from onnx import TensorProto, helper
 
-from conftest import ingot_module
+from conftest import check_cases_against_onnxruntime
 
 F = TensorProto.FLOAT
 
@@ -55,8 +54,6 @@ def reductions_model():
 
 
 def test_reductions_against_onnxruntime(tmp_path):
-    ingot = ingot_module()
-    model = reductions_model()
     rng = np.random.default_rng(3)
     feeds = {}
     for i, (op, shape, _, _) in enumerate(CASES):
@@ -64,18 +61,8 @@ def test_reductions_against_onnxruntime(tmp_path):
         if op == "Softmax":
             x[..., 20:30] -= 10000  # a padding mask: exps that underflow
         feeds["x%d" % i] = x
-    session = onnxruntime.InferenceSession(model.SerializeToString(),
-                                           providers=["CPUExecutionProvider"])
-    want = dict(zip(["y%d" % i for i in range(len(CASES))], session.run(None, feeds)))
     path = str(tmp_path / "reductions.ingot")
-    ingot.compile(model, path)
-    for threads in (1, 2):
-        got = ingot.load(path, threads=threads).run(feeds)
-        for i, case in enumerate(CASES):
-            name = "y%d" % i
-            assert got[name].shape == want[name].shape, case
-            np.testing.assert_allclose(got[name], want[name], rtol=2e-5, atol=2e-5,
-                                       err_msg="case %d: %r" % (i, case[:2]))
+    ingot = check_cases_against_onnxruntime(reductions_model(), feeds, CASES, path, 2e-5)
     # NaN wins a max, in the vectors' lanes and in the last elements alike,
     # as NumPy's max (ONNX Runtime's ReduceMax drops it).
     feeds["x3"][1, 77] = np.nan
