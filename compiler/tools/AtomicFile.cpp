@@ -11,6 +11,16 @@ using namespace llvm;
 namespace ingot::tools {
 
 mlir::LogicalResult writeAtomically(StringRef path, StringRef contents) {
+  if (path == "-") {
+    outs() << contents;
+    outs().flush();
+    if (outs().has_error()) {
+      errs() << "<stdout>: cannot write: " << outs().error().message() << "\n";
+      outs().clear_error();
+      return mlir::failure();
+    }
+    return mlir::success();
+  }
   SmallString<256> temp;
   int fd;
   SmallString<256> model(path);

@@ -10,7 +10,7 @@ namespace ingot::tools {
 
 /// Writes `contents` to `path` through a temporary file in the same
 /// directory and a rename, so a failure never leaves a partial file. Prints
-/// one line naming the path on failure.
+/// one line naming the path on failure. A path of "-" is standard output.
 mlir::LogicalResult writeAtomically(llvm::StringRef path, llvm::StringRef contents);
 
 } // namespace ingot::tools

@@ -46,7 +46,8 @@ cl::SubCommand compileCommand("compile", "Compile an ONNX model");
 
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
                                cl::sub(compileCommand));
-cl::opt<std::string> outputPath("o", cl::desc("Output file (model.ingot)"), cl::value_desc("file"),
+cl::opt<std::string> outputPath("o", cl::desc("Output file (model.ingot; - for standard output)"),
+                                cl::value_desc("file"),
                                 cl::Required, cl::sub(compileCommand));
 cl::opt<Phase> compileTo(
     "compile-to", cl::desc("Stop after this phase and write its result"),

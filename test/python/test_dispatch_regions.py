@@ -4,13 +4,15 @@ GELU in its erf and tanh forms; SiLU; Clip; attention) is one region in
 `--compile-to=fused`, and the compiled model gives ONNX Runtime's answers on
 1 and 2 threads, over sizes that leave partial output tiles, static and
 known only at run time."""
+import subprocess
+
 import numpy as np
 import onnx
 import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from conftest import ingot_module, run_tool
+from conftest import ingot_module, run_tool, tool
 
 V = helper.make_tensor_value_info
 F = TensorProto.FLOAT
@@ -35,6 +37,26 @@ def regions_of(tmp_path, model):
     assert result.returncode == 0, result.stderr
     text = out.read_text()
     return [line.split('"')[1] for line in text.splitlines() if "graph.fused" in line]
+
+
+def test_output_to_stdout(tmp_path):
+    """`-o -` writes the IR (or the artifact) to standard output, and no
+    file named "-"."""
+    x = np.ones((4, 8), np.float32)
+    model = model_of([helper.make_node("Relu", ["x"], ["y"])], [V("x", F, [4, 8])], {})
+    src = tmp_path / "model.onnx"
+    onnx.save(model, str(src))
+    printed = subprocess.run([tool("ingot"), "compile", str(src), "--compile-to=fused", "-o", "-"],
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert "graph.fused" in printed.stdout
+    artifact = subprocess.run([tool("ingot"), "compile", str(src), "-o", "-"], capture_output=True,
+                              timeout=300, cwd=tmp_path)
+    assert artifact.returncode == 0, artifact.stderr
+    (tmp_path / "piped.ingot").write_bytes(artifact.stdout)
+    got = ingot_module().load(str(tmp_path / "piped.ingot")).run({"x": -x})
+    np.testing.assert_array_equal(got["y"], np.zeros_like(x))
+    assert not (tmp_path / "-").exists()
 
 
 def check(tmp_path, model, feed_sets, rtol=1e-4, atol=1e-4):
