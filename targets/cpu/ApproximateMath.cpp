@@ -102,7 +102,7 @@ struct ExpAsPolynomial : OpRewritePattern<math::ExpOp> {
       p = fma(p, r, c(coefficient));
     Value r2 = rewriter.create<arith::MulFOp>(loc, r, r);
     p = fma(p, r2, rewriter.create<arith::AddFOp>(loc, r, c(1.0)));
-    // 2^k = 2^h * 2^(k - h), h = k >> 1: each exponent within [-75, 64].
+    // 2^k = 2^h * 2^(k - h), h = k >> 1: each exponent within [-63, 64].
     Value half = rewriter.create<arith::ShRSIOp>(loc, ki, ci(1));
     Value rest = rewriter.create<arith::SubIOp>(loc, ki, half);
     auto power = [&](Value exponent) {

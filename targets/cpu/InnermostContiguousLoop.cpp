@@ -11,7 +11,6 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -76,23 +75,6 @@ bool readsUnstrided(linalg::GenericOp op, unsigned dim) {
 /// Lanes of the vector a reduction along the contiguous dim runs on.
 constexpr int64_t kReductionLanes = 16;
 
-/// The vector.reduction kind of a combiner LLVM can reduce, or nothing.
-std::optional<vector::CombiningKind> reductionKind(Operation *combiner) {
-  if (isa<arith::AddFOp>(combiner))
-    return vector::CombiningKind::ADD;
-  if (isa<arith::MulFOp>(combiner))
-    return vector::CombiningKind::MUL;
-  if (isa<arith::MaximumFOp>(combiner))
-    return vector::CombiningKind::MAXIMUMF;
-  if (isa<arith::MinimumFOp>(combiner))
-    return vector::CombiningKind::MINIMUMF;
-  if (isa<arith::MaxNumFOp>(combiner))
-    return vector::CombiningKind::MAXNUMF;
-  if (isa<arith::MinNumFOp>(combiner))
-    return vector::CombiningKind::MINNUMF;
-  return std::nullopt;
-}
-
 /// A reduction over its innermost dim r (a LayerNorm's mean and variance
 /// over rows of 768, a softmax's max and sum over 128), where the inputs
 /// walk r with unit stride and the output does not. As loops its innermost
@@ -123,16 +105,22 @@ bool vectorizeContiguousReduction(IRRewriter &rewriter, linalg::GenericOp op) {
       op.getMatchingIndexingMap(init).isFunctionOfDim(r))
     return false;
   for (Operation &inner : op.getBody()->without_terminator())
-    if (inner.getDialect() != rewriter.getContext()->getLoadedDialect<arith::ArithDialect>() ||
-        inner.getNumRegions() != 0 || inner.getNumResults() != 1)
+    if (!isa<arith::ArithDialect>(inner.getDialect()) ||
+        !OpTrait::hasElementwiseMappableTraits(&inner) || inner.getNumResults() != 1)
       return false;
+  // Every operand's shape is static, so that the loop ranges are its sizes
+  // and each vector load lies inside it.
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type || !type.hasStaticShape() ||
+        !op.getMatchingIndexingMap(&operand).isProjectedPermutation())
+      return false;
+  }
   // Inputs read along r: r only as their last index, with unit stride.
   bool contiguous = false;
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
-    auto type = dyn_cast<MemRefType>(input->get().getType());
-    if (!type || !map.isProjectedPermutation())
-      return false;
+    auto type = cast<MemRefType>(input->get().getType());
     if (!map.isFunctionOfDim(r))
       continue;
     auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
@@ -146,10 +134,10 @@ bool vectorizeContiguousReduction(IRRewriter &rewriter, linalg::GenericOp op) {
   SmallVector<Operation *> combiners;
   Value reduced = matchReduction(op.getRegionOutputArgs(), 0, combiners);
   std::optional<vector::CombiningKind> kind =
-      combiners.size() == 1 ? reductionKind(combiners.front()) : std::nullopt;
+      combiners.size() == 1 ? linalg::getCombinerOpKind(combiners.front()) : std::nullopt;
   std::optional<TypedAttr> neutral =
       combiners.size() == 1 ? arith::getNeutralElement(combiners.front()) : std::nullopt;
-  if (!contiguous || !reduced || !kind || !neutral || !op.getMatchingIndexingMap(init).isProjectedPermutation())
+  if (!contiguous || !reduced || !kind || !neutral)
     return false;
   Operation *combiner = combiners.front();
   BlockArgument carried = op.getRegionOutputArgs()[0];

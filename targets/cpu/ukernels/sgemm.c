@@ -277,6 +277,7 @@ static int64_t tapCapacity(int64_t nc, int64_t ow) { return nc / VL + nc / ow + 
 /// zeros where it crosses the padding. Returns how many.
 static int64_t tapVectors(const Windows *g, int64_t i, int64_t j, int64_t p0, int64_t nc,
                           TapVector *out) {
+  int64_t capacity = tapCapacity(nc, g->ow);
   // Output column ow reads x's column left + ow * sw: inside x for ow in
   // [lo, hi).
   int64_t left = g->x0 + j * g->dw, lo, hi;
@@ -301,6 +302,8 @@ static int64_t tapVectors(const Windows *g, int64_t i, int64_t j, int64_t p0, in
     // x where the lane is in the padding).
     int64_t at = y * g->xs1 + (left + w * g->sw) * g->xs2;
     for (int64_t t = 0; t < run; t += VL) {
+      if (count == capacity)
+        __builtin_trap(); // never: tapCapacity bounds the count
       int64_t from = a - t < 0 ? 0 : a - t, to = b - t > VL ? VL : b - t;
       out[count++] = (TapVector){at + t * step, (int32_t)(q + t),
                                  (int32_t)(run - t < VL ? run - t : VL), (int32_t)from,
