@@ -216,9 +216,11 @@ BENCHMARK(PointwiseConv<bench_sgemm_panels_mr12>)->Name("PointwiseConv/12x32")
 BENCHMARK(DirectConv3x3<bench_sconv2d_panels_mr12>)->Name("DirectConv3x3/12x32") CONV_DIRECT_SHAPES;
 BENCHMARK(DirectConv3x3<bench_sconv2d_panels_mr6>)->Name("DirectConv3x3/6x16") CONV_DIRECT_SHAPES;
 // First layers: SqueezeNet's and MobileNetV2's 3x3/2 (4 output rows per
-// call), ResNet-50's 7x7/2 (2 rows).
+// call), ResNet-50's 7x7/2 (2 rows); then both in 16-row calls, what the
+// tiling passes a 7x7 stem in a model.
 BENCHMARK(StridedConv<bench_sconv2d_panels_mr12>)->Name("StridedConv/12x32")
     ->Args({64, 3, 224, 3, 2, 4})->Args({32, 3, 224, 3, 2, 4})->Args({64, 3, 224, 7, 2, 2})
+    ->Args({64, 3, 224, 7, 2, 16})->Args({64, 3, 224, 3, 2, 16})
     ->Unit(benchmark::kMillisecond);
 // MobileNetV2's depthwise layers: 3x3/1 at 112 x 112 x 32, 56 x 56 x 144
 // (3x3/2 from 112), 14 x 14 x 384; 48 channels a call at most.

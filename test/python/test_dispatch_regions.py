@@ -123,7 +123,8 @@ def test_matmul_bias_residual_activation(tmp_path, activation, rows):
 
 
 @pytest.mark.parametrize("channels,filters,size,kernel,stride", [
-    (3, 20, 13, 3, 1), (16, 200, 9, 1, 1), (8, 12, 15, 3, 2)])
+    (3, 20, 13, 3, 1), (16, 200, 9, 1, 1), (8, 12, 15, 3, 2),
+    (3, 64, 61, 7, 2)])  # a ResNet stem, 7 x 7 / 2 over 3 channels: read direct, unpacked
 def test_conv_bias_residual_relu(tmp_path, channels, filters, size, kernel, stride):
     pad = kernel // 2
     out = (size + 2 * pad - kernel) // stride + 1

@@ -282,9 +282,10 @@ struct ConvShape {
 /// the padding), or, where nothing is padded, every other call a view of x
 /// from its first row as the unpadded lowering passes it. With
 /// `fromPanels`, the weights come packed into panels and each call takes
-/// 12 of the filter rows from them. With `overwrite`, C starts as NaN.
+/// `filtersPerCall` of the filter rows from them (a multiple of 12, as the
+/// tiling passes them). With `overwrite`, C starts as NaN.
 void checkConv(ConvKernel kernel, ConvPanelKernel fromPanels, const ConvShape &s, int64_t rows,
-               bool overwrite, std::mt19937 &rng) {
+               bool overwrite, std::mt19937 &rng, int64_t filtersPerCall = 12) {
   std::uniform_real_distribution<float> dist(-1, 1);
   int64_t h = s.h, w = s.w, sh = s.sh, sw = s.sw;
   int64_t oh = (h + s.top + s.bottom - (s.kh - 1) * s.dh - 1) / sh + 1;
@@ -315,10 +316,10 @@ void checkConv(ConvKernel kernel, ConvPanelKernel fromPanels, const ConvShape &s
                 0);
       continue;
     }
-    for (int64_t f0 = 0; f0 < s.filters; f0 += 12)
+    for (int64_t f0 = 0; f0 < s.filters; f0 += filtersPerCall)
       ASSERT_EQ(fromPanels(panels.data(), panels.data(), 0, size, 1, f0, depth, x.data(), x.data(),
                            first * rs, s.channels, h - first, w, h * rs, rs, cs, c.data(), c.data(),
-                           f0 * pitch + r0 * ow, std::min<int64_t>(12, s.filters - f0), count * ow,
+                           f0 * pitch + r0 * ow, std::min(filtersPerCall, s.filters - f0), count * ow,
                            pitch, 1, s.kh, s.kw, sh, sw, s.dh, s.dw, ow, y0, x0, overwrite),
                 0);
   }
@@ -373,6 +374,13 @@ void sweepConv(ConvKernel kernel, ConvPanelKernel fromPanels) {
   // Short output rows (ResNet's 7 x 7 stage): runs of 7 within one vector.
   checkConv(kernel, fromPanels, {32, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 7, true, rng);
   checkConv(kernel, fromPanels, {16, 14, 14, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 3, false, rng);
+  // Short K read direct (no window packing) over many filters a call: the
+  // stems of ResNet (7 x 7 / 2 pad 3 over 3 channels) and SqueezeNet
+  // (3 x 3 / 2 unpadded), rows wider than two vectors and a ragged last
+  // filter tile; then K = 256 exactly, the largest read direct, dilated.
+  checkConv(kernel, fromPanels, {3, 37, 75, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, 3, true, rng, 48);
+  checkConv(kernel, fromPanels, {3, 31, 71, 40, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0}, 4, false, rng, 36);
+  checkConv(kernel, fromPanels, {64, 9, 40, 30, 2, 2, 1, 3, 2, 2, 1, 0, 2, 1}, 2, true, rng, 24);
 }
 
 TEST(SconvKernel, TwelveRowTilesMatchNaiveLoops) {

@@ -18,6 +18,10 @@
 // Where there are 32 vector registers (AVX-512) the tile is 12 x 32 (24
 // zmm accumulators); where there are 16 (AVX2), 6 x 16 (12 ymm).
 //
+// A convolution is the same product with B its windows, packed into
+// panels like a matrix's rows; where its K (channels x window) is at most
+// DIRECT_K, the micro-kernel reads the input direct instead (directConv).
+//
 // At the end, a stride-1 3 x 3 convolution by Winograd F(4 x 4, 3 x 3):
 // 36 products of the same kernel in the transformed domain.
 //
@@ -135,19 +139,22 @@ static void packA(const float *a, int64_t as0, int64_t as1, int64_t mc, int64_t 
 /// panel (`prefetchA`) and B's (`prefetchB`) prefetched ahead. Both are
 /// constants where it is called: a test per step cost 8-10% of a 1x1
 /// convolution's time.
+/// Step k reads B's row at bp + k * bs0, or where there is `rowAt` (a
+/// convolution read direct, see directConv) at bp + rowAt[k].
 static inline __attribute__((always_inline)) void
 tileSteps(vfloat acc[MR][NV], int64_t kc, const float *restrict ap, int64_t as, int64_t ar,
-          const float *restrict bp, int64_t bs0, int64_t bv, const int rows, const int vectors,
-          const int prefetchA, const int prefetchB) {
+          const float *restrict bp, int64_t bs0, int64_t bv, const int32_t *rowAt, const int rows,
+          const int vectors, const int prefetchA, const int prefetchB) {
   for (int64_t k = 0; k < kc; ++k) {
     if (prefetchA)
       prefetchAhead(ap, (k + 96) * as);
     if (prefetchB)
       for (int v = 0; v < vectors; ++v)
         prefetchAhead(bp, (k + 16) * bs0 + v * bv);
+    const float *row = rowAt ? bp + rowAt[k] : bp + k * bs0;
     vfloat b[NV];
     for (int v = 0; v < vectors; ++v)
-      b[v] = loadUnaligned(bp + k * bs0 + v * bv);
+      b[v] = loadUnaligned(row + v * bv);
     for (int r = 0; r < rows; ++r)
       for (int v = 0; v < vectors; ++v)
         acc[r][v] += ap[k * as + r * ar] * b[v];
@@ -164,8 +171,8 @@ tileSteps(vfloat acc[MR][NV], int64_t kc, const float *restrict ap, int64_t as, 
 /// rows), and a last panel of at most VL columns computes one vector.
 static inline __attribute__((always_inline)) void
 tileKernel(int64_t kc, const float *restrict ap, int64_t as, int64_t ar, const float *restrict bp,
-           int64_t bs0, int64_t bv, float *c, int64_t cs0, int64_t cs1, const int rows,
-           const int vectors, int64_t cols, int overwrite, int fetchB) {
+           int64_t bs0, int64_t bv, const int32_t *rowAt, float *c, int64_t cs0, int64_t cs1,
+           const int rows, const int vectors, int64_t cols, int overwrite, int fetchB) {
   vfloat acc[MR][NV];
   for (int r = 0; r < rows; ++r)
     for (int v = 0; v < vectors; ++v)
@@ -176,14 +183,17 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, int64_t ar, const f
   // convolutions of 1024 channels: 3.4 ms each, 3.0 with this; ResNet-50
   // 77 -> 67 ms on a Xeon). B's panel where the caller says it is not in
   // L1 (see gemm).
-  if (ar == 1 && fetchB)
-    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 1, 1);
+  // B read direct (rowAt) lies in L1 or L2: A's panel alone is fetched.
+  if (rowAt)
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rowAt, rows, vectors, 1, 0);
+  else if (ar == 1 && fetchB)
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, 0, rows, vectors, 1, 1);
   else if (ar == 1)
-    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 1, 0);
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, 0, rows, vectors, 1, 0);
   else if (fetchB)
-    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 0, 1);
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, 0, rows, vectors, 0, 1);
   else
-    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, rows, vectors, 0, 0);
+    tileSteps(acc, kc, ap, as, ar, bp, bs0, bv, 0, rows, vectors, 0, 0);
   // Whole vectors of a row-major C as vectors, the rest (a panel's last
   // columns, a transposed C) element by element.
   int full = cs1 == 1 ? (int)(cols / VL) : 0;
@@ -200,27 +210,38 @@ tileKernel(int64_t kc, const float *restrict ap, int64_t as, int64_t ar, const f
     }
 }
 
+/// The tile of `rows` and `cols` at C (see tileKernel); B's rows at
+/// `rowAt` offsets from bp where there is rowAt, else bs0 apart.
 static void microKernel(int64_t kc, const float *restrict ap, int64_t as, int64_t ar,
-                        const float *restrict bp, int64_t bs0, int64_t bv, float *c, int64_t cs0,
-                        int64_t cs1, int64_t rows, int64_t cols, int overwrite, int fetchB) {
+                        const float *restrict bp, int64_t bs0, int64_t bv, const int32_t *rowAt,
+                        float *c, int64_t cs0, int64_t cs1, int64_t rows, int64_t cols,
+                        int overwrite, int fetchB) {
   // A panel's last VL columns or fewer: one vector wide.
   int wide = NV > 1 && cols > VL;
-  switch (rows) {
-#define ROWS(n)                                                                                   \
+#define ROWS(n, at)                                                                               \
   case n:                                                                                         \
     if (wide)                                                                                     \
-      tileKernel(kc, ap, as, ar, bp, bs0, bv, c, cs0, cs1, n, NV, cols, overwrite, fetchB);       \
+      tileKernel(kc, ap, as, ar, bp, bs0, bv, at, c, cs0, cs1, n, NV, cols, overwrite, fetchB);   \
     else                                                                                          \
-      tileKernel(kc, ap, as, ar, bp, bs0, bv, c, cs0, cs1, n, 1, cols, overwrite, fetchB);        \
+      tileKernel(kc, ap, as, ar, bp, bs0, bv, at, c, cs0, cs1, n, 1, cols, overwrite, fetchB);    \
     return;
-    ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #if INGOT_SGEMM_MR > 6
-    ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11) ROWS(12)
+#define ALL_ROWS(at)                                                                              \
+  ROWS(1, at) ROWS(2, at) ROWS(3, at) ROWS(4, at) ROWS(5, at) ROWS(6, at) ROWS(7, at)             \
+  ROWS(8, at) ROWS(9, at) ROWS(10, at) ROWS(11, at) ROWS(12, at)
+#else
+#define ALL_ROWS(at) ROWS(1, at) ROWS(2, at) ROWS(3, at) ROWS(4, at) ROWS(5, at) ROWS(6, at)
 #endif
-#undef ROWS
-  default:
-    __builtin_trap(); // rows is 1..MR by construction
+  // Each height gets its own code, read direct (rowAt) or from rows bs0
+  // apart.
+  if (rowAt) {
+    switch (rows) { ALL_ROWS(rowAt) }
+  } else {
+    switch (rows) { ALL_ROWS(0) }
   }
+#undef ALL_ROWS
+#undef ROWS
+  __builtin_trap(); // rows is 1..MR by construction
 }
 
 /// Where B comes from: a matrix, or a convolution's windows over its
@@ -480,7 +501,7 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
                               : aInPlace ? a + (i0 + i) * as0 + p0
                                          : aPacked + (i / MR) * kc * MR;
             int64_t stepStride = panels ? PANEL : aInPlace ? 1 : MR;
-            microKernel(kc, ap, stepStride, aInPlace ? as0 : 1, panel, panelStride, vectorStride,
+            microKernel(kc, ap, stepStride, aInPlace ? as0 : 1, panel, panelStride, vectorStride, 0,
                         c + (i0 + i) * cs0 + (j0 + j) * cs1, cs0, cs1,
                         mc - i < MR ? mc - i : MR, nc - j < NR ? nc - j : NR,
                         overwrite && p0 == 0, i == 0 || kc > KC_IN_L1);
@@ -491,6 +512,91 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
   }
   free(bPacked);
   free(aPacked);
+  return 0;
+}
+
+/// A convolution read direct, without packing its windows: where its K
+/// (channels x window) is short, each packed element of B served few
+/// multiply-adds, and packing took a quarter of a network's first layer
+/// (ResNet-50's 7 x 7 / 2 over 3 channels). The input rows under the
+/// call's output rows are copied once into column phases (zero outside x):
+/// phase q of input row r holds columns q, q + sw, .. from x0, so that the
+/// VL outputs of a row from ow read tap (c, i, j) as consecutive floats,
+/// phase j dw % sw of row oh sh + i dh at ow + j dw / sw. A tile's B is
+/// then those K rows, at offsets from the tile's first kept per k.
+enum { DIRECT_K = 256 };
+
+/// Whether directConv takes the windows' product of depth k into n
+/// columns: K at most DIRECT_K (one block, and few multiply-adds per packed
+/// element) and whole output rows.
+static int directConvFits(const Windows *g, int64_t k, int64_t n) {
+  int64_t window = g->kh * g->kw;
+  return k > 0 && k <= DIRECT_K && window > 0 && k % window == 0 && g->ow > 0 && n % g->ow == 0;
+}
+
+/// C (+)= A B as gemm does, for A from panels and B the windows `g`
+/// (directConvFits). Returns 1 when out of memory, 2 when the panels do not
+/// hold the rows.
+static int32_t directConv(const Panels *panels, const Windows *g, float *c, int64_t cs0,
+                          int64_t cs1, int64_t m, int64_t n, int64_t k, int overwrite) {
+  if (!panelsCover(panels, m, PANEL))
+    return 2;
+  if (m == 0 || n == 0)
+    return 0;
+  int64_t ow = g->ow, rows = n / ow, sh = g->sh, sw = g->sw, channels = k / (g->kh * g->kw);
+  // Phases wide enough for the last tile's vectors past the row's end
+  // from the farthest tap (computed, never stored).
+  int64_t reach = (g->kw - 1) * g->dw / sw;
+  int64_t wq = (ow + reach + NR - 1) / NR * NR + NR;
+  int64_t ph = (rows - 1) * sh + (g->kh - 1) * g->dh + 1; // input rows read
+  size_t floats = (size_t)(channels * ph * sw * wq);
+  size_t offsetBytes = ((size_t)k * sizeof(int32_t) + 63) / 64 * 64;
+  if (floats > (size_t)1 << 28)
+    return 1;
+  char *scratch = aligned_alloc(64, offsetBytes + (floats * sizeof(float) + 63) / 64 * 64);
+  if (!scratch)
+    return 1;
+  int32_t *rowAt = (int32_t *)scratch;
+  float *planes = (float *)(scratch + offsetBytes);
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t r = 0; r < ph; ++r) {
+      int64_t y = g->y0 + r;
+      for (int64_t q = 0; q < sw; ++q) {
+        float *dst = planes + ((ch * ph + r) * sw + q) * wq;
+        // Columns [lo, hi) of the phase lie inside x.
+        int64_t left = g->x0 + q, lo = firstAtLeast(left, sw, 0), hi = firstAtLeast(left, sw, g->w);
+        hi = hi < wq ? hi : wq;
+        if (y < 0 || y >= g->h || lo >= hi) {
+          for (int64_t u = 0; u < wq; ++u)
+            dst[u] = 0.0f;
+          continue;
+        }
+        const float *src = g->x + ch * g->xs0 + y * g->xs1 + (left + lo * sw) * g->xs2;
+        for (int64_t u = 0; u < lo; ++u)
+          dst[u] = 0.0f;
+        for (int64_t u = lo; u < hi; ++u)
+          dst[u] = src[(u - lo) * sw * g->xs2];
+        for (int64_t u = hi; u < wq; ++u)
+          dst[u] = 0.0f;
+      }
+    }
+  for (int64_t ch = 0, at = 0; ch < channels; ++ch)
+    for (int64_t i = 0; i < g->kh; ++i)
+      for (int64_t j = 0; j < g->kw; ++j, ++at)
+        rowAt[at] = (int32_t)(((ch * ph + i * g->dh) * sw + j * g->dw % sw) * wq + j * g->dw / sw);
+  // Each tile's B (K rows of a vector pair) is read by every row tile of
+  // filters in turn while in L1; A's panels stay in L2.
+  for (int64_t oh = 0; oh < rows; ++oh)
+    for (int64_t x0 = 0; x0 < ow; x0 += NR) {
+      const float *b = planes + oh * sh * sw * wq + x0;
+      for (int64_t i = 0; i < m; i += MR) {
+        int64_t row = panels->row0 + i;
+        const float *ap = panels->data + (row / PANEL) * panels->k * PANEL + row % PANEL;
+        microKernel(k, ap, PANEL, 1, b, 0, VL, rowAt, c + i * cs0 + (oh * ow + x0) * cs1, cs0,
+                    cs1, m - i < MR ? m - i : MR, ow - x0 < NR ? ow - x0 : NR, overwrite, 0);
+      }
+    }
+  free(scratch);
   return 0;
 }
 
@@ -552,6 +658,8 @@ int32_t INGOT_SCONV_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, VOLUME(x), M
   Panels panels = {pAligned + pOffset, row0, k, pStride == 1 ? pSize : 0};
   Windows windows = {xAligned + xOffset, xs0, xs1, xs2, xSize1, xSize2, y0, x0, kh, kw, sh, sw,
                      dh, dw, ow, spanOf(xSize0, xSize1, xSize2, xs0, xs1, xs2)};
+  if (directConvFits(&windows, k, cCols) && k == xSize0 * kh * kw)
+    return directConv(&panels, &windows, cAligned + cOffset, cs0, cs1, cRows, cCols, k, overwrite);
   return gemm(0, 0, 0, &panels, 0, 0, 0, &windows, 0, cAligned + cOffset, cs0, cs1, cRows, cCols,
               k, overwrite);
 }
