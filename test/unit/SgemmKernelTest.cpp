@@ -605,6 +605,12 @@ void sweepDepthwise(DepthwiseKernel kernel) {
   checkDepthwise(kernel, {6, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 4, true, 1, rng, true);
   checkDepthwise(kernel, {7, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 3, true, 1, rng, true);
   checkDepthwise(kernel, {5, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 2, true, 1, rng, true);
+  // Planes in strips of rows (the kernel's L1 blocking): contiguous
+  // strided 112 x 112, a tall dilated plane in many strips and a short
+  // last one, rows so wide that a strip is one row.
+  checkDepthwise(kernel, {3, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 2, true, 1, rng, true);
+  checkDepthwise(kernel, {4, 151, 20, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4}, 3, false, 1, rng, true);
+  checkDepthwise(kernel, {2, 5, 3000, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 2, true, 1, rng);
 }
 
 TEST(DepthwiseKernel, TwelveRowBuildMatchesNaiveLoops) { sweepDepthwise(ingot_sdwconv2d_f32_mr12); }

@@ -999,7 +999,11 @@ int32_t INGOT_SWINOGRAD_NAME(PANELS(u), int64_t row0, int64_t channels, VOLUME(x
 // (i dh / sh) Wq + j dw / sw. So the whole plane is one vector loop of kh
 // kw multiply-adds per 16 outputs with all lanes busy (the Wq - OW columns
 // past each row are computed and dropped), and its output rows are copied
-// out of that layout.
+// out of that layout. Planes are done in strips of rows that stay in L1.
+
+/// Floats of a depthwise strip's phase rows and result together (24 KB of
+/// Zen 4's 32 KB L1; the rest for the weights and the output rows).
+enum { DEPTHWISE_STRIP_FLOATS = 6 * 1024 };
 
 /// n values of a row of x from `src`, `stride` apart, into `dst`, which
 /// may be written up to VL - 1 floats past them (what follows is written
@@ -1060,23 +1064,38 @@ int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t 
     return 0;
   const float *xData = xAligned + xOffset, *wData = wAligned + wOffset;
   float *outData = cAligned + cOffset;
-  // Phase planes of hq x wq, then what the output's last vector reads past
-  // them (taps from their offset, at most (hq - oh) wq + wq - ow, read the
-  // `flat` floats of the output's vectors) and a row's copy writes past
-  // the last row. Only outputs dropped read there: it is zeroed once, then
-  // holds copies of x.
-  int64_t hq = oh + (kh - 1) * dh / sh, wq = ow + (kw - 1) * dw / sw;
-  int64_t flat = (oh * wq + VL - 1) / VL * VL, planeSize = hq * wq + flat - oh * wq + wq + VL;
-  int64_t extent = spanOf(xSize0, h, wd, xs0, xs1, xs2);
+  // A plane is done in strips of `strip` output rows, so that a strip's
+  // phase rows and its result stay in L1 between the copy in, the
+  // multiply-adds and the copy out (DEPTHWISE_STRIP_FLOATS): whole planes
+  // of 112 x 112 (100 KB of phase plane and result) went through L2
+  // three times.
+  int64_t reachRows = (kh - 1) * dh / sh, wq = ow + (kw - 1) * dw / sw;
   int64_t phases = sh * sw;
-  size_t floats = (size_t)(phases * planeSize + flat + taps);
-  size_t pointers = ((size_t)taps * sizeof(float *) + 63) / 64 * 64;
-  char *scratch = aligned_alloc(64, pointers + (floats * sizeof(float) + 63) / 64 * 64);
+  int64_t strip = DEPTHWISE_STRIP_FLOATS / (wq * (phases + 1)) - reachRows;
+  strip = strip < 1 ? 1 : strip > oh ? oh : strip;
+  // Phase planes of hq x wq (a strip's rows), then what the strip's last
+  // vector reads past them (taps from their offset, at most (hq - strip)
+  // wq + wq - ow, read the `flat` floats of the strip's vectors) and a
+  // row's copy writes past the last row. Only outputs dropped read there:
+  // it is zeroed once, then holds copies of x (a shorter last strip reads
+  // the rows a longer one left).
+  int64_t hq = strip + reachRows;
+  int64_t flat = (strip * wq + VL - 1) / VL * VL, planeSize = hq * wq + flat - strip * wq + wq + VL;
+  int64_t extent = spanOf(xSize0, h, wd, xs0, xs1, xs2);
+  // The result's last row is read a vector at a time: up to VL - 1 floats
+  // past `flat`.
+  size_t floats = (size_t)(phases * planeSize + flat + VL + taps);
+  // Tap pointers, then each column phase's first column in x (left) and
+  // the columns [lo, hi) of its rows that lie inside x, the same for every
+  // row and channel.
+  size_t header = (((size_t)taps * sizeof(float *) + 3 * (size_t)sw * sizeof(int64_t)) + 63) / 64 * 64;
+  char *scratch = aligned_alloc(64, header + (floats * sizeof(float) + 63) / 64 * 64);
   if (!scratch)
     return 1;
   const float **base = (const float **)scratch;
-  float *planes = (float *)(scratch + pointers), *result = planes + phases * planeSize;
-  float *weight = result + flat;
+  int64_t *left = (int64_t *)(scratch + taps * sizeof(float *)), *lo = left + sw, *hi = lo + sw;
+  float *planes = (float *)(scratch + header), *result = planes + phases * planeSize;
+  float *weight = result + flat + VL;
   for (int64_t p = 0; p < phases; ++p)
     for (int64_t e = hq * wq; e < planeSize; ++e)
       planes[p * planeSize + e] = 0.0f;
@@ -1086,70 +1105,77 @@ int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t 
       base[i * kw + j] = planes + (rowAt % sh * sw + colAt % sw) * planeSize +
                          rowAt / sh * wq + colAt / sw;
     }
+  for (int64_t s = 0; s < sw; ++s) {
+    left[s] = x0 + s;
+    lo[s] = firstAtLeast(left[s], sw, 0);
+    hi[s] = firstAtLeast(left[s], sw, wd);
+    hi[s] = hi[s] < wq ? hi[s] : wq;
+  }
   for (int64_t ch = 0; ch < channels; ++ch) {
     const float *plane = xData + ch * xs0;
-    // Phase (r, s) row t, column u: x[y0 + t sh + r, x0 + u sw + s].
-    for (int64_t r = 0; r < sh; ++r)
-      for (int64_t t = 0; t < hq; ++t) {
-        int64_t y = y0 + t * sh + r;
-        for (int64_t s = 0; s < sw; ++s) {
-          float *dst = planes + (r * sw + s) * planeSize + t * wq;
-          // Columns [lo, hi) of the row lie inside x.
-          int64_t left = x0 + s, lo = firstAtLeast(left, sw, 0), hi = firstAtLeast(left, sw, wd);
-          hi = hi < wq ? hi : wq;
-          if (y < 0 || y >= h || lo >= hi) {
-            for (int64_t u = 0; u < wq; ++u)
-              dst[u] = 0.0f;
-            continue;
-          }
-          for (int64_t u = 0; u < lo; ++u)
-            dst[u] = 0.0f;
-          const float *src = plane + y * xs1 + (left + lo * sw) * xs2;
-          if (xs2 == 1)
-            gatherRow(dst + lo, src, sw, hi - lo, extent - (src - xData));
-          else
-            for (int64_t u = lo; u < hi; ++u)
-              dst[u] = src[(u - lo) * sw * xs2];
-          for (int64_t u = hi; u < wq; ++u)
-            dst[u] = 0.0f;
-        }
-      }
     for (int64_t t = 0; t < taps; ++t)
       weight[t] = wData[ch * ws0 + t * ws1];
-    int64_t q = 0;
-    for (; q + 8 * VL <= flat; q += 8 * VL)
-      depthwiseVectors(result, base, weight, taps, q, 8);
-    switch ((flat - q) / VL) {
-#define VECTORS(n)                                                                                \
-  case n:                                                                                         \
-    depthwiseVectors(result, base, weight, taps, q, n);                                           \
-    break;
-      VECTORS(1) VECTORS(2) VECTORS(3) VECTORS(4) VECTORS(5) VECTORS(6) VECTORS(7)
-#undef VECTORS
-    default:
-      break;
-    }
+    float *out = outData + ch * cs0;
     // Rows out of the wq-wide layout. An overwritten plane of contiguous
     // rows takes whole vectors, each row's last running into the next row
     // (written after it), the last row's into the next channel's plane
     // where that follows and is written after; the rest element by element.
-    float *out = outData + ch * cs0;
     int64_t points = oh * ow;
     int64_t limit = !overwrite || cs2 != 1 || cs1 != ow ? 0
                     : ch + 1 < channels && cs0 == points ? 2 * points
                                                          : points;
-    for (int64_t row = 0; row < oh; ++row) {
-      const float *from = result + row * wq;
-      float *to = out + row * cs1;
-      int64_t u = 0;
-      for (; u < ow && row * ow + u + VL <= limit; u += VL)
-        storeUnaligned(to + u, loadUnaligned(from + u));
-      if (cs2 == 1)
-        for (; u + VL <= ow; u += VL)
-          storeUnaligned(to + u, overwrite ? loadUnaligned(from + u)
-                                           : loadUnaligned(to + u) + loadUnaligned(from + u));
-      for (; u < ow; ++u)
-        to[u * cs2] = overwrite ? from[u] : to[u * cs2] + from[u];
+    for (int64_t r0 = 0; r0 < oh; r0 += strip) {
+      int64_t rows = oh - r0 < strip ? oh - r0 : strip, rowsIn = rows + reachRows;
+      // Phase (r, s) row t, column u: x[y0 + (r0 + t) sh + r, x0 + u sw + s].
+      for (int64_t r = 0; r < sh; ++r)
+        for (int64_t t = 0; t < rowsIn; ++t) {
+          int64_t y = y0 + (r0 + t) * sh + r;
+          for (int64_t s = 0; s < sw; ++s) {
+            float *dst = planes + (r * sw + s) * planeSize + t * wq;
+            int64_t from = lo[s], to = hi[s];
+            if (y < 0 || y >= h || from >= to) {
+              for (int64_t u = 0; u < wq; ++u)
+                dst[u] = 0.0f;
+              continue;
+            }
+            for (int64_t u = 0; u < from; ++u)
+              dst[u] = 0.0f;
+            const float *src = plane + y * xs1 + (left[s] + from * sw) * xs2;
+            if (xs2 == 1)
+              gatherRow(dst + from, src, sw, to - from, extent - (src - xData));
+            else
+              for (int64_t u = from; u < to; ++u)
+                dst[u] = src[(u - from) * sw * xs2];
+            for (int64_t u = to; u < wq; ++u)
+              dst[u] = 0.0f;
+          }
+        }
+      int64_t vectorsEnd = (rows * wq + VL - 1) / VL * VL, q = 0;
+      for (; q + 8 * VL <= vectorsEnd; q += 8 * VL)
+        depthwiseVectors(result, base, weight, taps, q, 8);
+      switch ((vectorsEnd - q) / VL) {
+#define VECTORS(n)                                                                                \
+  case n:                                                                                         \
+    depthwiseVectors(result, base, weight, taps, q, n);                                           \
+    break;
+        VECTORS(1) VECTORS(2) VECTORS(3) VECTORS(4) VECTORS(5) VECTORS(6) VECTORS(7)
+#undef VECTORS
+      default:
+        break;
+      }
+      for (int64_t row = 0; row < rows; ++row) {
+        const float *from = result + row * wq;
+        float *to = out + (r0 + row) * cs1;
+        int64_t u = 0;
+        for (; u < ow && (r0 + row) * ow + u + VL <= limit; u += VL)
+          storeUnaligned(to + u, loadUnaligned(from + u));
+        if (cs2 == 1)
+          for (; u + VL <= ow; u += VL)
+            storeUnaligned(to + u, overwrite ? loadUnaligned(from + u)
+                                             : loadUnaligned(to + u) + loadUnaligned(from + u));
+        for (; u < ow; ++u)
+          to[u * cs2] = overwrite ? from[u] : to[u * cs2] + from[u];
+      }
     }
   }
   free(scratch);
