@@ -192,7 +192,21 @@ OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n) {
 // do (rows of x gathered per output row): 7 tiles of 48 filters over a
 // 14 x 14 output took twice ONNX Runtime's time, mostly packing.
 OutputTile chooseTileOverPanels(int64_t batch, int64_t m, int64_t n) {
-  return chooseTile(batch, m, n, /*minCols=*/64, /*minRows=*/128);
+  OutputTile tile = chooseTile(batch, m, n, /*minCols=*/64, /*minRows=*/128);
+  if (prefersTransposedProduct(n))
+    tile.rows = (tile.rows + 47) / 48 * 48;
+  return tile;
+}
+
+bool prefersTransposedProduct(int64_t n) {
+  if (ShapedType::isDynamic(n) || n < 16 || n > 256)
+    return false;
+  // Each tile's cost: 32 columns as two vectors, a last one of at most 16
+  // as one; 12 rows, a last one of r < 12 as max(r, 4) (fewer rows than
+  // the FMA latency covers wait on it).
+  int64_t rest = n % 32, columnCost = n / 32 * 32 + (rest == 0 ? 0 : rest <= 16 ? 16 : 32);
+  int64_t rowCost = n / 12 * 12 + (n % 12 == 0 ? 0 : std::max<int64_t>(n % 12, 4));
+  return double(n) / rowCost > double(n) / columnCost + 0.1;
 }
 
 // A direct convolution's call gathers its windows (B) from x, at about the

@@ -57,6 +57,14 @@ OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n);
 /// are split first down to 64 and rows only down to 128.
 OutputTile chooseTileOverPanels(int64_t batch, int64_t m, int64_t n);
 
+/// Whether a product with constant A (weights) over C's `n` columns runs
+/// transposed, C^T = B^T A^T with the weights as B's column panels: where
+/// C's columns fill its 32-wide tiles worse than its rows, as columns,
+/// would fill 12-row tiles. A 1x1 convolution over a 7 x 7 plane has 49
+/// columns: 77% of two tiles, 94% of five tiles of rows. The tiles of
+/// filters are then multiples of 48 (12-row tiles, 16-column panels).
+bool prefersTransposedProduct(int64_t n);
+
 /// The same for a direct convolution of `filters` over `points` outputs:
 /// each row tile gathers the windows again, so rows are split less (tiles
 /// of up to 264 filters, two calls at least where that allows).

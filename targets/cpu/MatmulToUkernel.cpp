@@ -590,6 +590,42 @@ void checkSizes(OpBuilder &b, Location loc, linalg::LinalgOp op, const MatmulFor
   }
 }
 
+/// Dim `d` of `v`, or where dynamic that of the memref it is a view of:
+/// at most what `v` holds (kDynamic where neither is known).
+int64_t staticBound(Value v, int64_t d) {
+  auto type = cast<MemRefType>(v.getType());
+  if (!type.isDynamicDim(d))
+    return type.getDimSize(d);
+  auto subview = v.getDefiningOp<memref::SubViewOp>();
+  if (!subview || subview.getSourceType().getRank() != type.getRank())
+    return ShapedType::kDynamic;
+  return subview.getSourceType().getDimSize(d);
+}
+
+/// Whether `value` is known to be a multiple of `factor`: a constant, or
+/// the induction variable of an scf.forall or scf.parallel whose lower
+/// bound and step are constant multiples.
+bool knownMultipleOf(OpFoldResult value, int64_t factor) {
+  auto multiple = [&](OpFoldResult v) {
+    std::optional<int64_t> c = getConstantIntValue(v);
+    return c && *c % factor == 0;
+  };
+  if (multiple(value))
+    return true;
+  auto arg = dyn_cast_or_null<BlockArgument>(dyn_cast_if_present<Value>(value));
+  if (!arg)
+    return false;
+  Operation *loop = arg.getOwner()->getParentOp();
+  unsigned at = arg.getArgNumber();
+  if (auto forall = dyn_cast<scf::ForallOp>(loop))
+    return at < forall.getRank() && multiple(forall.getMixedLowerBound()[at]) &&
+           multiple(forall.getMixedStep()[at]);
+  if (auto parallel = dyn_cast<scf::ParallelOp>(loop))
+    return at < parallel.getNumLoops() && multiple(parallel.getLowerBound()[at]) &&
+           multiple(parallel.getStep()[at]);
+  return false;
+}
+
 void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -607,16 +643,32 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
   // A constant A (the weights of a Gemm or of a convolution as a MatMul),
   // the same for every batch index, is read from panels packed now.
   auto module = op->getParentOfType<ModuleOp>();
-  std::optional<PanelSource> panels;
+  std::optional<ConstantRows> constantA;
   if (!form.transA && maps[0].getNumResults() == 2)
-    if (std::optional<ConstantRows> rows = constantRows(a, module))
-      if (memref::GlobalOp global = panelsOf(module, *rows))
-        panels = PanelSource{*rows, global, declareGemmPanels(module)};
+    constantA = constantRows(a, module);
+  // Over few columns of C (a 1x1 convolution on a 7 x 7 plane), the
+  // product runs transposed, C^T = B^T A^T, the weights' rows as B's
+  // column panels (prefersTransposedProduct). Only on a dispatch region's
+  // tile whose first filter is provably on a 16-column panel (the tiling
+  // makes tiles of 48): a tile off its panels would fail at run time.
+  bool onRegionTile = op->getParentOfType<scf::ParallelOp>() || op->getParentOfType<scf::ForallOp>();
+  std::optional<ColumnPanelSource> transposed;
+  if (constantA && onRegionTile && prefersTransposedProduct(staticBound(c, cRank - 1)) &&
+      llvm::all_of(constantA->offsets, [](OpFoldResult o) { return knownMultipleOf(o, 16); })) {
+    ConstantColumns cols{constantA->global, constantA->offsets, constantA->rows, constantA->k,
+                         /*transposed=*/true};
+    if (memref::GlobalOp global = columnPanelsOf(module, cols))
+      transposed = ColumnPanelSource{cols, global, declareGemmBPanels(module)};
+  }
+  std::optional<PanelSource> panels;
+  if (constantA && !transposed)
+    if (memref::GlobalOp global = panelsOf(module, *constantA))
+      panels = PanelSource{*constantA, global, declareGemmPanels(module)};
   // Otherwise a constant B (the weights of a MatMul or of a Gemm with
   // either orientation) is read from column panels packed now: never
   // packed at run time, nor read across its rows where transposed.
   std::optional<ColumnPanelSource> bPanels;
-  if (!panels && maps[1].getNumResults() == 2)
+  if (!panels && !transposed && maps[1].getNumResults() == 2)
     if (std::optional<ConstantColumns> cols = constantColumns(bIn, form.transB, module))
       if (memref::GlobalOp global = columnPanelsOf(module, *cols))
         bPanels = ColumnPanelSource{*cols, global, declareGemmBPanels(module)};
@@ -651,6 +703,14 @@ void rewrite(linalg::LinalgOp op, const MatmulForm &form, func::FuncOp kernel) {
     Value bm = matrixOf(nb, nl, bIn, maps[1], batch, form.transB);
     Value cm = matrixOf(nb, nl, c, maps[2], batch, false);
     Value i = tile ? ivs[ivs.size() - 2] : zero, j = tile ? ivs.back() : zero;
+    if (transposed) {
+      // A is B^T (the input's pixels by channels), C is C^T.
+      Value at = matrixOf(nb, nl, bIn, maps[1], batch, !form.transB);
+      Value ct = matrixOf(nb, nl, c, maps[2], batch, true);
+      callOnTile(nb, nl, kernel, at, Value(), ct, zero, zero, std::nullopt, depth, nullptr,
+                 &*transposed, bool(fill));
+      return;
+    }
     callOnTile(nb, nl, kernel, am, bm, cm, i, j, tile, depth, panels ? &*panels : nullptr,
                bPanels ? &*bPanels : nullptr, bool(fill));
   };

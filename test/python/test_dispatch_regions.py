@@ -124,7 +124,10 @@ def test_matmul_bias_residual_activation(tmp_path, activation, rows):
 
 @pytest.mark.parametrize("channels,filters,size,kernel,stride", [
     (3, 20, 13, 3, 1), (16, 200, 9, 1, 1), (8, 12, 15, 3, 2),
-    (3, 64, 61, 7, 2)])  # a ResNet stem, 7 x 7 / 2 over 3 channels: read direct, unpacked
+    (3, 64, 61, 7, 2),  # a ResNet stem, 7 x 7 / 2 over 3 channels: read direct, unpacked
+    # 1x1 over 7 x 7 and 9 x 9 planes: the product runs transposed (pixels
+    # as rows), in tiles of 48 filters and a partial last one.
+    (64, 200, 7, 1, 1), (24, 52, 9, 1, 1)])
 def test_conv_bias_residual_relu(tmp_path, channels, filters, size, kernel, stride):
     pad = kernel // 2
     out = (size + 2 * pad - kernel) // stride + 1

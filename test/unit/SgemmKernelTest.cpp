@@ -215,41 +215,49 @@ std::vector<float> packColumnPanels(const std::vector<float> &b, int64_t k, int6
 }
 
 /// A (transposed or not) times columns col0 .. col0 + n of a k x (col0 + n
-/// + 7) constant, from its panels, into C; col0 off a panel, or panels too
-/// short for the columns, are refused.
+/// + 7) constant, from its panels, into C (row-major, or with `transC`
+/// column-major at a pitch of m + 2, as a product run transposed writes
+/// it); col0 off a panel, or panels too short for the columns, are refused.
 void checkBPanels(BPanelKernel kernel, int64_t col0, int64_t m, int64_t n, int64_t k,
-                  bool transA, bool overwrite, std::mt19937 &rng) {
+                  bool transA, bool overwrite, std::mt19937 &rng, bool transC = false) {
   std::uniform_real_distribution<float> dist(-1, 1);
   int64_t cols = col0 + n + 7;
+  int64_t cs0 = transC ? 1 : n, cs1 = transC ? m + 2 : 1;
   View a = makeView(m, k, transA, 3, rng);
-  std::vector<float> b(k * cols), c(m * n);
+  std::vector<float> b(k * cols), c(transC ? (m + 2) * n : m * n);
   for (std::vector<float> *v : {&b, &c})
     for (float &e : *v)
       e = dist(rng);
   std::vector<float> panels = packColumnPanels(b, k, cols), want(c.begin(), c.end());
   if (overwrite)
-    std::fill(c.begin(), c.end(), kGarbage);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * cs0 + j * cs1] = kGarbage;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      double sum = overwrite ? 0.0 : want[i * n + j];
+      double sum = overwrite ? 0.0 : want[i * cs0 + j * cs1];
       for (int64_t p = 0; p < k; ++p)
         sum += double(a.at(i, p)) * double(b[p * cols + col0 + j]);
-      want[i * n + j] = sum;
+      want[i * cs0 + j * cs1] = sum;
     }
   int64_t size = panels.size();
   ASSERT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, panels.data(), panels.data(),
-                   0, size, 1, col0, k, c.data(), c.data(), 0, m, n, n, 1, overwrite),
+                   0, size, 1, col0, k, c.data(), c.data(), 0, m, n, cs0, cs1, overwrite),
             0);
-  for (int64_t i = 0; i < m * n; ++i)
+  // Every element, the pitch's two past each column of a transposed C too
+  // (left as they were).
+  for (int64_t i = 0; i < (int64_t)c.size(); ++i)
     ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + std::sqrt(double(k))))
         << "col0=" << col0 << " M=" << m << " N=" << n << " K=" << k << " transA=" << transA
-        << " overwrite=" << overwrite << " at " << i;
+        << " transC=" << transC << " overwrite=" << overwrite << " at " << i;
   EXPECT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, panels.data(), panels.data(),
-                   0, size, 1, col0 + 8, k, c.data(), c.data(), 0, m, n, n, 1, 0),
-            2);  int64_t short_ = (col0 + n + 15) / 16 * 16 * k - 1;
+                   0, size, 1, col0 + 8, k, c.data(), c.data(), 0, m, n, cs0, cs1, 0),
+            2);
+  int64_t short_ = (col0 + n + 15) / 16 * 16 * k - 1;
   if (k > 0)
     EXPECT_EQ(kernel(a.data.data(), a.data.data(), 0, m, k, a.s0, a.s1, panels.data(),
-                     panels.data(), 0, short_, 1, col0, k, c.data(), c.data(), 0, m, n, n, 1, 0),
+                     panels.data(), 0, short_, 1, col0, k, c.data(), c.data(), 0, m, n, cs0, cs1,
+                     0),
               2);
 }
 
@@ -262,6 +270,14 @@ void sweepBPanels(BPanelKernel kernel) {
                  trial % 4 == 1, trial % 3 == 0, rng);
   // K past one block (1024 steps).
   checkBPanels(kernel, 16, 30, 300, 1100, false, true, rng);
+  // C transposed, as a 1x1 convolution over a 7 x 7 plane runs: 49 rows of
+  // pixels by a tile of filters, A the input's transpose; in scratch, and
+  // one past its size (element by element).
+  for (int trial = 0; trial < 30; ++trial)
+    checkBPanels(kernel, 16 * panel(rng), sizes[pick(rng)], sizes[pick(rng)], sizes[pick(rng)],
+                 trial % 2 == 0, trial % 3 == 0, rng, true);
+  checkBPanels(kernel, 32, 49, 192, 512, true, true, rng, true);
+  checkBPanels(kernel, 0, 257, 256, 20, true, false, rng, true);
 }
 
 TEST(SgemmKernel, TwelveRowTilesFromBPanels) { sweepBPanels(ingot_sgemm_bpanels_f32_mr12); }

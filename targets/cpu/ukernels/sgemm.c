@@ -678,15 +678,37 @@ int32_t INGOT_SCONV_PANELS_NAME(PANELS(p), int64_t row0, int64_t k, VOLUME(x), M
               k, overwrite);
 }
 
+/// Floats of a transposed C computed row-major first (see below).
+enum { TRANSPOSED_C_FLOATS = 64 * 1024 };
+
 /// C += A B (= where `overwrite`) with B's columns col0.. of the constant
-/// packed into 16-column `panels` (K rows). Returns 2 when col0 is not a
-/// multiple of 16 or the panels do not hold the columns.
+/// packed into 16-column `panels` (K rows). Returns 1 when out of memory,
+/// 2 when col0 is not a multiple of 16 or the panels do not hold the
+/// columns.
 int32_t INGOT_SGEMM_BPANELS_NAME(MATRIX(a), PANELS(p), int64_t col0, int64_t k, MATRIX(c),
                                  int32_t overwrite) {
   (void)aAllocated, (void)pAllocated, (void)cAllocated, (void)aCols;
   Panels panels = {pAligned + pOffset, col0, k, pStride == 1 ? pSize : 0};
-  return gemm(aAligned + aOffset, as0, as1, 0, 0, 0, 0, 0, &panels, cAligned + cOffset, cs0, cs1,
-              cRows, cCols, k, overwrite);
+  float *cData = cAligned + cOffset;
+  // A transposed C (a product run transposed, C^T = B^T A^T, for C's few
+  // columns: see MatmulToUkernel) would take each tile's values one store
+  // at a time: the tile is computed row-major in scratch, then added in
+  // along C's contiguous columns.
+  if (cs0 == 1 && cs1 != 1 && cRows > 1 && cCols > 1 && cRows * cCols <= TRANSPOSED_C_FLOATS) {
+    float *t = aligned_alloc(64, ((size_t)(cRows * cCols) * sizeof(float) + 63) / 64 * 64);
+    if (!t)
+      return 1;
+    int32_t status =
+        gemm(aAligned + aOffset, as0, as1, 0, 0, 0, 0, 0, &panels, t, cCols, 1, cRows, cCols, k, 1);
+    if (status == 0)
+      for (int64_t j = 0; j < cCols; ++j)
+        for (int64_t r = 0; r < cRows; ++r)
+          cData[r + j * cs1] = overwrite ? t[r * cCols + j] : cData[r + j * cs1] + t[r * cCols + j];
+    free(t);
+    return status;
+  }
+  return gemm(aAligned + aOffset, as0, as1, 0, 0, 0, 0, 0, &panels, cData, cs0, cs1, cRows, cCols,
+              k, overwrite);
 }
 
 //===----------------------------------------------------------------------===//

@@ -368,6 +368,53 @@ func.func @constant_transposed_b(%a: memref<4x3xf32>, %c: memref<4x2xf32>) {
 
 // -----
 
+// Constant weights over 49 columns of C (a 1x1 convolution on a 7 x 7
+// plane), on a dispatch region's tiles of 48 filters: the product runs
+// transposed, C^T = B^T A^T, so that the 49 columns become rows of 12-row
+// tiles. The weights' rows are B's column panels (`_tbpanels`), the
+// tile's first filter their first column; A and C are transposed views.
+// CHECK-LABEL: memref.global "private" constant @pointwise_tbpanels : memref<3072xf32>
+// CHECK-LABEL: func.func @transposed_product
+// CHECK: scf.forall (%[[F:.*]]) = (0) to (96) step (48)
+// CHECK-DAG: %[[PANELS:.*]] = memref.get_global @pointwise_tbpanels
+// CHECK-DAG: %[[AT:.*]] = memref.transpose %{{.*}} (d0, d1) -> (d1, d0)
+// CHECK-DAG: %[[CT:.*]] = memref.transpose %{{.*}} (d0, d1) -> (d1, d0)
+// CHECK: %[[COL0:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: call @ingot_sgemm_bpanels_f32(%{{.*}}, %{{.*}}, %[[COL0]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT: ingot_sgemm_panels_f32
+memref.global "private" constant @pointwise : memref<96x32xf32> = dense<1.0>
+func.func @transposed_product(%x: memref<32x49xf32>, %y: memref<96x49xf32>) {
+  %w = memref.get_global @pointwise : memref<96x32xf32>
+  scf.forall (%f) = (0) to (96) step (48) {
+    %a = memref.subview %w[%f, 0] [48, 32] [1, 1] : memref<96x32xf32> to memref<48x32xf32, strided<[32, 1], offset: ?>>
+    %c = memref.subview %y[%f, 0] [48, 49] [1, 1] : memref<96x49xf32> to memref<48x49xf32, strided<[49, 1], offset: ?>>
+    linalg.matmul ins(%a, %x : memref<48x32xf32, strided<[32, 1], offset: ?>>, memref<32x49xf32>)
+                  outs(%c : memref<48x49xf32, strided<[49, 1], offset: ?>>)
+  }
+  return
+}
+
+// -----
+
+// The same on tiles of 36 filters: a tile's first filter may lie inside
+// a 16-column panel, so the product stays as it is, from A's panels.
+// CHECK-LABEL: func.func @transposed_product_off_panels
+// CHECK-NOT: ingot_sgemm_bpanels_f32
+// CHECK: call @ingot_sgemm_panels_f32
+memref.global "private" constant @pointwise36 : memref<72x32xf32> = dense<1.0>
+func.func @transposed_product_off_panels(%x: memref<32x49xf32>, %y: memref<72x49xf32>) {
+  %w = memref.get_global @pointwise36 : memref<72x32xf32>
+  scf.forall (%f) = (0) to (72) step (36) {
+    %a = memref.subview %w[%f, 0] [36, 32] [1, 1] : memref<72x32xf32> to memref<36x32xf32, strided<[32, 1], offset: ?>>
+    %c = memref.subview %y[%f, 0] [36, 49] [1, 1] : memref<72x49xf32> to memref<36x49xf32, strided<[49, 1], offset: ?>>
+    linalg.matmul ins(%a, %x : memref<36x32xf32, strided<[32, 1], offset: ?>>, memref<32x49xf32>)
+                  outs(%c : memref<36x49xf32, strided<[49, 1], offset: ?>>)
+  }
+  return
+}
+
+// -----
+
 // A convolution marked for Winograd with constant filters: the filters'
 // transforms are computed now (36 parts of 12-row panels, K = C: 36 x 24 x
 // 16 floats for 20 filters of 16 channels) in place of the filters, and

@@ -148,10 +148,11 @@ func.func @conv_even_calls(%x: tensor<1x256x29x29xf32>, %w: tensor<256x256x3x3xf
 
 // Constant weights as A (a pointwise convolution as a MatMul): A is read
 // from panels packed when compiling, and each tile of rows packs B again,
-// so 512 rows go in 4 tiles of 132 (a multiple of 12), not 8 of 72 as an A computed at run
-// time does; 49 columns stay one tile.
+// so 512 rows go in 4 tiles, not 8 of 72 as an A computed at run time
+// does; 49 columns stay one tile, and run the product transposed
+// (prefersTransposedProduct), so the tiles are 144 rows, a multiple of 48.
 // CHECK-LABEL: func.func @constant_weights
-// CHECK: scf.forall ({{.*}}) = (0, 0) to (512, 49) step (132, 64)
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (512, 49) step (144, 64)
 // CHECK-LABEL: func.func @computed_weights
 // CHECK: scf.forall ({{.*}}) = (0, 0) to (512, 49) step (72, 64)
 func.func @constant_weights(%x: tensor<64x49xf32>) -> tensor<512x49xf32> {
