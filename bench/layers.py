@@ -29,17 +29,12 @@ from onnx import helper, shape_inference
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
-import light_models  # noqa: E402
 import mobilenet  # noqa: E402
-from compare_with_onnxruntime import import_ingot, median_ms  # noqa: E402
+from compare_with_onnxruntime import import_ingot, make_model, median_ms  # noqa: E402
 
 
 def load(name):
-    if name.endswith(".onnx"):
-        return onnx.load(name)
-    if name == "mobilenet-v2":
-        return mobilenet.mobilenet_v2()
-    return light_models.load_with_random_weights(name)
+    return mobilenet.mobilenet_v2() if name == "mobilenet-v2" else make_model(name)
 
 
 def conv_layers(model):

@@ -515,6 +515,52 @@ gemm(const float *a, int64_t as0, int64_t as1, const Panels *panels, const float
   return 0;
 }
 
+/// n values of a row of x from `src`, `stride` apart, into `dst`, which
+/// may be written up to VL - 1 floats past them (what follows is written
+/// after). With x's columns contiguous, a stride of 1 or 2 moves vectors
+/// while they stay within the `room` floats that may be read from src (the
+/// rest of x), the rest element by element: rows of 7 or 14 are one vector.
+static void gatherRow(float *restrict dst, const float *src, int64_t stride, int64_t n,
+                      int64_t room) {
+  int64_t t = 0;
+  if (stride == 1)
+    for (; t < n && t + VL <= room; t += VL)
+      storeUnaligned(dst + t, loadUnaligned(src + t));
+  else if (stride == 2)
+    for (; t < n && 2 * t + 2 * VL <= room; t += VL) {
+      vfloat v0 = loadUnaligned(src + 2 * t), v1 = loadUnaligned(src + 2 * t + VL);
+      storeUnaligned(dst + t, __builtin_shufflevector(v0, v1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                                      20, 22, 24, 26, 28, 30));
+    }
+  for (; t < n; ++t)
+    dst[t] = src[t * stride];
+}
+
+/// Row y of a plane of x (h rows, xs1 and xs2 apart) as a column phase wq
+/// wide, as the direct and depthwise convolutions read it: dst[u] = x[y,
+/// left + u sw] for the columns [lo, hi) that lie inside x (firstAtLeast),
+/// zero elsewhere. x may be read up to `end`; dst may be written up to
+/// VL - 1 floats past wq (gatherRow).
+static void copyPhaseRow(float *restrict dst, int64_t wq, const float *plane, int64_t y, int64_t h,
+                         int64_t xs1, int64_t xs2, int64_t left, int64_t sw, int64_t lo,
+                         int64_t hi, const float *end) {
+  if (y < 0 || y >= h || lo >= hi) {
+    for (int64_t u = 0; u < wq; ++u)
+      dst[u] = 0.0f;
+    return;
+  }
+  for (int64_t u = 0; u < lo; ++u)
+    dst[u] = 0.0f;
+  const float *src = plane + y * xs1 + (left + lo * sw) * xs2;
+  if (xs2 == 1)
+    gatherRow(dst + lo, src, sw, hi - lo, end - src);
+  else
+    for (int64_t u = lo; u < hi; ++u)
+      dst[u] = src[(u - lo) * sw * xs2];
+  for (int64_t u = hi; u < wq; ++u)
+    dst[u] = 0.0f;
+}
+
 /// A convolution read direct, without packing its windows: where its K
 /// (channels x window) is short, each packed element of B served few
 /// multiply-adds, and packing took a quarter of a network's first layer
@@ -557,7 +603,8 @@ static int32_t directConv(const Panels *panels, const Windows *g, float *c, int6
   int64_t reach = (g->kw - 1) * g->dw / sw;
   int64_t wq = (ow + reach + NR - 1) / NR * NR + NR;
   int64_t ph = (rows - 1) * sh + (g->kh - 1) * g->dh + 1; // input rows read
-  size_t floats = (size_t)(channels * ph * sw * wq);
+  // The last phase row's copy may write VL - 1 floats past it.
+  size_t floats = (size_t)(channels * ph * sw * wq + VL);
   size_t offsetBytes = ((size_t)k * sizeof(int32_t) + 63) / 64 * 64;
   if (floats > (size_t)1 << 28)
     return 1;
@@ -566,28 +613,15 @@ static int32_t directConv(const Panels *panels, const Windows *g, float *c, int6
     return 1;
   int32_t *rowAt = (int32_t *)scratch;
   float *planes = (float *)(scratch + offsetBytes);
+  // Phase rows in the order they lie in, so that what a row's copy writes
+  // past its end is written again by the next.
   for (int64_t ch = 0; ch < channels; ++ch)
-    for (int64_t r = 0; r < ph; ++r) {
-      int64_t y = g->y0 + r;
+    for (int64_t r = 0; r < ph; ++r)
       for (int64_t q = 0; q < sw; ++q) {
-        float *dst = planes + ((ch * ph + r) * sw + q) * wq;
-        // Columns [lo, hi) of the phase lie inside x.
         int64_t left = g->x0 + q, lo = firstAtLeast(left, sw, 0), hi = firstAtLeast(left, sw, g->w);
-        hi = hi < wq ? hi : wq;
-        if (y < 0 || y >= g->h || lo >= hi) {
-          for (int64_t u = 0; u < wq; ++u)
-            dst[u] = 0.0f;
-          continue;
-        }
-        const float *src = g->x + ch * g->xs0 + y * g->xs1 + (left + lo * sw) * g->xs2;
-        for (int64_t u = 0; u < lo; ++u)
-          dst[u] = 0.0f;
-        for (int64_t u = lo; u < hi; ++u)
-          dst[u] = src[(u - lo) * sw * g->xs2];
-        for (int64_t u = hi; u < wq; ++u)
-          dst[u] = 0.0f;
+        copyPhaseRow(planes + ((ch * ph + r) * sw + q) * wq, wq, g->x + ch * g->xs0, g->y0 + r,
+                     g->h, g->xs1, g->xs2, left, sw, lo, hi < wq ? hi : wq, g->x + g->extent);
       }
-    }
   for (int64_t ch = 0, at = 0; ch < channels; ++ch)
     for (int64_t i = 0; i < g->kh; ++i)
       for (int64_t j = 0; j < g->kw; ++j, ++at)
@@ -1030,27 +1064,6 @@ int32_t INGOT_SWINOGRAD_NAME(PANELS(u), int64_t row0, int64_t channels, VOLUME(x
 /// Zen 4's 32 KB L1; the rest for the weights and the output rows).
 enum { DEPTHWISE_STRIP_FLOATS = 6 * 1024 };
 
-/// n values of a row of x from `src`, `stride` apart, into `dst`, which
-/// may be written up to VL - 1 floats past them (what follows is written
-/// after). With x's columns contiguous, a stride of 1 or 2 moves vectors
-/// while they stay within the `room` floats that may be read from src (the
-/// rest of x), the rest element by element: rows of 7 or 14 are one vector.
-static void gatherRow(float *restrict dst, const float *src, int64_t stride, int64_t n,
-                      int64_t room) {
-  int64_t t = 0;
-  if (stride == 1)
-    for (; t < n && t + VL <= room; t += VL)
-      storeUnaligned(dst + t, loadUnaligned(src + t));
-  else if (stride == 2)
-    for (; t < n && 2 * t + 2 * VL <= room; t += VL) {
-      vfloat v0 = loadUnaligned(src + 2 * t), v1 = loadUnaligned(src + 2 * t + VL);
-      storeUnaligned(dst + t, __builtin_shufflevector(v0, v1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                                      20, 22, 24, 26, 28, 30));
-    }
-  for (; t < n; ++t)
-    dst[t] = src[t * stride];
-}
-
 /// `vectors` (a constant where it is called) vectors of the output laid
 /// out at the phase planes' width, from q: the sum over `taps` of
 /// weight[t] * base[t][q ..].
@@ -1155,25 +1168,9 @@ int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t 
       for (int64_t r = 0; r < sh; ++r)
         for (int64_t t = 0; t < rowsIn; ++t) {
           int64_t y = y0 + (r0 + t) * sh + r;
-          for (int64_t s = 0; s < sw; ++s) {
-            float *dst = planes + (r * sw + s) * planeSize + t * wq;
-            int64_t from = lo[s], to = hi[s];
-            if (y < 0 || y >= h || from >= to) {
-              for (int64_t u = 0; u < wq; ++u)
-                dst[u] = 0.0f;
-              continue;
-            }
-            for (int64_t u = 0; u < from; ++u)
-              dst[u] = 0.0f;
-            const float *src = plane + y * xs1 + (left[s] + from * sw) * xs2;
-            if (xs2 == 1)
-              gatherRow(dst + from, src, sw, to - from, extent - (src - xData));
-            else
-              for (int64_t u = from; u < to; ++u)
-                dst[u] = src[(u - from) * sw * xs2];
-            for (int64_t u = to; u < wq; ++u)
-              dst[u] = 0.0f;
-          }
+          for (int64_t s = 0; s < sw; ++s)
+            copyPhaseRow(planes + (r * sw + s) * planeSize + t * wq, wq, plane, y, h, xs1, xs2,
+                         left[s], sw, lo[s], hi[s], xData + extent);
         }
       int64_t vectorsEnd = (rows * wq + VL - 1) / VL * VL, q = 0;
       for (; q + 8 * VL <= vectorsEnd; q += 8 * VL)
