@@ -54,7 +54,9 @@ OutputTile chooseOutputTile(int64_t batch, int64_t m, int64_t n);
 /// The same where A needs no packing (constant weights, packed into panels
 /// when compiling; a convolution's filters): every tile of rows packs B (or
 /// the windows) again and a tile of columns costs nothing more, so columns
-/// are split first down to 64 and rows only down to 128.
+/// are split first down to 64 and rows only down to 128. Rows are a
+/// multiple of 48 where the product runs transposed
+/// (prefersTransposedProduct).
 OutputTile chooseTileOverPanels(int64_t batch, int64_t m, int64_t n);
 
 /// Whether a product with constant A (weights) over C's `n` columns runs
