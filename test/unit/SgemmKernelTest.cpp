@@ -627,6 +627,14 @@ void sweepDepthwise(DepthwiseKernel kernel) {
   checkDepthwise(kernel, {3, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 2, true, 1, rng, true);
   checkDepthwise(kernel, {4, 151, 20, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4}, 3, false, 1, rng, true);
   checkDepthwise(kernel, {2, 5, 3000, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 2, true, 1, rng);
+  // Both column phases of a stride of 2 from one pass over a row: no left
+  // padding (vectors from the first column), two columns of it, odd widths
+  // that end one phase a column before the other, and the last rows of x
+  // (a pair of loads would read past its end).
+  checkDepthwise(kernel, {3, 9, 37, 3, 3, 1, 2, 1, 1, 0, 0, 0, 0}, 2, true, 1, rng, true);
+  checkDepthwise(kernel, {2, 33, 65, 3, 3, 2, 2, 1, 1, 1, 2, 1, 2}, 1, false, 1, rng);
+  checkDepthwise(kernel, {4, 17, 113, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2}, 3, true, 1, rng, true);
+  checkDepthwise(kernel, {1, 3, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 1, true, 1, rng, true);
 }
 
 TEST(DepthwiseKernel, TwelveRowBuildMatchesNaiveLoops) { sweepDepthwise(ingot_sdwconv2d_f32_mr12); }
