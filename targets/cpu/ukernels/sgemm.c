@@ -583,11 +583,16 @@ static void copyPhaseRow(float *restrict dst, int64_t wq, const float *plane, in
 }
 
 /// Row y of a plane of contiguous columns as both column phases of a
-/// stride of 2 at once (copyPhaseRow for s = 0 and 1, left[s] = left0 + s):
-/// each pair of vectors read from x gives a vector of each phase, so the
+/// stride of 2 at once (copyPhaseRow for s = 0 and 1, phase s from x's
+/// column left0 + s): each pair of vectors read from x gives a vector of each phase, so the
 /// row is read once and the phases are written without a call per phase.
 /// A 3 x 3 / 2 depthwise convolution over 96 planes of 112 x 112 spent
-/// 0.17 of its 0.41 ms copying phase rows one at a time.
+/// 0.17 of its 0.41 ms copying phase rows one at a time. Each phase's
+/// last vector may write VL - 1 floats past wq, after the other phase's
+/// first vectors: what lies there must be written later (the next row of
+/// the same phase, as in the depthwise kernel), never the other phase's
+/// row (directConv lays a row's phases side by side, so it copies them one
+/// at a time).
 static void copyPhaseRowPair(float *restrict dst0, float *restrict dst1, int64_t wq,
                              const float *plane, int64_t y, int64_t h, int64_t xs1, int64_t left0,
                              const int64_t lo[2], const int64_t hi[2], const float *end) {
@@ -1183,15 +1188,15 @@ int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t 
   // The result's last row is read a vector at a time: up to VL - 1 floats
   // past `flat`.
   size_t floats = (size_t)(phases * planeSize + flat + VL + taps);
-  // Tap pointers, then each column phase's first column in x (left) and
-  // the columns [lo, hi) of its rows that lie inside x, the same for every
-  // row and channel.
-  size_t header = (((size_t)taps * sizeof(float *) + 3 * (size_t)sw * sizeof(int64_t)) + 63) / 64 * 64;
+  // Tap pointers, then the columns [lo, hi) of each column phase's rows
+  // that lie inside x (phase s starts at x's column x0 + s), the same for
+  // every row and channel.
+  size_t header = (((size_t)taps * sizeof(float *) + 2 * (size_t)sw * sizeof(int64_t)) + 63) / 64 * 64;
   char *scratch = aligned_alloc(64, header + (floats * sizeof(float) + 63) / 64 * 64);
   if (!scratch)
     return 1;
   const float **base = (const float **)scratch;
-  int64_t *left = (int64_t *)(scratch + taps * sizeof(float *)), *lo = left + sw, *hi = lo + sw;
+  int64_t *lo = (int64_t *)(scratch + taps * sizeof(float *)), *hi = lo + sw;
   float *planes = (float *)(scratch + header), *result = planes + phases * planeSize;
   float *weight = result + flat + VL;
   for (int64_t p = 0; p < phases; ++p)
@@ -1204,9 +1209,8 @@ int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t 
                          rowAt / sh * wq + colAt / sw;
     }
   for (int64_t s = 0; s < sw; ++s) {
-    left[s] = x0 + s;
-    lo[s] = firstAtLeast(left[s], sw, 0);
-    hi[s] = firstAtLeast(left[s], sw, wd);
+    lo[s] = firstAtLeast(x0 + s, sw, 0);
+    hi[s] = firstAtLeast(x0 + s, sw, wd);
     hi[s] = hi[s] < wq ? hi[s] : wq;
   }
   for (int64_t ch = 0; ch < channels; ++ch) {
@@ -1230,11 +1234,11 @@ int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t 
           int64_t y = y0 + (r0 + t) * sh + r;
           float *phaseRow = planes + r * sw * planeSize + t * wq;
           if (sw == 2 && xs2 == 1)
-            copyPhaseRowPair(phaseRow, phaseRow + planeSize, wq, plane, y, h, xs1, left[0], lo,
-                             hi, xData + extent);
+            copyPhaseRowPair(phaseRow, phaseRow + planeSize, wq, plane, y, h, xs1, x0, lo, hi,
+                             xData + extent);
           else
             for (int64_t s = 0; s < sw; ++s)
-              copyPhaseRow(phaseRow + s * planeSize, wq, plane, y, h, xs1, xs2, left[s], sw,
+              copyPhaseRow(phaseRow + s * planeSize, wq, plane, y, h, xs1, xs2, x0 + s, sw,
                            lo[s], hi[s], xData + extent);
         }
       int64_t vectorsEnd = (rows * wq + VL - 1) / VL * VL, q = 0;
