@@ -11,11 +11,8 @@
 
 #include "passes/Passes.h"
 
-#include "dialects/graph/GraphOps.h"
+#include "passes/GraphBuilder.h"
 
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -30,42 +27,6 @@ using namespace mlir;
 
 namespace ingot {
 namespace {
-
-/// The f32 values of a constant `value` of `count` elements (a dense or a
-/// resource attribute), or nothing.
-std::optional<std::vector<double>> constantFloats(Value value, int64_t count) {
-  Attribute attr;
-  if (!value || !matchPattern(value, m_Constant(&attr)))
-    return std::nullopt;
-  auto elements = dyn_cast<ElementsAttr>(attr);
-  if (!elements || !elements.getElementType().isF32() || elements.getNumElements() != count)
-    return std::nullopt;
-  std::vector<double> values;
-  values.reserve(count);
-  if (auto dense = dyn_cast<DenseElementsAttr>(elements)) {
-    for (float v : dense.getValues<float>())
-      values.push_back(v);
-    return values;
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(elements)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || (int64_t)blob->getData().size() != count * (int64_t)sizeof(float))
-      return std::nullopt;
-    const auto *data = reinterpret_cast<const float *>(blob->getData().data());
-    values.assign(data, data + count);
-    return values;
-  }
-  return std::nullopt;
-}
-
-/// A constant of `type` holding `values` rounded to float.
-Value floatConstant(PatternRewriter &rewriter, Location loc, RankedTensorType type,
-                    const std::vector<double> &values) {
-  std::vector<float> rounded(values.begin(), values.end());
-  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(rounded));
-  auto attr = DenseResourceElementsAttr::get(type, "folded_batch_norm", std::move(blob));
-  return rewriter.create<graph::ConstantOp>(loc, type, cast<ElementsAttr>(attr));
-}
 
 struct FoldBatchNormIntoConv : OpRewritePattern<graph::BatchNormalizationOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -96,8 +57,9 @@ struct FoldBatchNormIntoConv : OpRewritePattern<graph::BatchNormalizationOp> {
       bias[f] = ((*convBias)[f] - (*mean)[f]) * s + (*shift)[f];
     }
     Location loc = conv.getLoc();
-    Value w = floatConstant(rewriter, loc, wType, *weights);
-    Value b = floatConstant(rewriter, loc, RankedTensorType::get({filters}, rewriter.getF32Type()), bias);
+    Value w = floatConstant(rewriter, loc, wType, *weights, "folded_batch_norm");
+    Value b = floatConstant(rewriter, loc, RankedTensorType::get({filters}, rewriter.getF32Type()), bias,
+                            "folded_batch_norm");
     Operation *folded = rewriter.clone(*conv);
     folded->setOperand(1, w);
     if (conv.getB())

@@ -52,7 +52,7 @@ bool isElementwise(Operation *op) {
 std::optional<StringRef> anchorKind(Operation *op) {
   if (isa<MatMulOp, GemmOp, EinsumOp>(op))
     return StringRef("contraction");
-  if (isa<ConvOp, ConvTransposeOp>(op))
+  if (isa<ConvOp, ConvTransposeOp, DepthwiseConvNhwcOp>(op))
     return StringRef("convolution");
   if (isa<ReduceL2Op, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceProdOp, ReduceSumOp,
           ReduceSumSquareOp, ArgMaxOp, ArgMinOp>(op))

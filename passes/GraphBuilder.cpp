@@ -2,6 +2,8 @@
 
 #include "passes/GraphBuilder.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 
 using namespace mlir;
@@ -70,6 +72,39 @@ Value GraphBuilder::dim(Value x, int64_t d) {
   if (!type.isDynamicDim(d))
     return ints({type.getDimSize(d)});
   return op("shape", {x}, {attr("start", d), attr("end", d + 1)});
+}
+
+std::optional<std::vector<double>> constantFloats(Value value, int64_t count) {
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  auto elements = dyn_cast<ElementsAttr>(attr);
+  if (!elements || !elements.getElementType().isF32() || elements.getNumElements() != count)
+    return std::nullopt;
+  std::vector<double> values;
+  values.reserve(count);
+  if (auto dense = dyn_cast<DenseElementsAttr>(elements)) {
+    for (float v : dense.getValues<float>())
+      values.push_back(v);
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(elements)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || (int64_t)blob->getData().size() != count * (int64_t)sizeof(float))
+      return std::nullopt;
+    const auto *data = reinterpret_cast<const float *>(blob->getData().data());
+    values.assign(data, data + count);
+    return values;
+  }
+  return std::nullopt;
+}
+
+Value floatConstant(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef<double> values,
+                    StringRef purpose) {
+  std::vector<float> rounded(values.begin(), values.end());
+  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(rounded));
+  auto attr = DenseResourceElementsAttr::get(type, purpose, std::move(blob));
+  return b.create<graph::ConstantOp>(loc, type, cast<ElementsAttr>(attr));
 }
 
 } // namespace ingot

@@ -13,6 +13,9 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <optional>
+#include <vector>
+
 namespace ingot {
 
 class GraphBuilder {
@@ -64,6 +67,15 @@ private:
   mlir::OpBuilder &b;
   mlir::Location loc;
 };
+
+/// The f32 values of a constant `value` of `count` elements (a dense or a
+/// resource attribute), or nothing.
+std::optional<std::vector<double>> constantFloats(mlir::Value value, int64_t count);
+
+/// A constant of `type` holding `values` rounded to float, as a resource
+/// blob named after `purpose`.
+mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+                          llvm::ArrayRef<double> values, llvm::StringRef purpose);
 
 } // namespace ingot
 

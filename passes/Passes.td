@@ -63,6 +63,20 @@ def GraphExpandAttention : Pass<"graph-expand-attention", "mlir::func::FuncOp"> 
   let dependentDialects = ["::ingot::graph::GraphDialect"];
 }
 
+def GraphChannelsLast : Pass<"graph-channels-last", "mlir::func::FuncOp"> {
+  let summary = "Carry images channels-last through MobileNet-style blocks";
+  let description = [{
+    Groups pointwise (1x1) and depthwise f32 convolutions with constant
+    weights, and the elementwise ops between them, into components joined
+    by the images they pass; a component holding both kinds of convolution
+    is rebuilt on [N, H, W, C] images: each pointwise convolution as a
+    MatMul by its weights transposed (plus its bias), each depthwise one as
+    graph.depthwise_conv_nhwc, broadcast constants permuted at compile
+    time, and a Transpose where an image enters or leaves the component.
+  }];
+  let dependentDialects = ["::ingot::graph::GraphDialect"];
+}
+
 def GraphFormDispatchRegions : Pass<"graph-form-dispatch-regions", "mlir::func::FuncOp"> {
   let summary = "Group the graph into graph.fused dispatch regions, one per kernel";
   let description = [{

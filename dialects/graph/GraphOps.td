@@ -140,4 +140,37 @@ def Graph_FusedOp : Op<Graph_Dialect, "fused", [IsolatedFromAbove,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Layouts
+//===----------------------------------------------------------------------===//
+
+def Graph_DepthwiseConvNhwcOp : Op<Graph_Dialect, "depthwise_conv_nhwc", [Pure]> {
+  let summary = "A depthwise 2-D convolution of a channels-last image";
+  let description = [{
+    `Y[n, oh, ow, c] = B[c] + sum over (i, j) of W[i, j, c] *
+    X[n, oh * strides[0] + i * dilations[0] - pads[0],
+      ow * strides[1] + j * dilations[1] - pads[1], c]`, zero outside X:
+    an ONNX Conv with one filter per channel (group = C) on X transposed to
+    [N, H, W, C], its weights [C, 1, KH, KW] as [KH, KW, C]. `pads` are
+    ONNX's [top, left, bottom, right]. Written by `graph-channels-last`,
+    which carries channels-last images between the convolutions of a
+    MobileNet-style block so that each point's channels are one vector.
+
+    ```mlir
+    %y = graph.depthwise_conv_nhwc %x, %w B(%b)
+        {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>,
+         dilations = array<i64: 1, 1>}
+        : (tensor<1x8x8x32xf32>, tensor<3x3x32xf32>, tensor<32xf32>) -> tensor<1x8x8x32xf32>
+    ```
+  }];
+  let arguments = (ins F32Tensor:$X, F32Tensor:$W, Optional<F32Tensor>:$B,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations);
+  let results = (outs F32Tensor:$Y);
+  let assemblyFormat = [{
+    $X `,` $W (`B` `(` $B^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // INGOT_GRAPH_OPS

@@ -850,6 +850,49 @@ struct DepthwiseConv2DAsNamedOp : OpRewritePattern<ConvOp> {
   }
 };
 
+/// graph.depthwise_conv_nhwc becomes linalg.depthwise_conv_2d_nhwc_hwc over
+/// the zero-padded input, the bias added per channel (the last dim). The
+/// CPU target runs it on its channels-last depthwise micro-kernel
+/// (cpu-matmul-to-ukernel).
+struct LowerDepthwiseConvNhwc : OpRewritePattern<DepthwiseConvNhwcOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DepthwiseConvNhwcOp op, PatternRewriter &rewriter) const override {
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!resultType || !resultType.hasStaticShape() ||
+        !cast<RankedTensorType>(op.getX().getType()).hasStaticShape() ||
+        !cast<RankedTensorType>(op.getW().getType()).hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs static shapes");
+    Location loc = op.getLoc();
+    Type f32 = resultType.getElementType();
+    ArrayRef<int64_t> pads = op.getPads();
+    Value zeroValue = scalarConstant(rewriter, loc, f32, 0);
+    Value x = op.getX();
+    if (llvm::any_of(pads, [](int64_t p) { return p != 0; }))
+      x = padWithValue(rewriter, loc, x,
+                       {rewriter.getIndexAttr(0), rewriter.getIndexAttr(pads[0]),
+                        rewriter.getIndexAttr(pads[1]), rewriter.getIndexAttr(0)},
+                       {rewriter.getIndexAttr(0), rewriter.getIndexAttr(pads[2]),
+                        rewriter.getIndexAttr(pads[3]), rewriter.getIndexAttr(0)},
+                       zeroValue);
+    Value zero = rewriter
+                     .create<linalg::FillOp>(
+                         loc, zeroValue,
+                         ValueRange{rewriter.create<tensor::EmptyOp>(loc, resultType.getShape(), f32)})
+                     .getResult(0);
+    Value y = rewriter
+                  .create<linalg::DepthwiseConv2DNhwcHwcOp>(
+                      loc, TypeRange{resultType}, ValueRange{x, op.getW()}, ValueRange{zero},
+                      ArrayRef<NamedAttribute>{
+                          rewriter.getNamedAttr("strides", rewriter.getI64TensorAttr(op.getStrides())),
+                          rewriter.getNamedAttr("dilations", rewriter.getI64TensorAttr(op.getDilations()))})
+                  .getResult(0);
+    if (Value bias = op.getB())
+      y = rewriter.create<AddOp>(loc, resultType, y, bias);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// A pointwise convolution (1x1 kernel, unit strides, no padding) over 2 or
 /// more static spatial dims becomes the same convolution over one collapsed
 /// spatial dim: the loops then run over H*W at a time instead of W, which
@@ -1452,7 +1495,7 @@ struct LowerLRN : OpRewritePattern<LRNOp> {
 } // namespace
 
 void populateLinearAlgebraToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMatMul, LowerGemm, Conv2DAsNamedOp, DepthwiseConv2DAsNamedOp, ConvAsMatMul, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
+  patterns.add<LowerMatMul, LowerGemm, Conv2DAsNamedOp, DepthwiseConv2DAsNamedOp, LowerDepthwiseConvNhwc, ConvAsMatMul, CollapsePointwiseConv, LowerConv, LowerConvTranspose,
                LowerMaxPool, LowerAveragePool,
                LowerGlobalPool<GlobalAveragePoolOp, true>, LowerGlobalPool<GlobalMaxPoolOp, false>,
                LowerLpPool, LowerGlobalLpPool,

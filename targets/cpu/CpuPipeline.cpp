@@ -65,6 +65,7 @@ void buildGraphToFusedPipeline(OpPassManager &pm) {
   buildGraphCleanupPipeline(pm);
   // x86 has no half-precision arithmetic (bar AVX512-FP16): compute in f32.
   pm.addNestedPass<func::FuncOp>(createGraphComputeHalfInFloat());
+  pm.addNestedPass<func::FuncOp>(createGraphChannelsLast());
   pm.addNestedPass<func::FuncOp>(createGraphFormDispatchRegions());
 }
 

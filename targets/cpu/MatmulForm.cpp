@@ -112,6 +112,22 @@ bool isKernelDepthwise(linalg::LinalgOp op) {
   return isa<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) && hasStaticF32Operands(op);
 }
 
+bool isKernelDepthwiseNhwc(linalg::LinalgOp op) {
+  return isa<linalg::DepthwiseConv2DNhwcHwcOp>(op.getOperation()) && hasStaticF32Operands(op);
+}
+
+// A tile of about 16K floats (64 KB: its epilogue, run right after the
+// call, reads it back from L2), and at least 8 tiles per image where there
+// are rows for them, so that two threads share them evenly.
+int64_t chooseDepthwiseRows(int64_t batch, int64_t rows, int64_t rowFloats) {
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  if (rows <= 0 || rowFloats <= 0)
+    return 1;
+  int64_t tiles = std::max<int64_t>(1, ceilDiv(8, std::max<int64_t>(batch, 1)));
+  int64_t bySize = std::max<int64_t>(1, 16384 / rowFloats);
+  return std::max<int64_t>(1, std::min({rows, bySize, ceilDiv(rows, tiles)}));
+}
+
 // A call's cost is that of its outputs (each plane copied into the
 // kernel's phase planes, then one pass over them): 8 calls where the
 // channels allow, so that two threads share them evenly, but none of

@@ -34,6 +34,14 @@ bool isKernelConvolution(mlir::linalg::LinalgOp op);
 /// shape, which the depthwise micro-kernel runs.
 bool isKernelDepthwise(mlir::linalg::LinalgOp op);
 
+/// Whether `op` is a linalg.depthwise_conv_2d_nhwc_hwc on f32 of static
+/// shape, which the channels-last depthwise micro-kernel runs.
+bool isKernelDepthwiseNhwc(mlir::linalg::LinalgOp op);
+
+/// Output rows per call of the channels-last depthwise kernel over an
+/// output of `batch` images of `rows` rows of `rowFloats` floats each.
+int64_t chooseDepthwiseRows(int64_t batch, int64_t rows, int64_t rowFloats);
+
 /// Channels per call of the depthwise kernel over an output of `channels`
 /// planes of `points` outputs each.
 int64_t chooseDepthwiseChannels(int64_t batch, int64_t channels, int64_t points);

@@ -130,14 +130,14 @@ func::FuncOp declareWinograd(ModuleOp module) {
                         i64, i64, i64, IntegerType::get(ctx, 32)});
 }
 
-/// The depthwise kernel: W [C, kh * kw], x, out, kh, kw, sh, sw, dh, dw,
-/// y0, x0, overwrite.
-func::FuncOp declareDepthwise(ModuleOp module) {
+/// A depthwise kernel (`symbol`: of planes or of channels-last images): W,
+/// x, out, kh, kw, sh, sw, dh, dw, y0, x0, overwrite.
+func::FuncOp declareDepthwise(ModuleOp module, StringRef symbol) {
   MLIRContext *ctx = module.getContext();
   SmallVector<Type> types{kernelOperandType(ctx), kernelVolumeType(ctx), kernelVolumeType(ctx)};
   types.append(8, IntegerType::get(ctx, 64));
   types.push_back(IntegerType::get(ctx, 32));
-  return declareKernel(module, kSdwconvSymbol, types);
+  return declareKernel(module, symbol, types);
 }
 
 /// The buffer `v` is a view of (through view ops), or null.
@@ -740,12 +740,16 @@ struct PaddedInput {
 };
 
 bool isConvolution(Operation *op) {
-  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(op);
+  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
+             linalg::DepthwiseConv2DNhwcHwcOp>(op);
 }
 
 std::optional<PaddedInput> paddedInput(linalg::LinalgOp conv) {
   Value x = conv.getDpsInputOperand(0)->get();
   bool depthwise = isa<linalg::DepthwiseConv2DNchwChwOp>(conv.getOperation());
+  // Channels-last: the channels are dim 3 and the rows and columns 1 and 2.
+  bool channelsLast = isa<linalg::DepthwiseConv2DNhwcHwcOp>(conv.getOperation());
+  int64_t channelDim = channelsLast ? 3 : 1, rowDim = channelsLast ? 1 : 2;
   PaddedInput found;
   auto view = x.getDefiningOp<memref::SubViewOp>();
   found.buffer = (view ? view.getSource() : x).getDefiningOp<memref::AllocOp>();
@@ -755,8 +759,9 @@ std::optional<PaddedInput> paddedInput(linalg::LinalgOp conv) {
   auto bufferType = found.buffer.getType();
   if (view) {
     if (view.getType().getRank() != 4 || !llvm::all_of(view.getStaticStrides(), [](int64_t s) { return s == 1; }) ||
-        (!depthwise && (!isConstantIntValue(view.getMixedOffsets()[1], 0) ||
-                        !isConstantIntValue(view.getMixedSizes()[1], bufferType.getDimSize(1)))))
+        (!depthwise && (!isConstantIntValue(view.getMixedOffsets()[channelDim], 0) ||
+                        !isConstantIntValue(view.getMixedSizes()[channelDim],
+                                            bufferType.getDimSize(channelDim)))))
       return std::nullopt;
     found.offsets = view.getMixedOffsets();
   } else {
@@ -781,22 +786,23 @@ std::optional<PaddedInput> paddedInput(linalg::LinalgOp conv) {
     });
     if (readByConvolutions && !sub->use_empty())
       continue;
-    // The interior: x copied in at (0, 0, top, left), x's own sizes.
+    // The interior: x copied in at (0, 0, top, left) (channels-last: (0,
+    // top, left, 0)), x's own sizes.
     if (copy || !sub->hasOneUse() || !isa<memref::CopyOp>(*sub->user_begin()))
       return std::nullopt;
     copy = cast<memref::CopyOp>(*sub->user_begin());
     auto offsets = sub.getStaticOffsets();
     auto sourceType = cast<MemRefType>(copy.getSource().getType());
-    if (copy.getTarget() != sub.getResult() || offsets[0] != 0 || offsets[1] != 0 ||
-        ShapedType::isDynamic(offsets[2]) || ShapedType::isDynamic(offsets[3]) ||
+    if (copy.getTarget() != sub.getResult() || offsets[0] != 0 || offsets[channelDim] != 0 ||
+        ShapedType::isDynamic(offsets[rowDim]) || ShapedType::isDynamic(offsets[rowDim + 1]) ||
         !llvm::all_of(sub.getStaticStrides(), [](int64_t s) { return s == 1; }) ||
         !sourceType.hasStaticShape() || sub.getType().getShape() != sourceType.getShape() ||
         bufferType.getDimSize(0) != sourceType.getDimSize(0) ||
-        bufferType.getDimSize(1) != sourceType.getDimSize(1))
+        bufferType.getDimSize(channelDim) != sourceType.getDimSize(channelDim))
       return std::nullopt;
     found.source = copy.getSource();
-    found.top = offsets[2];
-    found.left = offsets[3];
+    found.top = offsets[rowDim];
+    found.left = offsets[rowDim + 1];
   }
   // Filled, then copied into, then nothing writes x before the convolution.
   if (!fill || !copy || fill->getBlock() != copy->getBlock() || !fill->isBeforeInBlock(copy))
@@ -866,17 +872,19 @@ void forEachImage(OpBuilder &b, Location loc, Value out,
 }
 
 /// Checks (folded where static) that the last window of each axis of a
-/// convolution of x[N, C, H, W] into out[N, F, OH, OW] ends inside x:
-/// (o - 1) * s + (k - 1) * d < size, k the window's `extent` on that axis.
+/// convolution of x[N, C, H, W] into out[N, F, OH, OW] (channels-last,
+/// `rowDim` 1: x[N, H, W, C]) ends inside x: (o - 1) * s + (k - 1) * d <
+/// size, k the window's `extent` on that axis.
 void checkWindowsInside(OpBuilder &b, Location loc, Value x, Value out, ArrayRef<Value> extent,
-                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                        int64_t rowDim = 2) {
   auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
   auto dim = [&](Value v, int64_t d) -> Value {
     int64_t size = cast<MemRefType>(v.getType()).getDimSize(d);
     return ShapedType::isDynamic(size) ? b.create<memref::DimOp>(loc, v, d).getResult() : c(size);
   };
   for (int64_t axis = 0; axis < 2; ++axis) {
-    Value o = dim(out, 2 + axis), k = extent[axis], size = dim(x, 2 + axis);
+    Value o = dim(out, rowDim + axis), k = extent[axis], size = dim(x, rowDim + axis);
     Value last = b.create<arith::AddIOp>(
         loc, b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, o, c(1)), c(strides[axis])),
         b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, k, c(1)), c(dilations[axis])));
@@ -1069,6 +1077,78 @@ LogicalResult rewriteDepthwise(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp
   return success();
 }
 
+/// out[n, oh, ow, c] += x[n, oh * sh + i * dh, ow * sw + j * dw, c] w[i, j, c]
+/// as one call of the channels-last depthwise kernel per image; checks
+/// (folded where static) that the operands agree and every window lies in
+/// x. A zero-padded x is read unpadded, as rewriteConv does.
+LogicalResult rewriteDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op, func::FuncOp kernel,
+                                   SetVector<Operation *> &padded) {
+  Value x = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get();
+  Value out = op.getDpsInitOperand(0)->get();
+  auto wType = cast<MemRefType>(w.getType()), outType = cast<MemRefType>(out.getType());
+  SmallVector<ReassociationIndices> wGroups{{0, 1}, {2}};
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(wType, wGroups))
+    return failure();
+  linalg::FillOp fill = zeroFillBefore(op);
+  std::optional<PaddedInput> pad = paddedInput(op);
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+  auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 0), memref::getMixedSize(b, loc, out, 0),
+                       "convolution input has {0} images, the output {1}");
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 3), memref::getMixedSize(b, loc, out, 3),
+                       "depthwise convolution input has {0} channels, the output {1}");
+  lowering::checkEqual(b, loc, sizeOf(b, loc, w, 2), memref::getMixedSize(b, loc, out, 3),
+                       "depthwise convolution weights have {0} channels, the output {1}");
+  Value kh = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 0));
+  Value kw = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 1));
+  checkWindowsInside(b, loc, x, out, {kh, kw}, strides, dilations, /*rowDim=*/1);
+  auto i64 = [&](OpBuilder &nb, Value v) -> Value {
+    return nb.create<arith::IndexCastOp>(v.getLoc(), nb.getI64Type(), v);
+  };
+  Value weights = b.create<memref::CastOp>(
+      loc, kernelOperandType(ctx), b.create<memref::CollapseShapeOp>(loc, w, wGroups));
+  auto perImage = [&](OpBuilder &nb, Location nl, Value n) {
+    // Window (0, 0) at (y0, x0) of the image the kernel reads.
+    Value xn, y0 = c(0), x0 = c(0);
+    if (pad) {
+      auto offset = [&](int64_t d) { return getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[d]); };
+      xn = imageOf(nb, nl, pad->source, nb.create<arith::AddIOp>(nl, n, offset(0)));
+      y0 = nb.create<arith::SubIOp>(nl, offset(1), c(pad->top));
+      x0 = nb.create<arith::SubIOp>(nl, offset(2), c(pad->left));
+    } else {
+      xn = imageOf(nb, nl, x, n);
+    }
+    auto constant = [&](int64_t v) -> Value { return nb.create<arith::ConstantIntOp>(nl, v, 64); };
+    SmallVector<Value> operands{
+        weights, nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), xn),
+        nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), imageOf(nb, nl, out, n)),
+        i64(nb, kh), i64(nb, kw), constant(strides[0]), constant(strides[1]),
+        constant(dilations[0]), constant(dilations[1]), i64(nb, y0), i64(nb, x0),
+        nb.create<arith::ConstantIntOp>(nl, bool(fill), 32)};
+    auto call = nb.create<func::CallOp>(nl, kernel, operands);
+    auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
+    int64_t work = 1;
+    for (int64_t d : {1, 2, 3})
+      work *= known(outType.getDimSize(d));
+    call->setAttr(kEstimatedWorkAttr,
+                  nb.getI64IntegerAttr(work * known(wType.getDimSize(0)) * known(wType.getDimSize(1))));
+    checkStatus(nb, nl, call.getResult(0),
+                "the depthwise convolution kernel failed with status {0} (3: operands of too few "
+                "channels or taps, or channels not contiguous)");
+  };
+  forEachImage(b, loc, out, perImage);
+  op->erase();
+  if (fill)
+    fill->erase();
+  if (pad)
+    padded.insert(pad->buffer);
+  return success();
+}
+
 struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -1076,6 +1156,7 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
     SmallVector<std::pair<linalg::LinalgOp, MatmulForm>> matches;
     SmallVector<linalg::Conv2DNchwFchwOp> convolutions;
     SmallVector<linalg::DepthwiseConv2DNchwChwOp> depthwise;
+    SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> depthwiseNhwc;
     module.walk([&](linalg::LinalgOp op) {
       if (!op.hasPureBufferSemantics())
         return;
@@ -1083,7 +1164,7 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
         matches.push_back({op, *form});
       // Other linalg ops may take scalars (a fill's value): only the
       // convolutions' operands are all memrefs.
-      if (!isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) ||
+      if (!isConvolution(op.getOperation()) ||
           !llvm::all_of(op->getOperandTypes(),
                         [](Type t) { return getElementTypeOrSelf(t).isF32(); }))
         return;
@@ -1091,6 +1172,8 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
         convolutions.push_back(conv);
       if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()))
         depthwise.push_back(conv);
+      if (auto conv = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(op.getOperation()))
+        depthwiseNhwc.push_back(conv);
     });
     if (!matches.empty()) {
       func::FuncOp kernel = declareGemm(module);
@@ -1104,9 +1187,14 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
         (void)rewriteConv(op, kernel, padded); // one it cannot take stays loops
     }
     if (!depthwise.empty()) {
-      func::FuncOp kernel = declareDepthwise(module);
+      func::FuncOp kernel = declareDepthwise(module, kSdwconvSymbol);
       for (linalg::DepthwiseConv2DNchwChwOp op : depthwise)
         (void)rewriteDepthwise(op, kernel, padded);
+    }
+    if (!depthwiseNhwc.empty()) {
+      func::FuncOp kernel = declareDepthwise(module, kSdwconvNhwcSymbol);
+      for (linalg::DepthwiseConv2DNhwcHwcOp op : depthwiseNhwc)
+        (void)rewriteDepthwiseNhwc(op, kernel, padded);
     }
     {
       // The views the convolutions read die first.
@@ -1137,7 +1225,7 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
           SymbolTable::symbolKnownUseEmpty(global, module))
         global.erase();
     // Declared and not called (every A read from panels): not linked.
-    for (StringRef name : {kSgemmSymbol, kSconvSymbol, kSdwconvSymbol})
+    for (StringRef name : {kSgemmSymbol, kSconvSymbol, kSdwconvSymbol, kSdwconvNhwcSymbol})
       if (auto decl = module.lookupSymbol<func::FuncOp>(name))
         if (SymbolTable::symbolKnownUseEmpty(decl, module))
           decl.erase();

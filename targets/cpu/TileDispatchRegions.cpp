@@ -97,7 +97,8 @@ linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp epilog
 /// A contraction the micro-kernels run: matmul-shaped, a static f32 2-D
 /// convolution (its windows packed from the input), or a depthwise one.
 bool isKernelContraction(linalg::LinalgOp op) {
-  return matchMatmul(op) || isKernelConvolution(op) || isKernelDepthwise(op);
+  return matchMatmul(op) || isKernelConvolution(op) || isKernelDepthwise(op) ||
+         isKernelDepthwiseNhwc(op);
 }
 
 /// Whether the contraction's A is a constant (through reshapes): the
@@ -114,9 +115,14 @@ bool readsConstantA(linalg::LinalgOp contraction) {
 /// then rows and columns of one micro-kernel call; for a convolution [N, F,
 /// OH, OW], filters by rows and whole output rows (a call's columns are OH
 /// x OW positions, so they must be whole rows); for a depthwise one,
-/// channels by whole planes.
+/// channels by whole planes, or channels-last, rows of all channels.
 SmallVector<int64_t> outputTileSizes(RankedTensorType result, linalg::LinalgOp contraction) {
   int64_t rank = result.getRank();
+  if (isKernelDepthwiseNhwc(contraction))
+    return {1,
+            chooseDepthwiseRows(result.getDimSize(0), result.getDimSize(1),
+                                result.getDimSize(2) * result.getDimSize(3)),
+            0, 0};
   if (isKernelDepthwise(contraction))
     return {1,
             chooseDepthwiseChannels(result.getDimSize(0), result.getDimSize(1),

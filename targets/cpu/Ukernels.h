@@ -46,10 +46,14 @@ inline constexpr llvm::StringLiteral kSwinogradSymbol = "ingot_sconv3x3_winograd
 /// X and C 3-D [channels, rows, columns] of any strides.
 inline constexpr llvm::StringLiteral kSdwconvSymbol = "ingot_sdwconv2d_f32";
 
+/// The same for channels-last images: W [kh * kw, C], X and C 3-D [rows,
+/// columns, channels], their channels contiguous.
+inline constexpr llvm::StringLiteral kSdwconvNhwcSymbol = "ingot_sdwconv2d_nhwc_f32";
+
 /// Every kernel above.
 inline constexpr llvm::StringLiteral kUkernelSymbols[] = {
-    kSgemmSymbol,        kSconvSymbol,        kSgemmPanelsSymbol,
-    kSconvPanelsSymbol,  kSgemmBPanelsSymbol, kSwinogradSymbol, kSdwconvSymbol};
+    kSgemmSymbol,       kSconvSymbol,        kSgemmPanelsSymbol, kSconvPanelsSymbol,
+    kSgemmBPanelsSymbol, kSwinogradSymbol,   kSdwconvSymbol,     kSdwconvNhwcSymbol};
 
 /// Links the micro-kernels `module` calls into it, in the variant for a CPU
 /// with (`avx512`) or without 32 vector registers of 16 floats.

@@ -250,3 +250,50 @@ def test_depthwise_convolution(tmp_path, channels, size, kernel, stride, pads, d
     for threads in (1, 2):
         got = ingot.load(path, threads=threads).run(feeds)["y"]
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg="%d threads" % threads)
+
+
+@pytest.mark.parametrize("channels,expand,size,stride,pads,batch", [
+    (16, 6, 28, 1, [1, 1, 1, 1], 1),   # MobileNetV2's block with its residual
+    (24, 6, 15, 2, [1, 1, 1, 1], 1),   # strided, odd size, 144 channels
+    (16, 3, 9, 2, [0, 0, 1, 1], 2),    # asymmetric pads, two images
+    (20, 1, 7, 1, [1, 1, 1, 1], 1),    # 20 channels: a vector and 4 alone
+])
+def test_channels_last_inverted_residual(tmp_path, channels, expand, size, stride, pads, batch):
+    """An inverted-residual block (1x1 expand + Clip, depthwise 3x3 + Clip,
+    1x1 project, residual Add where the stride is 1) runs channels-last
+    (graph-channels-last: MatMuls and the channels-last depthwise kernel,
+    seen in the llvm phase) and matches ONNX Runtime at 1 and 2 threads;
+    the expanded image is also an output, read NCHW outside the block."""
+    hidden = channels * expand
+    nodes = [helper.make_node("Conv", ["x", "we", "be"], ["e"]),
+             helper.make_node("Clip", ["e", "lo", "hi"], ["ec"]),
+             helper.make_node("Conv", ["ec", "wd", "bd"], ["d"], group=hidden, pads=pads,
+                              strides=[stride, stride]),
+             helper.make_node("Clip", ["d", "lo", "hi"], ["dc"]),
+             helper.make_node("Conv", ["dc", "wp", "bp"], ["p" if stride == 1 else "y"])]
+    if stride == 1:
+        nodes.append(helper.make_node("Add", ["p", "x"], ["y"]))
+    weights = {"we": rand(hidden, channels, 1, 1, scale=0.3), "be": rand(hidden),
+               "wd": rand(hidden, 1, 3, 3, scale=0.5), "bd": rand(hidden),
+               "wp": rand(channels, hidden, 1, 1, scale=0.2), "bp": rand(channels),
+               "lo": np.float32(0.0), "hi": np.float32(6.0)}
+    graph = helper.make_graph(nodes, "g", [V("x", F, [batch, channels, size, size])],
+                              [V("y", F, None), V("ec", F, None)],
+                              [numpy_helper.from_array(v, k) for k, v in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    feeds = {"x": rand(batch, channels, size, size, scale=2.0)}
+    want = session.run(None, feeds)
+    ingot = ingot_module()
+    dumps = tmp_path / "dump"
+    path = str(tmp_path / "model.ingot")
+    ingot.compile(model, path, dump_dir=dumps)
+    assert "graph.depthwise_conv_nhwc" in (dumps / "1-graph.mlir").read_text() or \
+        "graph.depthwise_conv_nhwc" in (dumps / "2-fused.mlir").read_text()
+    assert "call @ingot_sdwconv2d_nhwc_f32" in (dumps / "4-llvm.mlir").read_text()
+    for threads in (1, 2):
+        got = ingot.load(path, threads=threads).run(feeds)
+        for name, expected in zip(["y", "ec"], want):
+            np.testing.assert_allclose(got[name], expected, rtol=1e-4, atol=1e-4,
+                                       err_msg="%s at %d threads" % (name, threads))

@@ -50,6 +50,9 @@ extern "C" int32_t ingot_sconv3x3_winograd_f32_mr6(WINOGRAD_ARGS);
       int64_t, int64_t, int64_t, int32_t
 extern "C" int32_t ingot_sdwconv2d_f32_mr12(DEPTHWISE_ARGS);
 extern "C" int32_t ingot_sdwconv2d_f32_mr6(DEPTHWISE_ARGS);
+// Channels-last depthwise: w [kh * kw, C], x [H, W, C], out [OH, OW, C]; the same scalars.
+extern "C" int32_t ingot_sdwconv2d_nhwc_f32_mr12(DEPTHWISE_ARGS);
+extern "C" int32_t ingot_sdwconv2d_nhwc_f32_mr6(DEPTHWISE_ARGS);
 
 namespace {
 
@@ -652,6 +655,106 @@ TEST(DepthwiseKernel, RefusesTooFewChannelsOrTaps) {
   EXPECT_EQ(call(4, 3, 3, 1), 3); // x holds 3
   EXPECT_EQ(call(4, 4, 4, 1), 3); // 12 taps, w has 9 columns
   EXPECT_EQ(call(4, 4, 3, 0), 3); // a zero stride
+}
+
+/// One channels-last image's depthwise convolution in calls of `rowTile`
+/// output rows (as a region's tiles call it), x's points `pointPad` floats
+/// apart beyond its channels and the output's likewise, against naive
+/// loops in double; what lies between the points is left as it was.
+void checkDepthwiseNhwc(DepthwiseKernel kernel, const DepthwiseCase &k, int64_t rowTile,
+                        bool overwrite, int64_t pointPad, std::mt19937 &rng) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  int64_t oh = (k.h + k.top + k.bottom - (k.kh - 1) * k.dh - 1) / k.sh + 1;
+  int64_t ow = (k.w + k.left + k.right - (k.kw - 1) * k.dw - 1) / k.sw + 1;
+  ASSERT_GT(oh, 0);
+  ASSERT_GT(ow, 0);
+  int64_t taps = k.kh * k.kw, ch = k.channels, xp = ch + pointPad, op = ch + pointPad;
+  std::vector<float> x(k.h * k.w * xp), weights(taps * ch), c(oh * ow * op);
+  for (std::vector<float> *v : {&x, &weights, &c})
+    for (float &e : *v)
+      e = dist(rng);
+  if (overwrite)
+    for (int64_t p = 0; p < oh * ow; ++p)
+      for (int64_t i = 0; i < ch; ++i)
+        c[p * op + i] = kGarbage;
+  std::vector<float> before = c;
+  for (int64_t r0 = 0; r0 < oh; r0 += rowTile) {
+    int64_t rows = std::min(rowTile, oh - r0);
+    ASSERT_EQ(kernel(weights.data(), weights.data(), 0, taps, ch, ch, 1, x.data(), x.data(), 0,
+                     k.h, k.w, xp, k.w * xp, xp, 1, c.data(), c.data(), r0 * ow * op, rows, ow, ch,
+                     ow * op, op, 1, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw, r0 * k.sh - k.top, -k.left,
+                     overwrite),
+              0);
+  }
+  for (int64_t i = 0; i < oh; ++i)
+    for (int64_t j = 0; j < ow; ++j)
+      for (int64_t e = 0; e < op; ++e) {
+        int64_t at = (i * ow + j) * op + e;
+        if (e >= ch) {
+          ASSERT_EQ(c[at], before[at]) << "wrote between points at (" << i << ", " << j << ")";
+          continue;
+        }
+        double sum = overwrite ? 0.0 : before[at];
+        for (int64_t a = 0; a < k.kh; ++a)
+          for (int64_t b = 0; b < k.kw; ++b) {
+            int64_t y = i * k.sh + a * k.dh - k.top, xc = j * k.sw + b * k.dw - k.left;
+            if (y >= 0 && y < k.h && xc >= 0 && xc < k.w)
+              sum += double(weights[(a * k.kw + b) * ch + e]) * double(x[(y * k.w + xc) * xp + e]);
+          }
+        ASSERT_NEAR(c[at], sum, 1e-5 * (1 + taps))
+            << "C=" << ch << " " << k.h << "x" << k.w << " window " << k.kh << "x" << k.kw
+            << " strides " << k.sh << "," << k.sw << " dilations " << k.dh << "," << k.dw
+            << " pads " << k.top << "," << k.left << "," << k.bottom << "," << k.right
+            << " rows per call " << rowTile << " overwrite=" << overwrite << " point pad "
+            << pointPad << " at (" << i << ", " << j << ") channel " << e;
+      }
+}
+
+void sweepDepthwiseNhwc(DepthwiseKernel kernel) {
+  std::mt19937 rng(23);
+  // MobileNetV2's: 3 x 3, pad 1, stride 1 and 2, its channel counts (whole
+  // blocks of 64, single vectors, a last 8 one by one).
+  for (auto [channels, size] : {std::pair<int64_t, int64_t>{32, 112}, {96, 56}, {144, 28},
+                                {24, 14}, {960, 7}})
+    for (int64_t stride : {1, 2})
+      checkDepthwiseNhwc(kernel, {channels, size, size, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1}, 3,
+                         stride == 1, 0, rng);
+  std::uniform_int_distribution<int> channels(1, 70), size(1, 30), window(1, 5), step(1, 3),
+      dilation(1, 2), pad(0, 2), tile(1, 5), pointPad(0, 3);
+  for (int trial = 0; trial < 150; ++trial) {
+    DepthwiseCase k{channels(rng), size(rng), size(rng), window(rng), window(rng), step(rng),
+                    step(rng), dilation(rng), dilation(rng), pad(rng), pad(rng), pad(rng), pad(rng)};
+    k.h = std::max(k.h, (k.kh - 1) * k.dh + 1 - k.top - k.bottom);
+    k.w = std::max(k.w, (k.kw - 1) * k.dw + 1 - k.left - k.right);
+    checkDepthwiseNhwc(kernel, k, tile(rng), trial % 2 == 0, pointPad(rng), rng);
+  }
+  // Windows wider than the input: no point has all its taps inside; rows
+  // and points whose every tap is in the padding.
+  checkDepthwiseNhwc(kernel, {17, 2, 2, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2}, 1, true, 0, rng);
+  checkDepthwiseNhwc(kernel, {16, 3, 3, 3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, 2, true, 1, rng);
+  checkDepthwiseNhwc(kernel, {16, 3, 3, 3, 3, 1, 1, 1, 1, 4, 4, 4, 4}, 2, false, 1, rng);
+}
+
+TEST(DepthwiseNhwcKernel, TwelveRowBuildMatchesNaiveLoops) {
+  sweepDepthwiseNhwc(ingot_sdwconv2d_nhwc_f32_mr12);
+}
+TEST(DepthwiseNhwcKernel, SixRowBuildMatchesNaiveLoops) {
+  sweepDepthwiseNhwc(ingot_sdwconv2d_nhwc_f32_mr6);
+}
+
+TEST(DepthwiseNhwcKernel, RefusesTooFewChannelsOrStridedChannels) {
+  std::vector<float> w(9 * 4, 1.0f), x(8 * 8 * 4, 1.0f), c(8 * 8 * 4, 0.0f);
+  auto call = [&](int64_t wCols, int64_t xChannels, int64_t xChannelStride, int64_t kh) {
+    return ingot_sdwconv2d_nhwc_f32_mr12(w.data(), w.data(), 0, 9, wCols, 4, 1, x.data(), x.data(),
+                                         0, 8, 8, xChannels, 32, 4, xChannelStride, c.data(),
+                                         c.data(), 0, 8, 8, 4, 32, 4, 1, kh, 3, 1, 1, 1, 1, -1, -1,
+                                         1);
+  };
+  EXPECT_EQ(call(4, 4, 1, 3), 0);
+  EXPECT_EQ(call(3, 4, 1, 3), 3); // w holds 3 channels of 4
+  EXPECT_EQ(call(4, 3, 1, 3), 3); // x holds 3
+  EXPECT_EQ(call(4, 4, 2, 3), 3); // x's channels strided
+  EXPECT_EQ(call(4, 4, 1, 4), 3); // 12 taps, w has 9 rows
 }
 
 } // namespace

@@ -649,3 +649,42 @@ LogicalResult Col2ImOp::verify() {
           return emitOpError(name) << " must be at least " << minimum << ", got " << v;
   return success();
 }
+
+namespace ingot::graph {
+
+LogicalResult DepthwiseConvNhwcOp::verify() {
+  auto x = dyn_cast<RankedTensorType>(getX().getType());
+  auto w = dyn_cast<RankedTensorType>(getW().getType());
+  auto y = dyn_cast<RankedTensorType>(getY().getType());
+  if (!x || !w || !y || x.getRank() != 4 || w.getRank() != 3 || y.getRank() != 4)
+    return emitOpError("expects X and Y of rank 4 (N, H, W, C) and W of rank 3 (KH, KW, C)");
+  if (getStrides().size() != 2 || getDilations().size() != 2 || getPads().size() != 4)
+    return emitOpError("expects 2 strides, 2 dilations and 4 pads");
+  if (llvm::any_of(getStrides(), [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(getDilations(), [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(getPads(), [](int64_t v) { return v < 0; }))
+    return emitOpError("expects positive strides and dilations and pads of at least 0");
+  auto agree = [](int64_t a, int64_t b) { return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b; };
+  int64_t c = x.getDimSize(3);
+  if (!agree(c, w.getDimSize(2)) || !agree(c, y.getDimSize(3)))
+    return emitOpError("X has ") << c << " channels, W " << w.getDimSize(2) << ", Y " << y.getDimSize(3);
+  if (auto b = getB()) {
+    auto bType = dyn_cast<RankedTensorType>(b.getType());
+    if (!bType || bType.getRank() != 1 || !agree(bType.getDimSize(0), c))
+      return emitOpError("expects B of one value per channel");
+  }
+  for (int64_t axis = 0; axis < 2; ++axis) {
+    int64_t in = x.getDimSize(1 + axis), k = w.getDimSize(axis), out = y.getDimSize(1 + axis);
+    if (ShapedType::isDynamic(in) || ShapedType::isDynamic(k) || ShapedType::isDynamic(out))
+      continue;
+    int64_t padded = in + getPads()[axis] + getPads()[axis + 2];
+    int64_t reach = (k - 1) * getDilations()[axis] + 1;
+    int64_t expected = padded < reach ? 0 : (padded - reach) / getStrides()[axis] + 1;
+    if (out != expected)
+      return emitOpError("output ") << (axis ? "width" : "height") << " is " << out << ", the window gives "
+                                    << expected;
+  }
+  return success();
+}
+
+} // namespace ingot::graph

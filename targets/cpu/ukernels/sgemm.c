@@ -23,7 +23,8 @@
 // DIRECT_K, the micro-kernel reads the input direct instead (directConv).
 //
 // At the end, a stride-1 3 x 3 convolution by Winograd F(4 x 4, 3 x 3):
-// 36 products of the same kernel in the transformed domain.
+// 36 products of the same kernel in the transformed domain; then depthwise
+// convolutions of planes (NCHW) and of channels-last images (NHWC).
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +55,9 @@
 #endif
 #ifndef INGOT_SDWCONV_NAME
 #define INGOT_SDWCONV_NAME ingot_sdwconv2d_f32
+#endif
+#ifndef INGOT_SDWCONV_NHWC_NAME
+#define INGOT_SDWCONV_NHWC_NAME ingot_sdwconv2d_nhwc_f32
 #endif
 
 // A tile is MR rows by NV vectors of VL floats. With 32 registers, 12 x 2
@@ -1270,5 +1274,143 @@ int32_t INGOT_SDWCONV_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t 
     }
   }
   free(scratch);
+  return 0;
+}
+
+// A channels-last depthwise convolution: each output point's channels are
+// vectors, the sum of its taps' input vectors times the taps' weights. A
+// call covers DW_POINTS points of a row by DW_VECTORS vectors of channels
+// (16 accumulators with 32 registers; with 16, 4 of two ymm each), so that
+// a tap's weight vectors are loaded once for the points.
+enum { DW_POINTS = 4, DW_VECTORS = MR == 12 ? 4 : 1 };
+
+/// out[p * os + c ..] (+)= sum over taps (i, j) in [i0, i1) x [j0, j1) of
+/// w[(i * kw + j) * ws + c ..] * x[at + i * rowStep + j * colStep + p *
+/// pointStep + c ..] for `points` points and `vectors` vectors of channels
+/// from c (both constants where called); the taps given are those inside
+/// the input for every one of the points.
+static inline __attribute__((always_inline)) void
+depthwiseNhwcPoints(float *restrict out, int64_t os, const float *x, int64_t at, int64_t pointStep,
+                    int64_t rowStep, int64_t colStep, const float *w, int64_t ws, int64_t kw,
+                    int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t c, int overwrite,
+                    const int points, const int vectors) {
+  vfloat acc[DW_POINTS][DW_VECTORS];
+  for (int p = 0; p < points; ++p)
+    for (int v = 0; v < vectors; ++v)
+      acc[p][v] = overwrite ? (vfloat){0} : loadUnaligned(out + p * os + c + v * VL);
+  for (int64_t i = i0; i < i1; ++i)
+    for (int64_t j = j0; j < j1; ++j) {
+      const float *wp = w + (i * kw + j) * ws + c;
+      const float *xp = x + at + i * rowStep + j * colStep + c;
+      vfloat wv[DW_VECTORS];
+      for (int v = 0; v < vectors; ++v)
+        wv[v] = loadUnaligned(wp + v * VL);
+      for (int p = 0; p < points; ++p)
+        for (int v = 0; v < vectors; ++v)
+          acc[p][v] += wv[v] * loadUnaligned(xp + p * pointStep + v * VL);
+    }
+  for (int p = 0; p < points; ++p)
+    for (int v = 0; v < vectors; ++v)
+      storeUnaligned(out + p * os + c + v * VL, acc[p][v]);
+}
+
+/// All channels of `points` (a constant where called) points of a row:
+/// whole blocks of vectors, then single vectors, then the last channels
+/// one by one.
+static inline __attribute__((always_inline)) void
+depthwiseNhwcChannels(float *restrict out, int64_t os, const float *x, int64_t at,
+                      int64_t pointStep, int64_t rowStep, int64_t colStep, const float *w,
+                      int64_t ws, int64_t kw, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
+                      int64_t channels, int overwrite, const int points) {
+  int64_t c = 0;
+  for (; c + DW_VECTORS * VL <= channels; c += DW_VECTORS * VL)
+    depthwiseNhwcPoints(out, os, x, at, pointStep, rowStep, colStep, w, ws, kw, i0, i1, j0, j1, c,
+                        overwrite, points, DW_VECTORS);
+  for (; c + VL <= channels; c += VL)
+    depthwiseNhwcPoints(out, os, x, at, pointStep, rowStep, colStep, w, ws, kw, i0, i1, j0, j1, c,
+                        overwrite, points, 1);
+  for (; c < channels; ++c)
+    for (int p = 0; p < points; ++p) {
+      float sum = overwrite ? 0.0f : out[p * os + c];
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = j0; j < j1; ++j)
+          sum += w[(i * kw + j) * ws + c] * x[at + i * rowStep + j * colStep + p * pointStep + c];
+      out[p * os + c] = sum;
+    }
+}
+
+/// out[oh, ow, c] (+)= sum over (i, j) of w[i * kw + j, c] x[y0 + oh * sh +
+/// i * dh, x0 + ow * sw + j * dw, c] for the channels c of out (x and w
+/// hold at least as many; zero outside x's H x W: (y0, x0) is negative in
+/// the padding), = where `overwrite`. The channels of x, w and out must be
+/// contiguous. Returns 3 when x or w holds fewer channels than out, w fewer
+/// than kh x kw rows, a channel stride is not 1, or a stride or dilation is
+/// not positive.
+int32_t INGOT_SDWCONV_NHWC_NAME(MATRIX(w), VOLUME(x), VOLUME(c), int64_t kh, int64_t kw,
+                                int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t y0,
+                                int64_t x0, int32_t overwrite) {
+  (void)wAllocated, (void)xAllocated, (void)cAllocated;
+  int64_t oh = cSize0, ow = cSize1, channels = cSize2, h = xSize0, wd = xSize1;
+  if (xSize2 < channels || wCols < channels || wRows < kh * kw || xs2 != 1 || cs2 != 1 ||
+      ws1 != 1 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0)
+    return 3;
+  if (channels == 0 || oh == 0 || ow == 0)
+    return 0;
+  const float *x = xAligned + xOffset, *w = wAligned + wOffset;
+  float *outData = cAligned + cOffset;
+  // The points whose every column tap lies inside x: [inLo, inHi).
+  int64_t inLo = firstAtLeast(x0, sw, 0);
+  int64_t inHi = firstAtLeast(x0 + (kw - 1) * dw, sw, wd);
+  inLo = inLo < ow ? inLo : ow;
+  inHi = inHi < inLo ? inLo : inHi > ow ? ow : inHi;
+  for (int64_t r = 0; r < oh; ++r) {
+    // The row taps inside x: [i0, i1).
+    int64_t top = y0 + r * sh;
+    int64_t i0 = top >= 0 ? 0 : (-top + dh - 1) / dh;
+    int64_t i1 = top + (kh - 1) * dh < h ? kh : (h - top + dh - 1) / dh;
+    float *out = outData + r * cs0;
+    if (i0 >= i1) {
+      // Every tap in the padding: the row is zero (or unchanged).
+      if (overwrite)
+        for (int64_t p = 0; p < ow; ++p)
+          for (int64_t c = 0; c < channels; ++c)
+            out[p * cs1 + c] = 0.0f;
+      continue;
+    }
+    // Offsets of the first row tap and column 0 (computed as integers:
+    // they may lie before x; only taps inside x are read).
+    int64_t rowAt = (top + i0 * dh) * xs0;
+    const float *wRow = w + i0 * kw * ws0;
+    int64_t rows = i1 - i0;
+    // A point with taps outside x: its own column range.
+    #define EDGE_POINT(p)                                                                        \
+      do {                                                                                         \
+        int64_t left = x0 + (p) * sw;                                                              \
+        int64_t j0 = left >= 0 ? 0 : (-left + dw - 1) / dw;                                        \
+        int64_t j1 = left + (kw - 1) * dw < wd ? kw : (wd - left + dw - 1) / dw;                   \
+        if (j0 >= j1) {                                                                            \
+          if (overwrite)                                                                           \
+            for (int64_t c = 0; c < channels; ++c)                                                 \
+              out[(p) * cs1 + c] = 0.0f;                                                           \
+          break;                                                                                   \
+        }                                                                                          \
+        depthwiseNhwcChannels(out + (p) * cs1, cs1, x, rowAt + (left + j0 * dw) * xs1, sw * xs1,    \
+                              dh * xs0, dw * xs1, wRow + j0 * ws0, ws0, kw, 0, rows, 0, j1 - j0,    \
+                              channels, overwrite, 1);                                             \
+      } while (0)
+    int64_t p = 0;
+    for (; p < inLo; ++p)
+      EDGE_POINT(p);
+    for (; p + DW_POINTS <= inHi; p += DW_POINTS)
+      depthwiseNhwcChannels(out + p * cs1, cs1, x, rowAt + (x0 + p * sw) * xs1, sw * xs1, dh * xs0,
+                            dw * xs1, wRow, ws0, kw, 0, rows, 0, kw, channels, overwrite,
+                            DW_POINTS);
+    for (; p < inHi; ++p)
+      depthwiseNhwcChannels(out + p * cs1, cs1, x, rowAt + (x0 + p * sw) * xs1, sw * xs1, dh * xs0,
+                            dw * xs1, wRow, ws0, kw, 0, rows, 0, kw, channels, overwrite, 1);
+    for (; p < ow; ++p)
+      EDGE_POINT(p);
+    #undef EDGE_POINT
+  }
   return 0;
 }
