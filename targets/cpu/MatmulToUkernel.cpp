@@ -1005,15 +1005,22 @@ LogicalResult rewriteConv(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel,
 }
 
 /// out[n, c, oh, ow] += x[n, c, oh * sh + i * dh, ow * sw + j * dw] w[c, i, j]
-/// as one call of the depthwise kernel per image; checks (folded where
-/// static) that the operands agree and every window lies in x. A
-/// zero-padded x is read unpadded, as rewriteConv does.
-LogicalResult rewriteDepthwise(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp kernel,
-                               SetVector<Operation *> &padded) {
+/// (`channelsLast`: out[n, oh, ow, c] += x[n, oh * sh + i * dh, ow * sw + j *
+/// dw, c] w[i, j, c]) as one call of the depthwise kernel per image; checks
+/// (folded where static) that the operands agree and every window lies in
+/// x. A zero-padded x is read unpadded, as rewriteConv does.
+LogicalResult rewriteDepthwise(linalg::LinalgOp op, func::FuncOp kernel,
+                               SetVector<Operation *> &padded, bool channelsLast) {
   Value x = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get();
   Value out = op.getDpsInitOperand(0)->get();
   auto wType = cast<MemRefType>(w.getType()), outType = cast<MemRefType>(out.getType());
-  SmallVector<ReassociationIndices> wGroups{{0}, {1, 2}};
+  // The dims of the channels in x and out, of the rows in x and out, and of
+  // the channels and the window's rows in w.
+  int64_t channelDim = channelsLast ? 3 : 1, rowDim = channelsLast ? 1 : 2;
+  int64_t wChannelDim = channelsLast ? 2 : 0, wRowDim = channelsLast ? 0 : 1;
+  SmallVector<ReassociationIndices> wGroups =
+      channelsLast ? SmallVector<ReassociationIndices>{{0, 1}, {2}}
+                   : SmallVector<ReassociationIndices>{{0}, {1, 2}};
   if (!memref::CollapseShapeOp::isGuaranteedCollapsible(wType, wGroups))
     return failure();
   linalg::FillOp fill = zeroFillBefore(op);
@@ -1021,18 +1028,20 @@ LogicalResult rewriteDepthwise(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp
   OpBuilder b(op);
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
-  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
-  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+  SmallVector<int64_t> strides(op->getAttrOfType<DenseIntElementsAttr>("strides").getValues<int64_t>());
+  SmallVector<int64_t> dilations(
+      op->getAttrOfType<DenseIntElementsAttr>("dilations").getValues<int64_t>());
   auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
   lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 0), memref::getMixedSize(b, loc, out, 0),
                        "convolution input has {0} images, the output {1}");
-  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 1), memref::getMixedSize(b, loc, out, 1),
+  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, channelDim),
+                       memref::getMixedSize(b, loc, out, channelDim),
                        "depthwise convolution input has {0} channels, the output {1}");
-  lowering::checkEqual(b, loc, sizeOf(b, loc, w, 0), memref::getMixedSize(b, loc, out, 1),
+  lowering::checkEqual(b, loc, sizeOf(b, loc, w, wChannelDim), memref::getMixedSize(b, loc, out, channelDim),
                        "depthwise convolution weights have {0} channels, the output {1}");
-  Value kh = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 1));
-  Value kw = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 2));
-  checkWindowsInside(b, loc, x, out, {kh, kw}, strides, dilations);
+  Value kh = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, wRowDim));
+  Value kw = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, wRowDim + 1));
+  checkWindowsInside(b, loc, x, out, {kh, kw}, strides, dilations, rowDim);
   auto i64 = [&](OpBuilder &nb, Value v) -> Value {
     return nb.create<arith::IndexCastOp>(v.getLoc(), nb.getI64Type(), v);
   };
@@ -1044,9 +1053,12 @@ LogicalResult rewriteDepthwise(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp
     if (pad) {
       auto offset = [&](int64_t d) { return getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[d]); };
       Value at = nb.create<arith::AddIOp>(nl, n, offset(0));
-      xn = imageOf(nb, nl, pad->source, at, pad->offsets[1], memref::getMixedSize(nb, nl, x, 1));
-      y0 = nb.create<arith::SubIOp>(nl, offset(2), c(pad->top));
-      x0 = nb.create<arith::SubIOp>(nl, offset(3), c(pad->left));
+      // Planes: the tile's channels of the image; channels-last, all of them.
+      xn = channelsLast ? imageOf(nb, nl, pad->source, at)
+                        : imageOf(nb, nl, pad->source, at, pad->offsets[1],
+                                  memref::getMixedSize(nb, nl, x, 1));
+      y0 = nb.create<arith::SubIOp>(nl, offset(rowDim), c(pad->top));
+      x0 = nb.create<arith::SubIOp>(nl, offset(rowDim + 1), c(pad->left));
     } else {
       xn = imageOf(nb, nl, x, n);
     }
@@ -1063,82 +1075,12 @@ LogicalResult rewriteDepthwise(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp
     for (int64_t d : {1, 2, 3})
       work *= known(outType.getDimSize(d));
     call->setAttr(kEstimatedWorkAttr,
-                  nb.getI64IntegerAttr(work * known(wType.getDimSize(1)) * known(wType.getDimSize(2))));
+                  nb.getI64IntegerAttr(work * known(wType.getDimSize(wRowDim)) *
+                                       known(wType.getDimSize(wRowDim + 1))));
     checkStatus(nb, nl, call.getResult(0),
                 "the depthwise convolution kernel failed with status {0} (1: cannot allocate its "
-                "scratch, 3: operands of too few channels or taps)");
-  };
-  forEachImage(b, loc, out, perImage);
-  op->erase();
-  if (fill)
-    fill->erase();
-  if (pad)
-    padded.insert(pad->buffer);
-  return success();
-}
-
-/// out[n, oh, ow, c] += x[n, oh * sh + i * dh, ow * sw + j * dw, c] w[i, j, c]
-/// as one call of the channels-last depthwise kernel per image; checks
-/// (folded where static) that the operands agree and every window lies in
-/// x. A zero-padded x is read unpadded, as rewriteConv does.
-LogicalResult rewriteDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op, func::FuncOp kernel,
-                                   SetVector<Operation *> &padded) {
-  Value x = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get();
-  Value out = op.getDpsInitOperand(0)->get();
-  auto wType = cast<MemRefType>(w.getType()), outType = cast<MemRefType>(out.getType());
-  SmallVector<ReassociationIndices> wGroups{{0, 1}, {2}};
-  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(wType, wGroups))
-    return failure();
-  linalg::FillOp fill = zeroFillBefore(op);
-  std::optional<PaddedInput> pad = paddedInput(op);
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  MLIRContext *ctx = b.getContext();
-  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
-  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
-  auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
-  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 0), memref::getMixedSize(b, loc, out, 0),
-                       "convolution input has {0} images, the output {1}");
-  lowering::checkEqual(b, loc, memref::getMixedSize(b, loc, x, 3), memref::getMixedSize(b, loc, out, 3),
-                       "depthwise convolution input has {0} channels, the output {1}");
-  lowering::checkEqual(b, loc, sizeOf(b, loc, w, 2), memref::getMixedSize(b, loc, out, 3),
-                       "depthwise convolution weights have {0} channels, the output {1}");
-  Value kh = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 0));
-  Value kw = getValueOrCreateConstantIndexOp(b, loc, sizeOf(b, loc, w, 1));
-  checkWindowsInside(b, loc, x, out, {kh, kw}, strides, dilations, /*rowDim=*/1);
-  auto i64 = [&](OpBuilder &nb, Value v) -> Value {
-    return nb.create<arith::IndexCastOp>(v.getLoc(), nb.getI64Type(), v);
-  };
-  Value weights = b.create<memref::CastOp>(
-      loc, kernelOperandType(ctx), b.create<memref::CollapseShapeOp>(loc, w, wGroups));
-  auto perImage = [&](OpBuilder &nb, Location nl, Value n) {
-    // Window (0, 0) at (y0, x0) of the image the kernel reads.
-    Value xn, y0 = c(0), x0 = c(0);
-    if (pad) {
-      auto offset = [&](int64_t d) { return getValueOrCreateConstantIndexOp(nb, nl, pad->offsets[d]); };
-      xn = imageOf(nb, nl, pad->source, nb.create<arith::AddIOp>(nl, n, offset(0)));
-      y0 = nb.create<arith::SubIOp>(nl, offset(1), c(pad->top));
-      x0 = nb.create<arith::SubIOp>(nl, offset(2), c(pad->left));
-    } else {
-      xn = imageOf(nb, nl, x, n);
-    }
-    auto constant = [&](int64_t v) -> Value { return nb.create<arith::ConstantIntOp>(nl, v, 64); };
-    SmallVector<Value> operands{
-        weights, nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), xn),
-        nb.create<memref::CastOp>(nl, kernelVolumeType(ctx), imageOf(nb, nl, out, n)),
-        i64(nb, kh), i64(nb, kw), constant(strides[0]), constant(strides[1]),
-        constant(dilations[0]), constant(dilations[1]), i64(nb, y0), i64(nb, x0),
-        nb.create<arith::ConstantIntOp>(nl, bool(fill), 32)};
-    auto call = nb.create<func::CallOp>(nl, kernel, operands);
-    auto known = [](int64_t size) { return ShapedType::isDynamic(size) ? 256 : size; };
-    int64_t work = 1;
-    for (int64_t d : {1, 2, 3})
-      work *= known(outType.getDimSize(d));
-    call->setAttr(kEstimatedWorkAttr,
-                  nb.getI64IntegerAttr(work * known(wType.getDimSize(0)) * known(wType.getDimSize(1))));
-    checkStatus(nb, nl, call.getResult(0),
-                "the depthwise convolution kernel failed with status {0} (3: operands of too few "
-                "channels or taps, or channels not contiguous)");
+                "scratch, 3: operands of too few channels or taps, or channels-last ones whose "
+                "channels are not contiguous)");
   };
   forEachImage(b, loc, out, perImage);
   op->erase();
@@ -1189,12 +1131,12 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
     if (!depthwise.empty()) {
       func::FuncOp kernel = declareDepthwise(module, kSdwconvSymbol);
       for (linalg::DepthwiseConv2DNchwChwOp op : depthwise)
-        (void)rewriteDepthwise(op, kernel, padded);
+        (void)rewriteDepthwise(op, kernel, padded, /*channelsLast=*/false);
     }
     if (!depthwiseNhwc.empty()) {
       func::FuncOp kernel = declareDepthwise(module, kSdwconvNhwcSymbol);
       for (linalg::DepthwiseConv2DNhwcHwcOp op : depthwiseNhwc)
-        (void)rewriteDepthwiseNhwc(op, kernel, padded);
+        (void)rewriteDepthwise(op, kernel, padded, /*channelsLast=*/true);
     }
     {
       // The views the convolutions read die first.
