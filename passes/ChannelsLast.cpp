@@ -27,6 +27,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace ingot {
@@ -66,7 +67,7 @@ enum class ConvShape { Other, Pointwise, Depthwise };
 ConvShape convShape(ConvOp op) {
   RankedTensorType x = imageType(op.getX().getType()), w = imageType(op.getW().getType()),
                    y = imageType(op.getType());
-  if (!x || !w || !y || op.getAutoPad() != "NOTSET" || !matchPattern(op.getW(), m_Constant()))
+  if (!x || !w || !y || op.getAutoPad() != "NOTSET" || !hasConstantFloats(op.getW()))
     return ConvShape::Other;
   if (Value b = op.getB()) {
     auto bType = dyn_cast<RankedTensorType>(b.getType());
@@ -88,14 +89,18 @@ ConvShape convShape(ConvOp op) {
 
 /// Whether `operand` of an elementwise op yielding `result` reads the same
 /// after the layout change: an image of the result's shape, a single value,
-/// or a constant that broadcasts into the result (permuted with it).
+/// or a constant that broadcasts into the result (permuted with it, so its
+/// values must be readable now).
 bool carriedOperand(Value operand, RankedTensorType result) {
   auto type = dyn_cast<RankedTensorType>(operand.getType());
   if (!type || !type.hasStaticShape())
     return false;
-  if (type == result || type.getNumElements() == 1)
+  if (type.getNumElements() == 1 && type != result)
     return true;
-  if (type.getRank() > 4 || !type.getElementType().isF32() || !matchPattern(operand, m_Constant()))
+  bool constant = matchPattern(operand, m_Constant());
+  if (type == result)
+    return !constant || hasConstantFloats(operand);
+  if (type.getRank() > 4 || !constant || !hasConstantFloats(operand))
     return false;
   ArrayRef<int64_t> shape = type.getShape();
   for (int64_t i = 0; i < type.getRank(); ++i) {

@@ -74,29 +74,45 @@ Value GraphBuilder::dim(Value x, int64_t d) {
   return op("shape", {x}, {attr("start", d), attr("end", d + 1)});
 }
 
-std::optional<std::vector<double>> constantFloats(Value value, int64_t count) {
+namespace {
+/// The f32 elements of a constant `value` of `count` elements: a dense
+/// attribute, or a resource's floats; neither where it holds no such values.
+struct FloatElements {
+  DenseElementsAttr dense;
+  ArrayRef<float> resource;
+};
+std::optional<FloatElements> floatElements(Value value, int64_t count) {
   Attribute attr;
   if (!value || !matchPattern(value, m_Constant(&attr)))
     return std::nullopt;
   auto elements = dyn_cast<ElementsAttr>(attr);
   if (!elements || !elements.getElementType().isF32() || elements.getNumElements() != count)
     return std::nullopt;
-  std::vector<double> values;
-  values.reserve(count);
-  if (auto dense = dyn_cast<DenseElementsAttr>(elements)) {
-    for (float v : dense.getValues<float>())
-      values.push_back(v);
-    return values;
-  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(elements))
+    return FloatElements{dense, {}};
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(elements)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob || (int64_t)blob->getData().size() != count * (int64_t)sizeof(float))
       return std::nullopt;
-    const auto *data = reinterpret_cast<const float *>(blob->getData().data());
-    values.assign(data, data + count);
-    return values;
+    return FloatElements{{}, {reinterpret_cast<const float *>(blob->getData().data()), (size_t)count}};
   }
   return std::nullopt;
+}
+} // namespace
+
+std::optional<std::vector<double>> constantFloats(Value value, int64_t count) {
+  std::optional<FloatElements> elements = floatElements(value, count);
+  if (!elements)
+    return std::nullopt;
+  if (elements->dense)
+    return std::vector<double>(elements->dense.getValues<float>().begin(),
+                               elements->dense.getValues<float>().end());
+  return std::vector<double>(elements->resource.begin(), elements->resource.end());
+}
+
+bool hasConstantFloats(Value value) {
+  auto type = value ? dyn_cast<ShapedType>(value.getType()) : ShapedType();
+  return type && type.hasStaticShape() && floatElements(value, type.getNumElements()).has_value();
 }
 
 Value floatConstant(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef<double> values,

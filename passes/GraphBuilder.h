@@ -72,6 +72,10 @@ private:
 /// resource attribute), or nothing.
 std::optional<std::vector<double>> constantFloats(mlir::Value value, int64_t count);
 
+/// Whether constantFloats(value, its element count) has values, without
+/// copying them.
+bool hasConstantFloats(mlir::Value value);
+
 /// A constant of `type` holding `values` rounded to float, as a resource
 /// blob named after `purpose`.
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 #define MATRIX_ARGS(p) float *, float *, int64_t, int64_t, int64_t, int64_t, int64_t
@@ -544,14 +545,33 @@ struct DepthwiseCase {
   int64_t channels, h, w, kh, kw, sh, sw, dh, dw, top, left, bottom, right;
 };
 
+/// The output rows and columns of case `k`.
+std::pair<int64_t, int64_t> depthwiseOutput(const DepthwiseCase &k) {
+  return {(k.h + k.top + k.bottom - (k.kh - 1) * k.dh - 1) / k.sh + 1,
+          (k.w + k.left + k.right - (k.kw - 1) * k.dw - 1) / k.sw + 1};
+}
+
+/// Output (i, j)'s sum, in double, over the taps (a, b) of case `k` that lie
+/// inside the input, of weight(a, b) * input(y, x).
+template <typename Weight, typename Input>
+double depthwiseTaps(const DepthwiseCase &k, int64_t i, int64_t j, double sum, Weight weight,
+                     Input input) {
+  for (int64_t a = 0; a < k.kh; ++a)
+    for (int64_t b = 0; b < k.kw; ++b) {
+      int64_t y = i * k.sh + a * k.dh - k.top, xc = j * k.sw + b * k.dw - k.left;
+      if (y >= 0 && y < k.h && xc >= 0 && xc < k.w)
+        sum += double(weight(a, b)) * double(input(y, xc));
+    }
+  return sum;
+}
+
 /// One image's depthwise convolution in calls of `channelTile` channels
 /// (x at column stride `cs`, the output inside rows `pitch` apart), against
 /// naive loops in double; what lies past each output row is left as it was.
 void checkDepthwise(DepthwiseKernel kernel, const DepthwiseCase &k, int64_t channelTile,
                     bool overwrite, int64_t cs, std::mt19937 &rng, bool contiguous = false) {
   std::uniform_real_distribution<float> dist(-1, 1);
-  int64_t oh = (k.h + k.top + k.bottom - (k.kh - 1) * k.dh - 1) / k.sh + 1;
-  int64_t ow = (k.w + k.left + k.right - (k.kw - 1) * k.dw - 1) / k.sw + 1;
+  auto [oh, ow] = depthwiseOutput(k);
   ASSERT_GT(oh, 0);
   ASSERT_GT(ow, 0);
   // A contiguous output (rows ow apart) is written by whole vectors running
@@ -586,13 +606,10 @@ void checkDepthwise(DepthwiseKernel kernel, const DepthwiseCase &k, int64_t chan
           ASSERT_EQ(c[at], before[at]) << "wrote past output row " << i << " of channel " << ch;
           continue;
         }
-        double sum = overwrite ? 0.0 : before[at];
-        for (int64_t a = 0; a < k.kh; ++a)
-          for (int64_t b = 0; b < k.kw; ++b) {
-            int64_t y = i * k.sh + a * k.dh - k.top, xc = j * k.sw + b * k.dw - k.left;
-            if (y >= 0 && y < k.h && xc >= 0 && xc < k.w)
-              sum += double(weights[ch * taps + a * k.kw + b]) * double(x[(ch * k.h + y) * rs + xc * cs]);
-          }
+        double sum = depthwiseTaps(
+            k, i, j, overwrite ? 0.0 : before[at],
+            [&](int64_t a, int64_t b) { return weights[ch * taps + a * k.kw + b]; },
+            [&](int64_t y, int64_t xc) { return x[(ch * k.h + y) * rs + xc * cs]; });
         ASSERT_NEAR(c[at], sum, 1e-5 * (1 + taps))
             << "C=" << k.channels << " " << k.h << "x" << k.w << " window " << k.kh << "x" << k.kw
             << " strides " << k.sh << "," << k.sw << " dilations " << k.dh << "," << k.dw
@@ -664,8 +681,7 @@ TEST(DepthwiseKernel, RefusesTooFewChannelsOrTaps) {
 void checkDepthwiseNhwc(DepthwiseKernel kernel, const DepthwiseCase &k, int64_t rowTile,
                         bool overwrite, int64_t pointPad, std::mt19937 &rng) {
   std::uniform_real_distribution<float> dist(-1, 1);
-  int64_t oh = (k.h + k.top + k.bottom - (k.kh - 1) * k.dh - 1) / k.sh + 1;
-  int64_t ow = (k.w + k.left + k.right - (k.kw - 1) * k.dw - 1) / k.sw + 1;
+  auto [oh, ow] = depthwiseOutput(k);
   ASSERT_GT(oh, 0);
   ASSERT_GT(ow, 0);
   int64_t taps = k.kh * k.kw, ch = k.channels, xp = ch + pointPad, op = ch + pointPad;
@@ -694,13 +710,10 @@ void checkDepthwiseNhwc(DepthwiseKernel kernel, const DepthwiseCase &k, int64_t 
           ASSERT_EQ(c[at], before[at]) << "wrote between points at (" << i << ", " << j << ")";
           continue;
         }
-        double sum = overwrite ? 0.0 : before[at];
-        for (int64_t a = 0; a < k.kh; ++a)
-          for (int64_t b = 0; b < k.kw; ++b) {
-            int64_t y = i * k.sh + a * k.dh - k.top, xc = j * k.sw + b * k.dw - k.left;
-            if (y >= 0 && y < k.h && xc >= 0 && xc < k.w)
-              sum += double(weights[(a * k.kw + b) * ch + e]) * double(x[(y * k.w + xc) * xp + e]);
-          }
+        double sum = depthwiseTaps(
+            k, i, j, overwrite ? 0.0 : before[at],
+            [&](int64_t a, int64_t b) { return weights[(a * k.kw + b) * ch + e]; },
+            [&](int64_t y, int64_t xc) { return x[(y * k.w + xc) * xp + e]; });
         ASSERT_NEAR(c[at], sum, 1e-5 * (1 + taps))
             << "C=" << ch << " " << k.h << "x" << k.w << " window " << k.kh << "x" << k.kw
             << " strides " << k.sh << "," << k.sw << " dilations " << k.dh << "," << k.dw
