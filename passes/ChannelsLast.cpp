@@ -255,6 +255,23 @@ private:
   IRMapping mapping;
 };
 
+/// Drops from a component the elementwise ops that read no image of it
+/// (the Clip after a stem convolution the component does not carry), until
+/// none is left. Channels-first they stay that convolution's epilogue, and
+/// the transpose into the component moves after them: one pass over the
+/// image instead of a transpose and a Clip.
+void trimEntryElementwise(SetVector<Operation *> &ops) {
+  auto readsNone = [&](Operation *op) {
+    return !isa<ConvOp>(op) && llvm::none_of(imageOperands(op), [&](Value v) {
+      Operation *producer = v.getDefiningOp();
+      return producer && ops.contains(producer);
+    });
+  };
+  for (auto entry = llvm::find_if(ops, readsNone); entry != ops.end();
+       entry = llvm::find_if(ops, readsNone))
+    ops.remove(*entry);
+}
+
 struct GraphChannelsLastPass : impl::GraphChannelsLastBase<GraphChannelsLastPass> {
   void runOnOperation() override {
     // Components of the carried ops of each block, joined by the images
@@ -281,8 +298,10 @@ struct GraphChannelsLastPass : impl::GraphChannelsLastBase<GraphChannelsLastPass
           return conv && convShape(conv) == shape;
         });
       };
-      if (has(ConvShape::Depthwise) && has(ConvShape::Pointwise))
+      if (has(ConvShape::Depthwise) && has(ConvShape::Pointwise)) {
+        trimEntryElementwise(ops);
         Rewriter(ops).run();
+      }
     }
   }
 };

@@ -813,6 +813,23 @@ std::optional<PaddedInput> paddedInput(linalg::LinalgOp conv) {
   return found;
 }
 
+/// Replaces each `memref.dim` of `view` (not rank-reducing) by the size the
+/// view was taken with.
+void foldDimsOfView(memref::SubViewOp view) {
+  if (view.getType().getRank() != view.getSourceType().getRank())
+    return;
+  SmallVector<OpFoldResult> sizes = view.getMixedSizes();
+  for (Operation *user : llvm::make_early_inc_range(view->getUsers())) {
+    auto dim = dyn_cast<memref::DimOp>(user);
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    if (!index || *index < 0 || *index >= int64_t(sizes.size()))
+      continue;
+    OpBuilder b(dim);
+    dim.replaceAllUsesWith(getValueOrCreateConstantIndexOp(b, dim.getLoc(), sizes[*index]));
+    dim.erase();
+  }
+}
+
 /// A padded buffer no convolution reads any more, with its fill and copy.
 void erasePaddedBuffer(memref::AllocOp buffer) {
   SmallVector<Operation *> users(buffer->getUsers());
@@ -1139,11 +1156,17 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
         (void)rewriteDepthwise(op, kernel, padded, /*channelsLast=*/true);
     }
     {
-      // The views the convolutions read die first.
+      // The views the convolutions read die first. The run-time checks of a
+      // tile's windows still ask a view its sizes: those are the view's own
+      // operands (kept, the padded buffer of a stride-2 depthwise layer
+      // was filled and copied into on every run for nothing).
       for (Operation *buffer : padded)
         for (Operation *user : llvm::make_early_inc_range(buffer->getUsers()))
-          if (isa<memref::SubViewOp>(user) && user->use_empty())
-            user->erase();
+          if (auto view = dyn_cast<memref::SubViewOp>(user)) {
+            foldDimsOfView(view);
+            if (view->use_empty())
+              view->erase();
+          }
       for (Operation *buffer : padded)
         erasePaddedBuffer(cast<memref::AllocOp>(buffer));
     }

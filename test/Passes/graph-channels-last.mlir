@@ -33,6 +33,31 @@ func.func @block(%x: tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32> {
 
 // -----
 
+// A stem: a full 3x3 convolution (not carried) and its Clip, then a
+// depthwise and a pointwise convolution. The Clip reads no image of the
+// component, so it stays channels-first after the stem (its epilogue) and
+// the transpose comes after it, not before.
+// CHECK-LABEL: func.func @stem
+// CHECK: %[[S:.*]] = graph.conv %arg0
+// CHECK: %[[C:.*]] = graph.clip %[[S]] {{.*}} -> tensor<1x4x6x6xf32>
+// CHECK: %[[IN:.*]] = graph.transpose %[[C]] {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: graph.depthwise_conv_nhwc %[[IN]]
+// CHECK: graph.matmul
+func.func @stem(%x: tensor<1x3x6x6xf32>) -> tensor<1x8x6x6xf32> {
+  %ws = graph.constant {value = dense<0.5> : tensor<4x3x3x3xf32>} : () -> tensor<4x3x3x3xf32>
+  %wd = graph.constant {value = dense<0.25> : tensor<4x1x3x3xf32>} : () -> tensor<4x1x3x3xf32>
+  %wp = graph.constant {value = dense<0.125> : tensor<8x4x1x1xf32>} : () -> tensor<8x4x1x1xf32>
+  %lo = graph.constant {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %hi = graph.constant {value = dense<6.0> : tensor<f32>} : () -> tensor<f32>
+  %s = graph.conv %x, %ws {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x6x6xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %c = graph.clip %s min(%lo) max(%hi) : (tensor<1x4x6x6xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x6x6xf32>
+  %d = graph.conv %c, %wd {group = 4 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x6x6xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %p = graph.conv %d, %wp : (tensor<1x4x6x6xf32>, tensor<8x4x1x1xf32>) -> tensor<1x8x6x6xf32>
+  return %p : tensor<1x8x6x6xf32>
+}
+
+// -----
+
 // A per-channel constant ([C, 1, 1]) is permuted to [1, 1, 1, C] at
 // compile time; an image read outside the component (the Relu's result,
 // returned) is transposed back where it is made.

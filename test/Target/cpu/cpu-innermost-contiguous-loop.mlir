@@ -42,21 +42,23 @@ func.func @conv(%x: memref<1x32x10xf32>, %w: memref<4x32x3xf32>, %y: memref<1x4x
 
 // -----
 
-// Already innermost-parallel (elementwise), or a reduction whose innermost
-// dim is what every operand walks: left as they are.
+// Already innermost-parallel (elementwise, rows longer than LLVM unrolls),
+// or a reduction whose innermost dim is what every operand walks: left as
+// they are.
 // CHECK-LABEL: func.func @unchanged
 // CHECK: iterator_types = ["parallel", "parallel"]
 // CHECK: iterator_types = ["parallel", "reduction"]
 #id = affine_map<(i, j) -> (i, j)>
 #row = affine_map<(i, j) -> (i)>
-func.func @unchanged(%x: memref<4x8xf32>, %y: memref<4x8xf32>, %dot: memref<4xf32>) {
+func.func @unchanged(%x: memref<4x1024xf32>, %y: memref<4x1024xf32>, %short: memref<4x8xf32>,
+                     %dot: memref<4xf32>) {
   linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%x : memref<4x8xf32>) outs(%y : memref<4x8xf32>) {
+      ins(%x : memref<4x1024xf32>) outs(%y : memref<4x1024xf32>) {
   ^bb0(%a: f32, %b: f32):
     linalg.yield %a : f32
   }
   linalg.generic {indexing_maps = [#id, #id, #row], iterator_types = ["parallel", "reduction"]}
-      ins(%x, %y : memref<4x8xf32>, memref<4x8xf32>) outs(%dot : memref<4xf32>) {
+      ins(%short, %short : memref<4x8xf32>, memref<4x8xf32>) outs(%dot : memref<4xf32>) {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %m = arith.mulf %a, %b : f32
     %s = arith.addf %acc, %m : f32
@@ -165,6 +167,55 @@ func.func @row_reductions(%x: memref<128x768xf32>, %mean: memref<128xf32>, %var:
   ^bb0(%a: f32, %acc: f32):
     %s = arith.maximumf %acc, %a : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A channels-last tile's epilogue, updating the product in place: 112
+// points of 24 channels, the bias broadcast along them, then a Relu. One
+// parallel loop over the points; each row's first 16 channels as vectors,
+// the last 8 by masked loads and stores. A row read at a stride (the
+// transposed input of the second op) stays a generic, for LLVM.
+// CHECK-LABEL: func.func @short_rows
+// CHECK-DAG: %[[MASK:.*]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK-DAG: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK: scf.parallel (%[[N:.*]], %[[P:.*]]) =
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %[[C16:.*]] step %{{.*}} {
+// CHECK: %[[B:.*]] = vector.load %arg1[%[[K]]] : memref<24xf32>, vector<16xf32>
+// CHECK: %[[Y:.*]] = vector.load %arg0[%[[N]], %[[P]], %[[K]]] : memref<1x112x24xf32, strided<[5376, 24, 1], offset: ?>>, vector<16xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[Z:.*]] = vector.broadcast %[[ZERO]] : f32 to vector<16xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[Y]], %[[B]] : vector<16xf32>
+// CHECK: %[[R:.*]] = arith.maximumf %[[S]], %[[Z]] : vector<16xf32>
+// CHECK: vector.store %[[R]], %arg0[%[[N]], %[[P]], %[[K]]]
+// CHECK: }
+// CHECK: %[[TB:.*]] = vector.maskedload %arg1[%[[C16]]], %[[MASK]], %[[ZEROS]]
+// CHECK: %[[TY:.*]] = vector.maskedload %arg0[%[[N]], %[[P]], %[[C16]]], %[[MASK]], %[[ZEROS]]
+// CHECK: %[[TS:.*]] = arith.addf %[[TY]], %[[TB]] : vector<16xf32>
+// CHECK: %[[TR:.*]] = arith.maximumf %[[TS]], %{{.*}} : vector<16xf32>
+// CHECK: vector.maskedstore %arg0[%[[N]], %[[P]], %[[C16]]], %[[MASK]], %[[TR]]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg2 : memref<24x112xf32>)
+#nhwc = affine_map<(n, p, c) -> (n, p, c)>
+#bias = affine_map<(n, p, c) -> (c)>
+#cp = affine_map<(p, c) -> (c, p)>
+#pc = affine_map<(p, c) -> (p, c)>
+func.func @short_rows(%y: memref<1x112x24xf32, strided<[5376, 24, 1], offset: ?>>, %b: memref<24xf32>,
+                      %t: memref<24x112xf32>, %u: memref<112x24xf32>) {
+  linalg.generic {indexing_maps = [#bias, #nhwc], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%b : memref<24xf32>) outs(%y : memref<1x112x24xf32, strided<[5376, 24, 1], offset: ?>>) {
+  ^bb0(%in: f32, %out: f32):
+    %zero = arith.constant 0.0 : f32
+    %s = arith.addf %out, %in : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#cp, #pc], iterator_types = ["parallel", "parallel"]}
+      ins(%t : memref<24x112xf32>) outs(%u : memref<112x24xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
   }
   return
 }

@@ -484,3 +484,29 @@ func.func @depthwise(%x: memref<2x6x8x8xf32>, %w: memref<6x3x3xf32>) -> memref<2
     ins(%padded, %w : memref<2x6x10x10xf32>, memref<6x3x3xf32>) outs(%y : memref<2x6x4x4xf32>)
   return %y : memref<2x6x4x4xf32>
 }
+
+// -----
+
+// A tile of a stride-2 channels-last depthwise convolution, reading rows
+// [r, r + n) of its zero-padded input (9 of the 10 padded columns: the
+// windows' reach). The kernel reads x unpadded; the window checks ask the
+// view its rows, which are the view's own n, so the padded buffer, its
+// fill and its copy go (they were filled and copied on every run).
+// CHECK-LABEL: func.func @depthwise_nhwc_tile_of_padded
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: memref.copy
+// CHECK: graph.runtime_check %{{.*}}, %{{.*}}, %arg4 : index, index {message = "an op: convolution windows reach row {0} of an input of {1}"}
+// CHECK: call @ingot_sdwconv2d_nhwc_f32
+func.func @depthwise_nhwc_tile_of_padded(%x: memref<1x8x8x4xf32>, %w: memref<3x3x4xf32>,
+                                         %y: memref<1x?x4x4xf32>, %r: index, %n: index) {
+  %zero = arith.constant 0.0 : f32
+  %padded = memref.alloc() : memref<1x10x10x4xf32>
+  linalg.fill ins(%zero : f32) outs(%padded : memref<1x10x10x4xf32>)
+  %inner = memref.subview %padded[0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1] : memref<1x10x10x4xf32> to memref<1x8x8x4xf32, strided<[400, 40, 4, 1], offset: 44>>
+  memref.copy %x, %inner : memref<1x8x8x4xf32> to memref<1x8x8x4xf32, strided<[400, 40, 4, 1], offset: 44>>
+  %tile = memref.subview %padded[0, %r, 0, 0] [1, %n, 9, 4] [1, 1, 1, 1] : memref<1x10x10x4xf32> to memref<1x?x9x4xf32, strided<[400, 40, 4, 1], offset: ?>>
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%tile, %w : memref<1x?x9x4xf32, strided<[400, 40, 4, 1], offset: ?>>, memref<3x3x4xf32>) outs(%y : memref<1x?x4x4xf32>)
+  return
+}
