@@ -140,6 +140,15 @@ bool isCarried(Operation *op) {
   return isLayoutFree(op);
 }
 
+/// The location of a transpose the pass adds for the op at `loc`: the
+/// same node, as a Transpose (so a profile tells the layout change from
+/// the node's own work).
+Location transposeLoc(Location loc) {
+  std::string file, node, op;
+  describeLocation(loc, file, node, op);
+  return node.empty() ? loc : getNodeLocation(loc.getContext(), file, node, "Transpose");
+}
+
 /// Rebuilds one component channels-last.
 class Rewriter {
 public:
@@ -159,7 +168,7 @@ public:
       Value result = op->getResult(0);
       if (llvm::any_of(result.getUsers(), [&](Operation *user) { return !ops.contains(user); })) {
         b.setInsertionPointAfterValue(carried);
-        Value back = g.transpose(carried, kToChannelsFirst);
+        Value back = GraphBuilder(b, transposeLoc(op->getLoc())).transpose(carried, kToChannelsFirst);
         result.replaceUsesWithIf(back, [&](OpOperand &use) { return !ops.contains(use.getOwner()); });
       }
     }
@@ -175,7 +184,7 @@ private:
     if (Value mapped = mapping.lookupOrNull(v))
       return mapped;
     auto type = cast<RankedTensorType>(v.getType());
-    GraphBuilder g(b, loc);
+    GraphBuilder g(b, transposeLoc(loc));
     Value carried;
     if (type.getNumElements() == 1 && type != result) {
       return v;

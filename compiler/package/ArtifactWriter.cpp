@@ -100,6 +100,13 @@ static llvm::json::Array tensorsJson(const std::vector<TensorSignature> &tensors
   return array;
 }
 
+static llvm::json::Array regionsJson(const std::vector<ArtifactContents::Region> &regions) {
+  llvm::json::Array array;
+  for (const ArtifactContents::Region &region : regions)
+    array.push_back(llvm::json::Object{{"function", region.function}, {"nodes", region.nodes}});
+  return array;
+}
+
 std::string buildArtifact(const ArtifactContents &contents) {
   llvm::json::Object manifest{
       {"format_version", artifact::kFormatVersion},
@@ -116,6 +123,7 @@ std::string buildArtifact(const ArtifactContents &contents) {
       {"code_bytes", int64_t(contents.object.size())},
       {"inputs", tensorsJson(contents.signature.inputs)},
       {"outputs", tensorsJson(contents.signature.outputs)},
+      {"regions", regionsJson(contents.regions)},
   };
   std::string manifestText;
   llvm::raw_string_ostream(manifestText) << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)));

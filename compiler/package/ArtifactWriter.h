@@ -45,6 +45,12 @@ struct ArtifactContents {
   std::string object;       // ELF relocatable object
   llvm::ArrayRef<char> weights;
   uint64_t arenaBytes = 0;
+  /// Each parallel region's function and the ONNX nodes it computes, in
+  /// the order they run.
+  struct Region {
+    std::string function, nodes;
+  };
+  std::vector<Region> regions;
 };
 
 /// The bytes of the artifact file.

@@ -56,6 +56,11 @@ cl::opt<unsigned> threads("threads", cl::desc("Threads to run with (default: eve
                           cl::init(0), cl::sub(runCommand));
 cl::opt<unsigned> seed("seed", cl::desc("Seed of the random inputs"), cl::init(0),
                        cl::sub(runCommand));
+cl::opt<bool> profileRegions(
+    "profile",
+    cl::desc("Time each parallel region (the ONNX nodes fused into it) over the --repeat "
+             "runs, or the one run without --repeat, and print them slowest first"),
+    cl::sub(runCommand));
 
 cl::opt<std::string> inspectPath(cl::Positional, cl::desc("<model.ingot>"), cl::Required,
                                  cl::sub(inspectCommand));
@@ -139,6 +144,35 @@ std::string shapeText(const int64_t *dims, int32_t rank) {
 
 } // namespace
 
+/// The regions of `profile`, slowest first, per run, then the time the
+/// runs spent outside them.
+void printProfile(const Session::Profile &profile) {
+  if (profile.runs == 0)
+    return;
+  double runs = double(profile.runs), total = profile.runSeconds * 1e3 / runs, inRegions = 0;
+  std::vector<ingot_region_time> regions = profile.regions;
+  std::stable_sort(regions.begin(), regions.end(),
+                   [](const ingot_region_time &a, const ingot_region_time &b) {
+                     return a.seconds > b.seconds;
+                   });
+  for (const ingot_region_time &region : regions)
+    inRegions += region.seconds * 1e3 / runs;
+  auto share = [&](double ms) { return format("%5.1f%%", total > 0 ? 100 * ms / total : 0.0); };
+  outs() << "profile over " << profile.runs << (profile.runs == 1 ? " run: " : " runs: ")
+         << format("%.3f", total) << " ms per run, " << share(inRegions) << " of it in "
+         << regions.size() << " parallel regions\n"
+         << "    ms/run   share  calls/run  region               nodes\n";
+  for (const ingot_region_time &region : regions) {
+    double ms = region.seconds * 1e3 / runs;
+    outs() << format("  %8.3f  ", ms) << share(ms)
+           << format("  %9.1f  ", double(region.calls) / runs) << left_justify(region.function, 19)
+           << "  " << (*region.nodes ? region.nodes : "-") << "\n";
+  }
+  double outside = std::max(0.0, total - inRegions);
+  outs() << format("  %8.3f  ", outside) << share(outside)
+         << "             (outside the parallel regions)\n";
+}
+
 int runArtifact() {
   // Refuse an unusable output directory before running anything.
   if (!outputDir.empty()) {
@@ -207,6 +241,10 @@ int runArtifact() {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
           .count();
     };
+    // Without --repeat the one run is profiled; with it, the timed runs
+    // after it (the first run pays for page faults and cold caches).
+    if (profileRegions && repeat == 0)
+      session.setProfiling(true);
     double firstMs = timeRun();
     outs() << "loaded " << runPath << " in " << format("%.1f", loadMs) << " ms; first run "
            << format("%.2f", firstMs) << " ms (" << model->threads() << " threads)\n";
@@ -230,6 +268,8 @@ int runArtifact() {
       }
     }
     if (repeat > 0) {
+      if (profileRegions)
+        session.setProfiling(true);
       std::vector<double> times;
       for (unsigned r = 0; r < repeat; ++r)
         times.push_back(timeRun());
@@ -243,6 +283,8 @@ int runArtifact() {
              << " p90 " << format("%.3f", at(0.9)) << " max " << format("%.3f", times.back())
              << "\n";
     }
+    if (profileRegions)
+      printProfile(session.profile());
   } catch (const Error &error) {
     return fail(runPath + ": " + error.what());
   }
@@ -308,6 +350,16 @@ int inspectArtifact() {
         outs() << "    " << str(tensor, "name") << "  " << str(tensor, "dtype") << " " << shape
                << "]\n";
       }
+  }
+  if (const json::Array *regions = manifest->getArray("regions")) {
+    outs() << "  parallel regions (" << regions->size()
+           << ", in the order they run; `ingot run --profile` times them):\n";
+    for (const json::Value &entry : *regions) {
+      const json::Object *region = entry.getAsObject();
+      std::string nodes = str(region, "nodes");
+      outs() << "    " << left_justify(str(region, "function"), 19) << "  "
+             << (nodes.empty() ? "-" : nodes) << "\n";
+    }
   }
   return 0;
 }

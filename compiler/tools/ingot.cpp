@@ -18,6 +18,7 @@
 #include "passes/Passes.h"
 #include "targets/cpu/CpuPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
+#include "targets/cpu/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -294,8 +295,16 @@ int compile() {
     artifact.arenaBytes = arena.getInt();
   if (auto producer = module->getOperation()->getAttrOfType<StringAttr>("graph.producer"))
     artifact.producer = producer.str();
+  if (auto regions = module->getOperation()->getAttrOfType<ArrayAttr>(ingot::cpu::kRegionsAttr))
+    for (mlir::Attribute region : regions) {
+      auto pair = dyn_cast<ArrayAttr>(region);
+      if (pair && pair.size() == 2 && isa<StringAttr>(pair[0]) && isa<StringAttr>(pair[1]))
+        artifact.regions.push_back(
+            {cast<StringAttr>(pair[0]).str(), cast<StringAttr>(pair[1]).str()});
+    }
   module->getOperation()->removeAttr("ingot.weights");
   module->getOperation()->removeAttr("ingot.arena_bytes");
+  module->getOperation()->removeAttr(ingot::cpu::kRegionsAttr);
   progress.start("object");
   if (failed(ingot::cpu::emitObject(*module, target, artifact.object)))
     return 1;

@@ -55,6 +55,10 @@ mlir::Location getNodeLocation(mlir::MLIRContext *ctx, llvm::StringRef file,
 void describeLocation(mlir::Location loc, std::string &file, std::string &node,
                       std::string &op);
 
+/// Appends "OpType name" for each node a location names that `nodes` does
+/// not hold yet (a region's location fuses those of its nodes).
+void collectNodes(mlir::Location loc, llvm::SmallVectorImpl<std::string> &nodes);
+
 /// "node 'conv1' (Conv)" for a location from the importer.
 std::string describeNode(mlir::Location loc);
 

@@ -11,6 +11,8 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <functional>
+
 using namespace mlir;
 
 namespace ingot::graph {
@@ -42,6 +44,23 @@ void describeLocation(Location loc, std::string &file, std::string &node, std::s
   } else if (auto callSite = dyn_cast<CallSiteLoc>(loc)) {
     describeLocation(callSite.getCallee(), file, node, op);
   }
+}
+
+void collectNodes(Location loc, SmallVectorImpl<std::string> &nodes) {
+  std::function<void(Location, StringRef)> visit = [&](Location at, StringRef op) {
+    if (auto fused = dyn_cast<FusedLoc>(at)) {
+      auto type = dyn_cast_or_null<StringAttr>(fused.getMetadata());
+      for (Location inner : fused.getLocations())
+        visit(inner, type ? type.getValue() : op);
+    } else if (auto name = dyn_cast<NameLoc>(at)) {
+      std::string node = op.empty() ? name.getName().str() : (op + " " + name.getName().getValue()).str();
+      if (!llvm::is_contained(nodes, node))
+        nodes.push_back(node);
+    } else if (auto callSite = dyn_cast<CallSiteLoc>(at)) {
+      visit(callSite.getCallee(), op);
+    }
+  };
+  visit(loc, "");
 }
 
 std::string describeNode(Location loc) {

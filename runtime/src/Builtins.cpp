@@ -9,9 +9,11 @@
 
 #include "runtime/src/BufferPool.h"
 #include "runtime/src/ObjectLoader.h"
+#include "runtime/src/RegionProfile.h"
 #include "runtime/src/RunErrors.h"
 #include "runtime/src/ThreadPool.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -143,10 +145,15 @@ extern "C" void ingotFree(void *pointer) {
 
 /// Parallel loops of the generated code (cpu-outline-parallel-loops).
 extern "C" void ingotParallelFor(ParallelBody body, void *context, int64_t units, int64_t grain) {
+  RegionProfile *profile = RegionProfile::current();
+  auto start = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   if (ThreadPool *pool = ThreadPool::current())
     pool->parallelFor(body, context, units, grain);
   else
     body(context, 0, units);
+  if (profile)
+    profile->record(reinterpret_cast<const void *>(body),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   // A chunk that failed a fatal check ended only itself: the run ends here.
   if (RunErrors *errors = RunErrors::current(); errors && errors->failed())
     RunErrors::jumpOut();

@@ -169,4 +169,35 @@ int ingot_session_take_output(ingot_session *session, int32_t index, ingot_tenso
 
 void ingot_buffer_free(void *owner) { BufferPool::freeDetached(owner); }
 
+int ingot_session_set_profiling(ingot_session *session, int enabled) {
+  if (!session)
+    return fail("ingot_session_set_profiling: no session", 1);
+  session->session->profiling = enabled != 0;
+  session->session->profile.clear();
+  return 0;
+}
+
+int32_t ingot_session_profile(const ingot_session *session, ingot_region_time *regions,
+                              int32_t capacity, int64_t *runs, double *runSeconds) {
+  if (!session)
+    return fail("ingot_session_profile: no session", -1);
+  const Session &s = *session->session;
+  const RegionProfile &profile = s.profile;
+  if (runs)
+    *runs = profile.runs;
+  if (runSeconds)
+    *runSeconds = profile.runSeconds;
+  const Model &model = s.loadedModel();
+  int32_t count = int32_t(profile.regions().size());
+  for (int32_t i = 0; i < count && i < capacity && regions; ++i) {
+    auto &[function, entry] = profile.regions()[i];
+    const std::string *name = model.code->functionAt(function);
+    auto nodes = name ? model.regionNodes.find(*name) : model.regionNodes.end();
+    regions[i] = {name ? name->c_str() : "?",
+                  nodes != model.regionNodes.end() ? nodes->second.c_str() : "", entry.calls,
+                  entry.seconds};
+  }
+  return count;
+}
+
 } // extern "C"

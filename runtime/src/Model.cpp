@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+
 #include <cstring>
 #include <new>
 #include <thread>
@@ -201,6 +203,15 @@ std::unique_ptr<Model> Model::load(const std::string &path, int threads, std::st
     error = std::string("code defines no ") + artifact::kEntrySymbol;
     return nullptr;
   }
+  // What each parallel region computes (older artifacts have no list).
+  if (const JsonValue *regions = manifest.find("regions");
+      regions && regions->kind == JsonValue::Kind::Array)
+    for (const JsonValue &region : regions->array) {
+      const JsonValue *function = region.find("function"), *nodes = region.find("nodes");
+      if (function && function->kind == JsonValue::Kind::String && nodes &&
+          nodes->kind == JsonValue::Kind::String)
+        model->regionNodes[function->string] = nodes->string;
+    }
   model->arenaBytes = header.arenaBytes;
   unsigned cores = std::thread::hardware_concurrency();
   model->pool = std::make_unique<ThreadPool>(threads > 0 ? threads : int(cores ? cores : 1));
@@ -370,8 +381,15 @@ bool Session::run(const ingot_tensor *given, int32_t count, std::string &error) 
     // A fatal check jumps back here instead of returning (RunErrors.h).
     RunErrors::JumpTarget target;
     RunErrors::TargetScope jumpHere(&target);
+    RegionProfile::Scope timed(profiling ? &profile : nullptr);
+    auto start = std::chrono::steady_clock::now();
     if (setjmp(target.buffer) == 0)
       model.entry(arguments.data());
+    if (profiling) {
+      ++profile.runs;
+      profile.runSeconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
   }
   if (errors.failed()) {
     error = errors.message();

@@ -15,8 +15,10 @@
 #include "runtime/include/ingot/ArtifactFormat.h"
 #include "runtime/src/BufferPool.h"
 #include "runtime/src/ObjectLoader.h"
+#include "runtime/src/RegionProfile.h"
 #include "runtime/src/ThreadPool.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +61,8 @@ public:
   std::vector<TensorInfo> inputs, outputs;
   uint64_t arenaBytes = 0;
   std::unique_ptr<ThreadPool> pool;
+  /// The ONNX nodes each parallel region's function computes (manifest).
+  std::map<std::string, std::string> regionNodes;
 };
 
 class Session {
@@ -92,6 +96,12 @@ private:
   /// Values the symbolic dims took in this run (names point into the model).
   std::vector<std::pair<const std::string *, int64_t>> symbolValues;
   bool hasRun = false;
+
+public:
+  const Model &loadedModel() const { return model; }
+  /// While on, each run adds its regions' times to `profile`.
+  bool profiling = false;
+  RegionProfile profile;
 };
 
 } // namespace ingot::runtime

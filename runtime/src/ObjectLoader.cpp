@@ -24,6 +24,7 @@ struct LoadedObject::Impl {
   void *base = nullptr;
   size_t mappedBytes = 0;
   std::unordered_map<std::string, void *> symbols;
+  std::unordered_map<const void *, std::string> functions;
   ~Impl() {
     if (base)
       munmap(base, mappedBytes);
@@ -35,6 +36,11 @@ LoadedObject::~LoadedObject() = default;
 void *LoadedObject::lookup(const std::string &name) const {
   auto it = impl->symbols.find(name);
   return it == impl->symbols.end() ? nullptr : it->second;
+}
+
+const std::string *LoadedObject::functionAt(const void *address) const {
+  auto it = impl->functions.find(address);
+  return it == impl->functions.end() ? nullptr : &it->second;
 }
 
 namespace {
@@ -151,6 +157,8 @@ std::unique_ptr<LoadedObject> LoadedObject::load(const void *data, size_t size,
       addresses[i] = reinterpret_cast<uint64_t>(base + offsets[sym.st_shndx] + sym.st_value);
       if (ELF64_ST_BIND(sym.st_info) == STB_GLOBAL && ELF64_ST_TYPE(sym.st_info) == STT_FUNC)
         impl.symbols[nameOf(sym)] = reinterpret_cast<void *>(addresses[i]);
+      if (ELF64_ST_TYPE(sym.st_info) == STT_FUNC)
+        impl.functions[reinterpret_cast<const void *>(addresses[i])] = nameOf(sym);
     }
   }
 

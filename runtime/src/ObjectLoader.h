@@ -33,6 +33,10 @@ public:
 
   /// The address of a symbol the object defines, or nullptr.
   void *lookup(const std::string &name) const;
+  /// The name of the function (global or local) placed at `address`, or
+  /// null; it lives as long as the object (a profile names the parallel
+  /// regions by it).
+  const std::string *functionAt(const void *address) const;
 
 private:
   LoadedObject() = default;

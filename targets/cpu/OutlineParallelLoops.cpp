@@ -9,6 +9,8 @@
 
 #include "targets/cpu/Passes.h"
 
+#include "dialects/graph/GraphDialect.h"
+
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -84,6 +86,17 @@ Type transportType(Type type, const LLVMTypeConverter &converter) {
   return nullptr;
 }
 
+/// The ONNX nodes a loop computes, as the locations of its ops name them,
+/// in the order they first appear: "Conv conv_9, Clip relu6_10". Empty
+/// when they name none.
+std::string describeNodes(scf::ParallelOp loop) {
+  SmallVector<std::string> nodes;
+  loop.getBody()->walk<WalkOrder::PreOrder>(
+      [&](Operation *op) { graph::collectNodes(op->getLoc(), nodes); });
+  graph::collectNodes(loop.getLoc(), nodes);
+  return llvm::join(nodes, ", ");
+}
+
 struct CpuOutlineParallelLoopsPass
     : impl::CpuOutlineParallelLoopsBase<CpuOutlineParallelLoopsPass> {
   using Base::Base;
@@ -104,9 +117,21 @@ struct CpuOutlineParallelLoopsPass
     LLVMTypeConverter converter(&getContext());
     SymbolTable symbols(module);
     func::FuncOp runtimeCall = declareParallelFor(module);
-    for (auto [index, loop] : llvm::enumerate(loops))
-      if (failed(outline(loop, main, runtimeCall, converter, symbols, index)))
+    // Each outlined function with the nodes it computes, in the order they
+    // run, for the manifest (`ingot inspect`, `ingot run --profile`).
+    SmallVector<Attribute> regions;
+    for (auto [index, loop] : llvm::enumerate(loops)) {
+      std::string nodes = describeNodes(loop);
+      FailureOr<func::FuncOp> outlined =
+          outline(loop, main, runtimeCall, converter, symbols, index);
+      if (failed(outlined))
         return signalPassFailure();
+      if (*outlined)
+        regions.push_back(ArrayAttr::get(
+            &getContext(), {StringAttr::get(&getContext(), outlined->getName()),
+                            StringAttr::get(&getContext(), nodes)}));
+    }
+    module->setAttr(kRegionsAttr, ArrayAttr::get(&getContext(), regions));
   }
 
   func::FuncOp declareParallelFor(ModuleOp module) {
@@ -124,8 +149,11 @@ struct CpuOutlineParallelLoopsPass
     return decl;
   }
 
-  LogicalResult outline(scf::ParallelOp loop, func::FuncOp main, func::FuncOp runtimeCall,
-                        const LLVMTypeConverter &converter, SymbolTable &symbols, size_t index) {
+  /// Returns the outlined function, or null where the loop stays
+  /// sequential.
+  FailureOr<func::FuncOp> outline(scf::ParallelOp loop, func::FuncOp main,
+                                  func::FuncOp runtimeCall, const LLVMTypeConverter &converter,
+                                  SymbolTable &symbols, size_t index) {
     MLIRContext *ctx = loop.getContext();
     Location loc = loop.getLoc();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
@@ -164,7 +192,7 @@ struct CpuOutlineParallelLoopsPass
     for (Value value : captures) {
       Type type = transportType(value.getType(), converter);
       if (!type)
-        return success(); // leave this loop sequential
+        return func::FuncOp(); // leave this loop sequential
       fields.push_back(type);
     }
     auto contextType = LLVM::LLVMStructType::getLiteral(ctx, fields);
@@ -256,7 +284,7 @@ struct CpuOutlineParallelLoopsPass
         ValueRange{fnValue, context, at.create<arith::IndexCastOp>(loc, i64, units),
                    at.create<LLVM::ConstantOp>(loc, i64, at.getI64IntegerAttr(grain))});
     loop.erase();
-    return success();
+    return fn;
   }
 
   static std::optional<int64_t> staticTrips(scf::ParallelOp loop, unsigned d) {

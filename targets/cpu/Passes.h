@@ -18,6 +18,10 @@ namespace ingot::cpu {
 /// in their IR (a call of a micro-kernel): cpu-outline-parallel-loops sizes
 /// the tasks of the thread pool by it.
 inline constexpr llvm::StringLiteral kEstimatedWorkAttr = "ingot.estimated_work";
+/// On the module: [[function, nodes], ...], each outlined parallel region
+/// and the ONNX nodes it computes (cpu-outline-parallel-loops), in the
+/// order they run; the packager moves it into the manifest.
+inline constexpr llvm::StringLiteral kRegionsAttr = "ingot.regions";
 
 /// The most iterations a static window of reductions (pooling, a depthwise
 /// convolution: 3x3 to 7x7) may have for LLVM to unroll it whole: such a

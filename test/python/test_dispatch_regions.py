@@ -296,3 +296,41 @@ def test_channels_last_inverted_residual(tmp_path, channels, expand, size, strid
         for name, expected in zip(["y", "ec"], want):
             np.testing.assert_allclose(got[name], expected, rtol=1e-4, atol=1e-4,
                                        err_msg="%s at %d threads" % (name, threads))
+
+
+def test_profile_names_each_region(tmp_path):
+    """`ingot run --profile` times every parallel region the manifest lists,
+    named by the ONNX nodes fused into it; the regions and the time outside
+    them add up to the run."""
+    x = V("x", F, [1, 8, 20, 20])
+    model = model_of(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv1", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["r"], name="relu1"),
+         helper.make_node("Transpose", ["r"], ["t"], name="flip", perm=[0, 1, 3, 2]),
+         helper.make_node("Sigmoid", ["t"], ["y"], name="gate")],
+        [x], {"w": rand(16, 8, 3, 3, scale=0.1), "b": rand(16)})
+    src, art = tmp_path / "model.onnx", tmp_path / "model.ingot"
+    onnx.save(model, str(src))
+    result = run_tool("ingot", "compile", str(src), "-o", str(art))
+    assert result.returncode == 0, result.stderr
+    manifest = run_tool("ingot", "inspect", str(art), "--json")
+    import json
+    regions = {r["function"]: r["nodes"] for r in json.loads(manifest.stdout)["regions"]}
+    assert any("Conv conv1" in nodes and "Relu relu1" in nodes for nodes in regions.values()), regions
+    for repeat, runs in ((["--repeat", "7"], 7), ([], 1)):
+        result = run_tool("ingot", "run", str(art), "--threads", "1", "--profile", *repeat)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        head = next(i for i, line in enumerate(lines) if line.startswith("profile over"))
+        assert lines[head].startswith("profile over %d run" % runs), lines[head]
+        total = float(lines[head].split(": ")[1].split(" ms")[0])
+        rows = [line.split(None, 4) for line in lines[head + 2:]]
+        timed, outside = rows[:-1], rows[-1]
+        assert outside[2:] == ["(outside", "the", "parallel regions)"]
+        assert sorted(row[3] for row in timed) == sorted(regions), (timed, regions)
+        for ms, share, calls, function, nodes in timed:
+            assert nodes == (regions[function] or "-")
+            assert float(calls) == 1.0
+        shares = sum(float(row[1].rstrip("%")) for row in rows)
+        assert abs(shares - 100) < 1 + 0.1 * len(rows), shares
+        assert abs(sum(float(row[0]) for row in rows) - total) < 0.002 * len(rows) + 0.01

@@ -115,6 +115,28 @@ int ingot_session_take_output(ingot_session *session, int32_t index, ingot_tenso
                               void **owner);
 void ingot_buffer_free(void *owner);
 
+/* Wall time of one parallel region of the code (a fused group of ONNX
+ * nodes: a convolution with its epilogue, an elementwise chain), summed
+ * over the runs a session timed. */
+typedef struct {
+  const char *function; /* the region's function in the code */
+  const char *nodes;    /* the ONNX nodes it computes, "Conv conv_9, Clip relu6_10"; or "" */
+  int64_t calls;
+  double seconds;
+} ingot_region_time;
+
+/* Turns per-region timing of the session's runs on (clearing what it
+ * measured before) or off. Timing costs two clock reads per region. */
+int ingot_session_set_profiling(ingot_session *session, int enabled);
+
+/* Writes up to `capacity` regions of what the session timed, in the order
+ * they first ran, and returns how many there are (-1 on a null session).
+ * `runs` and `run_seconds` (each may be null) receive how many runs were
+ * timed and their whole time; what the regions do not account for ran
+ * outside them. Strings live as long as the model. */
+int32_t ingot_session_profile(const ingot_session *session, ingot_region_time *regions,
+                              int32_t capacity, int64_t *runs, double *run_seconds);
+
 #ifdef __cplusplus
 }
 #endif

@@ -80,6 +80,27 @@ public:
   int numOutputs() const { return outputCount; }
   ingot_session *get() const { return session.get(); }
 
+  /// Per-region timing of the runs from now on (see ingot_session_profile).
+  void setProfiling(bool enabled) {
+    if (ingot_session_set_profiling(session.get(), enabled ? 1 : 0) != 0)
+      throw Error();
+  }
+  struct Profile {
+    std::vector<ingot_region_time> regions; // in the order they first ran
+    int64_t runs = 0;
+    double runSeconds = 0;
+  };
+  Profile profile() const {
+    Profile profile;
+    int32_t count = ingot_session_profile(session.get(), nullptr, 0, nullptr, nullptr);
+    if (count < 0)
+      throw Error();
+    profile.regions.resize(count);
+    ingot_session_profile(session.get(), profile.regions.data(), count, &profile.runs,
+                          &profile.runSeconds);
+    return profile;
+  }
+
 private:
   std::unique_ptr<ingot_session, void (*)(ingot_session *)> session;
   int outputCount;

@@ -151,3 +151,36 @@ module {
     return %sum : f32
   }
 }
+
+// -----
+
+// The module lists each outlined function with the ONNX nodes its ops'
+// locations name (the importer's fused<"OpType">[name, file]), in the
+// order they first appear, for the manifest: `ingot inspect` and
+// `ingot run --profile` say what each region computes. A loop whose ops
+// name no node gets "".
+// CHECK: module attributes {ingot.regions = {{\[\[}}"main_parallel_0", "Conv conv1, Relu relu1"], ["main_parallel_1", ""]]}
+#conv = loc(fused<"Conv">["conv1", "m.onnx":0:0])
+#relu = loc(fused<"Relu">["relu1", "m.onnx":0:0])
+module {
+  func.func @main(%in: memref<8x16xf32>, %out: memref<8x16xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %zero = arith.constant 0.0 : f32
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c16) step (%c1, %c1) {
+      %v = memref.load %in[%i, %j] : memref<8x16xf32> loc(#conv)
+      %w = arith.addf %v, %v : f32 loc(#conv)
+      %r = arith.maximumf %w, %zero : f32 loc(#relu)
+      memref.store %r, %out[%i, %j] : memref<8x16xf32> loc(#relu)
+      scf.reduce
+    } loc(fused[#relu, #conv])
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c16) step (%c1, %c1) {
+      %v = memref.load %out[%i, %j] : memref<8x16xf32>
+      memref.store %v, %in[%i, %j] : memref<8x16xf32>
+      scf.reduce
+    }
+    return
+  }
+}
