@@ -153,7 +153,13 @@ def CpuInnermostContiguousLoop : Pass<"cpu-innermost-contiguous-loop", "mlir::fu
     over its outputs, each row 16 elements at a time on a vector
     accumulator, the lanes then combined into the output (a sum
     reassociated so, as vectorized reductions are), the last elements one
-    by one.
+    by one. An elementwise op over short contiguous rows of its output (at
+    most 256: a channels-last tile's bias and activation over its
+    channels), which LLVM would unroll and vectorize across rows with
+    gathers, becomes vector ops 16 elements at a time along the row, the
+    tail masked. A copy between two operands' different contiguous dims (a
+    transpose NCHW -> NHWC, both extents multiples of 16) moves 16 x 16
+    blocks, each transposed in registers by shuffles.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect"];

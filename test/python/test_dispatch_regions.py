@@ -334,3 +334,25 @@ def test_profile_names_each_region(tmp_path):
         shares = sum(float(row[1].rstrip("%")) for row in rows)
         assert abs(shares - 100) < 1 + 0.1 * len(rows), shares
         assert abs(sum(float(row[0]) for row in rows) - total) < 0.002 * len(rows) + 0.01
+
+
+@pytest.mark.parametrize("shape,perm", [
+    ([2, 32, 16, 48], [0, 2, 3, 1]),   # NCHW -> NHWC, blocks of 16 x 16 in registers
+    ([1, 48, 32], [0, 2, 1]),
+    ([32, 64], [1, 0]),
+    ([3, 16, 5, 32], [0, 3, 2, 1]),    # the blocks' dims are not the last two loops
+    ([1, 20, 16, 16], [0, 2, 3, 1]),   # 20 channels: not whole blocks, plain loops
+])
+def test_transpose(tmp_path, shape, perm):
+    """Transposes between the operands' contiguous dims (copied by 16 x 16
+    blocks transposed in registers where both extents are multiples of 16),
+    checked exactly against NumPy."""
+    model = model_of([helper.make_node("Transpose", ["x"], ["y"], perm=perm)],
+                     [V("x", F, shape)], {})
+    ingot = ingot_module()
+    path = str(tmp_path / "model.ingot")
+    ingot.compile(model, path)
+    x = rand(*shape)
+    for threads in (1, 2):
+        got = ingot.load(path, threads=threads).run({"x": x})["y"]
+        np.testing.assert_array_equal(got, np.transpose(x, perm))

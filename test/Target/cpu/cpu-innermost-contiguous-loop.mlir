@@ -219,3 +219,29 @@ func.func @short_rows(%y: memref<1x112x24xf32, strided<[5376, 24, 1], offset: ?>
   }
   return
 }
+
+// -----
+
+// NCHW -> NHWC of 32 channels of 16 x 48: the output is contiguous along
+// the channels, the input along the columns. One parallel loop over (n, h,
+// column blocks, channel blocks of 16); each step loads 16 vectors of 16
+// columns (one per channel), transposes them with four stages of 16
+// shuffles, and stores 16 vectors of 16 channels (one per column). A
+// transpose of 20 channels (not whole blocks) stays a generic.
+// CHECK-LABEL: func.func @transposed_copy
+// CHECK: scf.parallel (%[[N:.*]], %[[H:.*]], %[[W:.*]], %[[C:.*]]) =
+// CHECK: %[[R0:.*]] = vector.load %arg0[%[[N]], %[[C]], %[[H]], %[[W]]] : memref<2x32x16x48xf32>, vector<16xf32>
+// CHECK: %[[C1:.*]] = arith.addi %[[C]], %{{.*}} : index
+// CHECK: vector.load %arg0[%[[N]], %[[C1]], %[[H]], %[[W]]]
+// CHECK-COUNT-64: vector.shuffle
+// CHECK: vector.store %{{.*}}, %arg1[%[[N]], %[[H]], %[[W]], %[[C]]] : memref<2x16x48x32xf32>, vector<16xf32>
+// CHECK: %[[W1:.*]] = arith.addi %[[W]], %{{.*}} : index
+// CHECK: vector.store %{{.*}}, %arg1[%[[N]], %[[H]], %[[W1]], %[[C]]]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg2 : memref<1x20x16x16xf32>)
+func.func @transposed_copy(%x: memref<2x32x16x48xf32>, %y: memref<2x16x48x32xf32>,
+                           %u: memref<1x20x16x16xf32>, %v: memref<1x16x16x20xf32>) {
+  linalg.transpose ins(%x : memref<2x32x16x48xf32>) outs(%y : memref<2x16x48x32xf32>) permutation = [0, 2, 3, 1]
+  linalg.transpose ins(%u : memref<1x20x16x16xf32>) outs(%v : memref<1x16x16x20xf32>) permutation = [0, 2, 3, 1]
+  return
+}
