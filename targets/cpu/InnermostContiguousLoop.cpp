@@ -281,6 +281,68 @@ bool vectorizeContiguousReduction(IRRewriter &rewriter, linalg::GenericOp op) {
   return true;
 }
 
+/// A reduction over several dims that its inputs read last, in one order
+/// (a global average pool's rows and columns of an NCHW image): reordered
+/// so that those dims are the innermost loops, in that order, then
+/// collapsed into one, for vectorizeContiguousReduction. Ordered by
+/// contiguity alone, the channels (contiguous in the output) went
+/// innermost, each load at the input's plane stride: SqueezeNet's pool
+/// over 1000 planes of 13 x 13 took 0.147 ms so. Returns the op to go on
+/// with (`op` itself where it does not apply).
+linalg::GenericOp collapseTrailingReductions(IRRewriter &rewriter, linalg::GenericOp op) {
+  if (op.getNumReductionLoops() < 2 || op.getNumDpsInits() != 1 || !op.hasPureBufferSemantics())
+    return op;
+  SmallVector<unsigned> reductions;
+  op.getReductionDims(reductions);
+  // The reductions in the order the inputs read them last.
+  std::optional<SmallVector<unsigned>> tail;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (op.getMatchingBlockArgument(input).use_empty() ||
+        llvm::none_of(reductions, [&](unsigned d) { return map.isFunctionOfDim(d); }))
+      continue;
+    if (map.getNumResults() < reductions.size())
+      return op;
+    SmallVector<unsigned> last;
+    for (AffineExpr e : map.getResults().take_back(reductions.size())) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (!dim || !llvm::is_contained(reductions, dim.getPosition()))
+        return op;
+      last.push_back(dim.getPosition());
+    }
+    if (tail && *tail != last)
+      return op;
+    tail = last;
+  }
+  if (!tail || llvm::SmallDenseSet<unsigned>(tail->begin(), tail->end()).size() != reductions.size())
+    return op;
+  SmallVector<unsigned> order;
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (!llvm::is_contained(reductions, d))
+      order.push_back(d);
+  unsigned first = order.size();
+  llvm::append_range(order, *tail);
+  if (!llvm::equal(order, llvm::seq<unsigned>(0, op.getNumLoops()))) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::GenericOp> interchanged = linalg::interchangeGenericOp(rewriter, op, order);
+    if (failed(interchanged))
+      return op;
+    op = *interchanged;
+  }
+  ReassociationIndices group;
+  for (unsigned d = first; d < op.getNumLoops(); ++d)
+    group.push_back(d);
+  if (!linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {group}))
+    return op;
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(cast<linalg::LinalgOp>(op.getOperation()), {group}, rewriter);
+  if (failed(collapsed))
+    return op;
+  rewriter.eraseOp(op);
+  return cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
+}
+
 /// Longest innermost extent that `vectorizeShortRows` takes over from
 /// LLVM. Below it LLVM unrolls the row's loop completely and vectorizes
 /// the loop around it instead, across rows: gathers at the row's stride.
@@ -495,6 +557,7 @@ struct CpuInnermostContiguousLoopPass
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
     for (linalg::GenericOp op : generics) {
+      op = collapseTrailingReductions(rewriter, op);
       if (vectorizeContiguousReduction(rewriter, op) || vectorizeShortRows(rewriter, op) ||
           vectorizeTransposedCopy(rewriter, op))
         continue;
