@@ -95,11 +95,16 @@ class PyModel {
 public:
   PyModel(const std::string &path, int threads) : model(path, threads) {}
 
-  nb::dict run(nb::dict feeds) {
+  /// The inputs of a run, viewing the arrays of `feeds` (kept alive here).
+  struct Feeds {
     std::vector<ingot_tensor> inputs;
     std::vector<std::string> names;
     std::vector<std::vector<int64_t>> shapes;
     std::vector<nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>> arrays;
+  };
+
+  void bind(nb::dict feeds, Feeds &bound) {
+    auto &[inputs, names, shapes, arrays] = bound;
     names.reserve(feeds.size());
     shapes.reserve(feeds.size());
     for (auto [key, value] : feeds) {
@@ -125,6 +130,12 @@ public:
       inputs.push_back({names.back().c_str(), dtype, int32_t(array.ndim()), shapes.back().data(),
                         const_cast<void *>(array.data())});
     }
+  }
+
+  nb::dict run(nb::dict feeds) {
+    Feeds bound;
+    bind(feeds, bound);
+    const std::vector<ingot_tensor> &inputs = bound.inputs;
     std::unique_ptr<ingot::Session> session = acquire();
     std::string error;
     {
@@ -153,6 +164,36 @@ public:
     }
     giveBack(std::move(session));
     return outputs;
+  }
+
+  /// Runs `runs` times on `feeds` with per-region timing: (runs, seconds
+  /// of all runs, [(function, nodes, calls, seconds)] in the order the
+  /// regions first ran).
+  nb::tuple profile(nb::dict feeds, int runs) {
+    if (runs < 1)
+      throw nb::value_error("runs must be at least 1");
+    Feeds bound;
+    bind(feeds, bound);
+    std::unique_ptr<ingot::Session> session = acquire();
+    std::string error;
+    ingot::Session::Profile measured;
+    {
+      nb::gil_scoped_release release;
+      session->setProfiling(true);
+      for (int r = 0; r < runs && error.empty(); ++r)
+        if (ingot_session_run(session->get(), bound.inputs.data(), int32_t(bound.inputs.size())) != 0)
+          error = ingot_last_error();
+      measured = session->profile();
+      session->setProfiling(false);
+    }
+    giveBack(std::move(session));
+    if (!error.empty())
+      throw nb::value_error(error.c_str());
+    nb::list regions;
+    for (const ingot_region_time &region : measured.regions)
+      regions.append(nb::make_tuple(std::string(region.function), std::string(region.nodes),
+                                    region.calls, region.seconds));
+    return nb::make_tuple(measured.runs, measured.runSeconds, regions);
   }
 
   nb::list inputs() const { return describe(model.inputs()); }
@@ -195,6 +236,9 @@ NB_MODULE(_runtime, m) {
       .def(nb::init<const std::string &, int>(), nb::arg("path"), nb::arg("threads") = 0)
       .def("run", &PyModel::run, nb::arg("inputs"),
            "Run on a dict of input name -> array; returns a dict of output name -> array")
+      .def("profile", &PyModel::profile, nb::arg("inputs"), nb::arg("runs"),
+           "Run `runs` times timing each parallel region: (runs, seconds, [(function, nodes, "
+           "calls, seconds)])")
       .def_prop_ro("inputs", &PyModel::inputs, "[{'name', 'dtype', 'shape'}] of the inputs")
       .def_prop_ro("outputs", &PyModel::outputs, "[{'name', 'dtype', 'shape'}] of the outputs")
       .def_prop_ro("manifest", &PyModel::manifest, "the artifact's manifest (JSON text)")

@@ -334,6 +334,15 @@ def test_profile_names_each_region(tmp_path):
         shares = sum(float(row[1].rstrip("%")) for row in rows)
         assert abs(shares - 100) < 1 + 0.1 * len(rows), shares
         assert abs(sum(float(row[0]) for row in rows) - total) < 0.002 * len(rows) + 0.01
+    # The same from Python.
+    compiled = ingot_module().load(str(art), threads=1)
+    profile = compiled.profile({"x": rand(1, 8, 20, 20)}, runs=4)
+    assert profile["runs"] == 4
+    assert sorted(r["function"] for r in profile["regions"]) == sorted(regions)
+    assert all(r["nodes"] == regions[r["function"]] and r["calls_per_run"] == 1.0
+               for r in profile["regions"])
+    times = [r["ms_per_run"] for r in profile["regions"]]
+    assert times == sorted(times, reverse=True) and 0 < sum(times) <= profile["ms_per_run"]
 
 
 @pytest.mark.parametrize("shape,perm", [
