@@ -142,6 +142,27 @@ int main(int argc, char **argv) {
   for (int64_t i = 0; taken.dtype == INGOT_FLOAT32 && i < taken_elements; ++i)
     taken_sum += ((const float *)taken.data)[i];
   printf("taken output after another run: sum %.6g\n", taken_sum);
+  /* Per-region times of three runs, each region named by its nodes. */
+  if (ingot_session_set_profiling(session, 1) != 0)
+    return fail("set profiling");
+  for (int r = 0; r < 3; ++r)
+    if (ingot_session_run(session, inputs, count) != 0)
+      return fail("run");
+  int64_t profiled_runs = 0;
+  double profiled_seconds = 0, region_seconds = 0;
+  ingot_region_time regions[16];
+  int32_t region_count = ingot_session_profile(session, regions, 16, &profiled_runs,
+                                               &profiled_seconds);
+  if (region_count < 0 || region_count > 16)
+    return fail("profile");
+  printf("profile of %lld runs: %d regions\n", (long long)profiled_runs, region_count);
+  for (int32_t i = 0; i < region_count; ++i) {
+    printf("region %s: %lld calls, nodes '%s'\n", regions[i].function,
+           (long long)regions[i].calls, regions[i].nodes);
+    region_seconds += regions[i].seconds;
+  }
+  printf("regions within the runs' time: %s\n",
+         region_seconds > 0 && region_seconds <= profiled_seconds ? "yes" : "no");
   ingot_buffer_free(owner);
   ingot_session_free(session);
   ingot_model_free(model);
