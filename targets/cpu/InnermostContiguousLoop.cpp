@@ -130,6 +130,21 @@ SmallVector<Value> indicesAt(AffineMap map, ValueRange ivs, unsigned r, Value rI
   return indices;
 }
 
+/// The inputs the body reads that do not move along r, each loaded once
+/// at `ivs` (the loops other than r) as a scalar.
+IRMapping loadScalarInputs(OpBuilder &b, Location loc, linalg::GenericOp op, ValueRange ivs,
+                           unsigned r) {
+  IRMapping scalars;
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isFunctionOfDim(r) && !op.getMatchingBlockArgument(input).use_empty())
+      scalars.map(op.getMatchingBlockArgument(input),
+                  b.create<memref::LoadOp>(loc, input->get(), indicesAt(map, ivs, r, zero)));
+  }
+  return scalars;
+}
+
 /// Whether `value`, a static memref of f32, has unit stride along its last
 /// dim, and `map` reads that dim by dim r alone.
 bool readsRowContiguously(Value value, AffineMap map, unsigned r) {
@@ -219,14 +234,7 @@ bool vectorizeContiguousReduction(IRRewriter &rewriter, linalg::GenericOp op) {
   Value wholeEnd = index(whole), extent = index(ranges[r]);
   rewriter.create<scf::ParallelOp>(
       loc, lower, upper, steps, [&](OpBuilder &b, Location l, ValueRange ivs) {
-        // What does not move along r is read once, as a scalar.
-        IRMapping scalars;
-        for (OpOperand *input : op.getDpsInputOperands()) {
-          AffineMap map = op.getMatchingIndexingMap(input);
-          if (!map.isFunctionOfDim(r) && !op.getMatchingBlockArgument(input).use_empty())
-            scalars.map(op.getMatchingBlockArgument(input),
-                        b.create<memref::LoadOp>(l, input->get(), indicesAt(map, ivs, r, zero)));
-        }
+        IRMapping scalars = loadScalarInputs(b, l, op, ivs, r);
         auto loop = b.create<scf::ForOp>(
             l, zero, wholeEnd, lanes, ValueRange{identity},
             [&](OpBuilder &fb, Location fl, Value k, ValueRange acc) {
@@ -400,13 +408,7 @@ bool vectorizeShortRows(IRRewriter &rewriter, linalg::GenericOp op) {
   BlockArgument out = op.getRegionOutputArgs()[0];
   rewriter.create<scf::ParallelOp>(
       loc, lower, upper, steps, [&](OpBuilder &b, Location l, ValueRange ivs) {
-        IRMapping scalars;
-        for (OpOperand *input : op.getDpsInputOperands()) {
-          AffineMap map = op.getMatchingIndexingMap(input);
-          if (!map.isFunctionOfDim(r) && !op.getMatchingBlockArgument(input).use_empty())
-            scalars.map(op.getMatchingBlockArgument(input),
-                        b.create<memref::LoadOp>(l, input->get(), indicesAt(map, ivs, r, zero)));
-        }
+        IRMapping scalars = loadScalarInputs(b, l, op, ivs, r);
         // The body on the 16 elements of the row at k, `mask` (if any)
         // selecting those inside it.
         auto rowPart = [&](OpBuilder &vb, Location vl, Value k, Value mask) {
