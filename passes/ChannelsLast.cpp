@@ -152,7 +152,7 @@ Location transposeLoc(Location loc) {
 /// Rebuilds one component channels-last.
 class Rewriter {
 public:
-  Rewriter(const SetVector<Operation *> &ops) : ops(ops) {}
+  explicit Rewriter(const SetVector<Operation *> &ops) : ops(ops) {}
 
   void run() {
     for (Operation *op : ops) {

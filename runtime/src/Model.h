@@ -79,6 +79,11 @@ public:
   /// give it away, else a copy.
   bool takeOutput(int32_t index, ingot_tensor &tensor, void *&owner);
 
+  const Model &loadedModel() const { return model; }
+  /// While on, each run adds its regions' times to `profile`.
+  bool profiling = false;
+  RegionProfile profile;
+
 private:
   bool bindInputs(const ingot_tensor *given, int32_t count, std::string &error);
 
@@ -96,12 +101,6 @@ private:
   /// Values the symbolic dims took in this run (names point into the model).
   std::vector<std::pair<const std::string *, int64_t>> symbolValues;
   bool hasRun = false;
-
-public:
-  const Model &loadedModel() const { return model; }
-  /// While on, each run adds its regions' times to `profile`.
-  bool profiling = false;
-  RegionProfile profile;
 };
 
 } // namespace ingot::runtime

@@ -6,7 +6,10 @@
 // as one run of memory, the two loops are one: the rows of a plane are
 // contiguous, so a bias + Relu epilogue over [1, 48, 14, 14] becomes 48
 // loops of 196. The bias, broadcast over the plane ((d1, 0, 0)), reads
-// neither dim and does not stand in the way.
+// neither dim and does not stand in the way. Two reductions merge the same
+// way: a global average pool's rows and columns of a plane become one
+// reduction of 169, which cpu-innermost-contiguous-loop then runs on
+// vectors.
 //
 // Runs on buffers, once the arena is planned: strides are then known, and a
 // collapsed view is a view of the same memory.
@@ -58,9 +61,17 @@ bool adjacentDimsContiguous(MemRefType type, unsigned r) {
          !ShapedType::isDynamic(inner) && strides[r] == strides[r + 1] * inner;
 }
 
-/// Whether every operand of `op` lets loops `dim` and `dim + 1` run as one:
-/// it reads neither, or both as adjacent contiguous dims in that order.
+/// Whether loops `dim` and `dim + 1` of `op` may run as one: both parallel
+/// in an elementwise op, or both reductions (a reduction's parallel dims
+/// stay: merged, they would change which loops InnermostContiguousLoop
+/// weighs), and every operand reads neither, or both as adjacent
+/// contiguous dims in that order.
 bool loopsMerge(linalg::GenericOp op, unsigned dim) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  bool reductions = iterators[dim] == utils::IteratorType::reduction &&
+                    iterators[dim + 1] == utils::IteratorType::reduction;
+  if (!reductions && op.getNumReductionLoops() > 0)
+    return false;
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     auto outer = resultOfDim(map, dim), inner = resultOfDim(map, dim + 1);
@@ -129,10 +140,12 @@ void collapse(IRRewriter &rewriter, linalg::GenericOp op, ArrayRef<Reassociation
     operands.push_back(value);
   }
   auto numInputs = op.getNumDpsInputs();
+  SmallVector<utils::IteratorType> iterators;
+  for (const ReassociationIndices &group : groups)
+    iterators.push_back(op.getIteratorTypesArray()[group.front()]);
   auto collapsed = rewriter.create<linalg::GenericOp>(
       op.getLoc(), TypeRange{}, ArrayRef(operands).take_front(numInputs),
-      ArrayRef(operands).drop_front(numInputs), maps,
-      SmallVector<utils::IteratorType>(groups.size(), utils::IteratorType::parallel));
+      ArrayRef(operands).drop_front(numInputs), maps, iterators);
   collapsed->setDiscardableAttrs(op->getDiscardableAttrDictionary());
   rewriter.inlineRegionBefore(op.getRegion(), collapsed.getRegion(), collapsed.getRegion().begin());
   rewriter.eraseOp(op);
@@ -144,10 +157,8 @@ struct CpuCollapseContiguousDimsPass
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) {
-      // Elementwise only: merging a reduction's dims would change which
-      // loops InnermostContiguousLoop weighs. An index op reads the dims.
+      // An index op reads the dims.
       if (op.hasPureBufferSemantics() && op.getNumLoops() > 1 &&
-          op.getNumLoops() == op.getNumParallelLoops() &&
           op.getBody()->getOps<linalg::IndexOp>().empty())
         generics.push_back(op);
     });

@@ -813,23 +813,6 @@ std::optional<PaddedInput> paddedInput(linalg::LinalgOp conv) {
   return found;
 }
 
-/// Replaces each `memref.dim` of `view` (not rank-reducing) by the size the
-/// view was taken with.
-void foldDimsOfView(memref::SubViewOp view) {
-  if (view.getType().getRank() != view.getSourceType().getRank())
-    return;
-  SmallVector<OpFoldResult> sizes = view.getMixedSizes();
-  for (Operation *user : llvm::make_early_inc_range(view->getUsers())) {
-    auto dim = dyn_cast<memref::DimOp>(user);
-    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-    if (!index || *index < 0 || *index >= int64_t(sizes.size()))
-      continue;
-    OpBuilder b(dim);
-    dim.replaceAllUsesWith(getValueOrCreateConstantIndexOp(b, dim.getLoc(), sizes[*index]));
-    dim.erase();
-  }
-}
-
 /// A padded buffer no convolution reads any more, with its fill and copy.
 void erasePaddedBuffer(memref::AllocOp buffer) {
   SmallVector<Operation *> users(buffer->getUsers());
@@ -896,9 +879,12 @@ void checkWindowsInside(OpBuilder &b, Location loc, Value x, Value out, ArrayRef
                         ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
                         int64_t rowDim = 2) {
   auto c = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  // Folded: the size of a tile's view of a padded input is the view's own
+  // operand, so that the check does not keep the padded buffer alive (it
+  // was filled and copied into on every run for nothing).
   auto dim = [&](Value v, int64_t d) -> Value {
     int64_t size = cast<MemRefType>(v.getType()).getDimSize(d);
-    return ShapedType::isDynamic(size) ? b.create<memref::DimOp>(loc, v, d).getResult() : c(size);
+    return ShapedType::isDynamic(size) ? b.createOrFold<memref::DimOp>(loc, v, d) : c(size);
   };
   for (int64_t axis = 0; axis < 2; ++axis) {
     Value o = dim(out, rowDim + axis), k = extent[axis], size = dim(x, rowDim + axis);
@@ -1156,17 +1142,11 @@ struct CpuMatmulToUkernelPass : impl::CpuMatmulToUkernelBase<CpuMatmulToUkernelP
         (void)rewriteDepthwise(op, kernel, padded, /*channelsLast=*/true);
     }
     {
-      // The views the convolutions read die first. The run-time checks of a
-      // tile's windows still ask a view its sizes: those are the view's own
-      // operands (kept, the padded buffer of a stride-2 depthwise layer
-      // was filled and copied into on every run for nothing).
+      // The views the convolutions read die first.
       for (Operation *buffer : padded)
         for (Operation *user : llvm::make_early_inc_range(buffer->getUsers()))
-          if (auto view = dyn_cast<memref::SubViewOp>(user)) {
-            foldDimsOfView(view);
-            if (view->use_empty())
-              view->erase();
-          }
+          if (isa<memref::SubViewOp>(user) && user->use_empty())
+            user->erase();
       for (Operation *buffer : padded)
         erasePaddedBuffer(cast<memref::AllocOp>(buffer));
     }

@@ -121,17 +121,19 @@ def CpuOutlineParallelLoops : Pass<"cpu-outline-parallel-loops", "mlir::ModuleOp
 }
 
 def CpuCollapseContiguousDims : Pass<"cpu-collapse-contiguous-dims", "mlir::func::FuncOp"> {
-  let summary = "Run adjacent elementwise loops that every operand walks contiguously as one";
+  let summary = "Run adjacent loops that every operand walks contiguously as one";
   let description = [{
-    On buffers: for an all-parallel linalg.generic, adjacent loops d, d+1
-    merge when every operand either reads neither or reads both as adjacent
+    On buffers: for a linalg.generic, adjacent loops d, d+1 (both parallel
+    in an elementwise op, or both reductions) merge when every operand
+    either reads neither or reads both as adjacent
     dims in that order whose strides make them one run of memory
     (stride[d] = stride[d+1] * size[d+1], or an identity layout). Operands
     reading a merged group are viewed through memref.collapse_shape. A
     per-channel bias broadcast over an NCHW tile ((d1, 0, 0)) reads neither
     plane dim, so an epilogue over [1, 48, 14, 14] runs 48 loops of 196
-    instead of 672 of 14. Reductions and ops reading linalg.index are left
-    alone.
+    instead of 672 of 14; a global average pool's rows and columns become
+    one reduction. A reduction's parallel loops and ops reading
+    linalg.index are left alone.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
@@ -153,7 +155,8 @@ def CpuInnermostContiguousLoop : Pass<"cpu-innermost-contiguous-loop", "mlir::fu
     over its outputs, each row 16 elements at a time on a vector
     accumulator, the lanes then combined into the output (a sum
     reassociated so, as vectorized reductions are), the last elements one
-    by one. An elementwise op over short contiguous rows of its output (at
+    by one; such a reduction that is not yet the innermost loop moves
+    there first. An elementwise op over short contiguous rows of its output (at
     most 256: a channels-last tile's bias and activation over its
     channels), which LLVM would unroll and vectorize across rows with
     gathers, becomes vector ops 16 elements at a time along the row, the

@@ -99,7 +99,8 @@ func.func @row_bias(%b: memref<768xf32>, %y: memref<4x128x768xf32>) {
 
 // -----
 
-// Reductions and ops reading their indices are left alone.
+// A reduction's parallel dims, and ops reading their indices, are left
+// alone.
 // CHECK-LABEL: func.func @reduction_and_index_stay
 // CHECK-NOT: memref.collapse_shape
 // CHECK: iterator_types = ["parallel", "parallel", "reduction"]
@@ -141,6 +142,27 @@ func.func @in_place_one_view(%a: memref<2x3x4xf32>) {
   ^bb0(%in: f32, %out: f32):
     %e = math.exp %in : f32
     linalg.yield %e : f32
+  }
+  return
+}
+
+// -----
+
+// A global average pool's sum, its loops (n, h, w, c): the rows and
+// columns it reduces are one run of each plane, so they merge into one
+// reduction of 48; the channels stay a loop of their own.
+// CHECK-DAG: #[[PX:.*]] = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+// CHECK-DAG: #[[PS:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @pool_reductions_merge
+// CHECK: %[[X:.*]] = memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : memref<1x40x6x8xf32> into memref<1x40x48xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[PX]], #[[PS]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[X]] : memref<1x40x48xf32>)
+func.func @pool_reductions_merge(%x: memref<1x40x6x8xf32>, %sum: memref<1x40xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, c, h, w)>, affine_map<(n, h, w, c) -> (n, c)>],
+                  iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+      ins(%x : memref<1x40x6x8xf32>) outs(%sum : memref<1x40xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
   }
   return
 }

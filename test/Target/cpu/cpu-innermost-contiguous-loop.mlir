@@ -248,21 +248,21 @@ func.func @transposed_copy(%x: memref<2x32x16x48xf32>, %y: memref<2x16x48x32xf32
 
 // -----
 
-// A global average pool's sum over the rows and columns of 40 planes of 6 x
-// 8, its loops (n, h, w, c): the input reads (h, w) last, so they become
-// the innermost loops, collapsed into one of 48, and the sum runs along it
-// on vectors (the planes read contiguously, not at their stride of 48).
+// A global average pool's sum over 40 planes of 48 (its rows and columns
+// merged by cpu-collapse-contiguous-dims), its loops (n, h * w, c): the
+// input reads the reduction last and contiguously, so it moves innermost
+// and the sum runs along it on vectors (the planes read contiguously, not
+// at their stride of 48 with the channels innermost).
 // CHECK-LABEL: func.func @pool_reductions
-// CHECK: %[[X:.*]] = memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : memref<1x40x6x8xf32> into memref<1x40x48xf32>
 // CHECK: scf.parallel (%[[N:.*]], %[[C:.*]]) =
 // CHECK: scf.for %[[K:.*]] = {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
-// CHECK: vector.load %[[X]][%[[N]], %[[C]], %[[K]]] : memref<1x40x48xf32>, vector<16xf32>
+// CHECK: vector.load %arg0[%[[N]], %[[C]], %[[K]]] : memref<1x40x48xf32>, vector<16xf32>
 // CHECK: vector.reduction <add>
 // CHECK: memref.store %{{.*}}, %arg1[%[[N]], %[[C]]]
-func.func @pool_reductions(%x: memref<1x40x6x8xf32>, %sum: memref<1x40xf32>) {
-  linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, c, h, w)>, affine_map<(n, h, w, c) -> (n, c)>],
-                  iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
-      ins(%x : memref<1x40x6x8xf32>) outs(%sum : memref<1x40xf32>) {
+func.func @pool_reductions(%x: memref<1x40x48xf32>, %sum: memref<1x40xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, hw, c) -> (n, c, hw)>, affine_map<(n, hw, c) -> (n, c)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : memref<1x40x48xf32>) outs(%sum : memref<1x40xf32>) {
   ^bb0(%in: f32, %acc: f32):
     %s = arith.addf %acc, %in : f32
     linalg.yield %s : f32
